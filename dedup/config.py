@@ -1,0 +1,92 @@
+"""ScanConfig: every threshold and size of a scan, with its default, unit and range.
+
+Example:
+    >>> from dedup.config import ScanConfig
+    >>> ScanConfig().threshold
+    0.5
+    >>> ScanConfig(threshold=1.5)
+    Traceback (most recent call last):
+    ...
+    dedup.errors.InvalidParameterError: threshold must be a float in [0, 1]. Got 1.5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from .errors import InvalidParameterError
+
+LEVELS = ("article", "story")
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """Parameters of one scan. Derive variants with ``dataclasses.replace``.
+
+    Attributes:
+        threshold: Minimum link confidence, in [0, 1], for two documents to share a group.
+        level: ``article`` groups copies, near-duplicates and translations; ``story``
+            also groups different articles about the same event.
+        top_k: Candidate neighbours per document from the document-vector index (>= 1).
+        exhaustive_below: Score every pair when the folder has at most this many documents.
+        min_cosine: Minimum centred cosine, in [-1, 1], for two sentences to align.
+        min_margin: Minimum ratio margin (>= 0) for two sentences to align.
+        margin_k: Neighbours averaged in the margin denominator (>= 1).
+        min_aligned: Aligned sentences a pair needs before it can be linked (>= 1).
+        min_sentence_chars: Shorter sentences are merged into a neighbour (>= 1).
+        max_chars: Longer documents are truncated to this many characters (>= 1000).
+        max_sentences: Documents are capped at this many sentences (>= 1).
+        batch_size: Sentences per encoder batch (>= 1).
+        shingle_size: Character n-gram size of the lexical-overlap feature (>= 2).
+        seed: Seed of every random source (language detection).
+    """
+
+    threshold: float = 0.5
+    level: str = "article"
+    top_k: int = 20
+    exhaustive_below: int = 1500
+    min_cosine: float = 0.35
+    min_margin: float = 1.05
+    margin_k: int = 4
+    min_aligned: int = 2
+    min_sentence_chars: int = 12
+    max_chars: int = 200_000
+    max_sentences: int = 400
+    batch_size: int = 32
+    shingle_size: int = 5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check_range("threshold", self.threshold, 0.0, 1.0)
+        _check_range("min_cosine", self.min_cosine, -1.0, 1.0)
+        _check_range("min_margin", self.min_margin, 0.0, None)
+        if self.level not in LEVELS:
+            raise InvalidParameterError(f"level must be one of {', '.join(LEVELS)}. Got {self.level!r}.")
+        for name, low in (
+            ("top_k", 1),
+            ("exhaustive_below", 0),
+            ("margin_k", 1),
+            ("min_aligned", 1),
+            ("min_sentence_chars", 1),
+            ("max_chars", 1000),
+            ("max_sentences", 1),
+            ("batch_size", 1),
+            ("shingle_size", 2),
+            ("seed", 0),
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise InvalidParameterError(f"{name} must be an int >= {low}. Got {value!r}.")
+
+    def to_dict(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _check_range(name: str, value: object, low: float, high: float | None) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ok and (value < low or (high is not None and value > high)):
+        ok = False
+    if not ok:
+        rng = f"[{low:g}, {high:g}]" if high is not None else f">= {low:g}"
+        shown = value if isinstance(value, (int, float)) else repr(value)
+        raise InvalidParameterError(f"{name} must be a float in {rng}. Got {shown}.")

@@ -1,0 +1,231 @@
+"""Result types shared by every stage: plain frozen dataclasses.
+
+Documents are referred to by ``doc_id`` (the path relative to the scanned folder,
+or the key of an in-memory ``{doc_id: text}`` dict), never by object reference.
+
+Example:
+    >>> from dedup.types import Pair, Relation
+    >>> p = Pair(doc_a="a.txt", doc_b="b.txt", lang_a="en", lang_b="nb",
+    ...          relation=Relation.TRANSLATION, confidence=0.97)
+    >>> p.to_dict()["relation"]
+    'translation'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Relation(str, Enum):
+    """How two linked documents relate.
+
+    ``exact``: same text after whitespace normalisation. ``near_duplicate``: same
+    language, same article (re-edited, boilerplate added, truncated).
+    ``translation``: different languages, most sentences align. ``same_story``:
+    partial overlap; the same event, not the same article.
+    """
+
+    EXACT = "exact"
+    NEAR_DUPLICATE = "near_duplicate"
+    TRANSLATION = "translation"
+    SAME_STORY = "same_story"
+
+    def __str__(self) -> str:  # so f-strings and tables print the value
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article as read from disk or memory.
+
+    Attributes:
+        doc_id: Path relative to the scanned folder, or the caller's key.
+        text: The text, decoded and whitespace-normalised (paragraphs kept as lines).
+        path: Absolute path of the source file, or None for in-memory texts.
+        sha256: Hex digest of the raw bytes (or of the UTF-8 text when in memory).
+    """
+
+    doc_id: str
+    text: str
+    path: str | None = None
+    sha256: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An input that could not be used, and why. A bad file is data, not an exception."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedSentence:
+    """One piece of evidence: sentence ``i`` of doc_a aligned to sentence ``j`` of doc_b.
+
+    ``cosine`` is the raw cosine of the two sentence embeddings after per-language
+    centring; ``margin`` the LASER-style ratio margin (>1 means better than the
+    sentences' usual neighbours).
+    """
+
+    i: int
+    j: int
+    text_a: str
+    text_b: str
+    cosine: float
+    margin: float
+
+    def to_list(self) -> list[Any]:
+        return [self.text_a, self.text_b, round(self.cosine, 4)]
+
+
+@dataclass(frozen=True, slots=True)
+class PairFeatures:
+    """Raw scores of one document pair: the inputs of the confidence model.
+
+    Coverage values are length-weighted shares of a document's sentences that have
+    an aligned partner in the other document, in [0, 1].
+    """
+
+    coverage_a: float
+    coverage_b: float
+    n_aligned: int
+    mean_cosine: float
+    mean_margin: float
+    length_ratio: float
+    shingle_jaccard: float
+    doc_cosine: float
+    same_language: bool
+    n_sentences_a: int
+    n_sentences_b: int
+
+    @property
+    def coverage_min(self) -> float:
+        return min(self.coverage_a, self.coverage_b)
+
+    @property
+    def coverage_max(self) -> float:
+        return max(self.coverage_a, self.coverage_b)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "coverage_a": round(self.coverage_a, 4),
+            "coverage_b": round(self.coverage_b, 4),
+            "n_aligned": self.n_aligned,
+            "mean_cosine": round(self.mean_cosine, 4),
+            "mean_margin": round(self.mean_margin, 4),
+            "length_ratio": round(self.length_ratio, 4),
+            "shingle_jaccard": round(self.shingle_jaccard, 4),
+            "doc_cosine": round(self.doc_cosine, 4),
+            "same_language": self.same_language,
+            "n_sentences_a": self.n_sentences_a,
+            "n_sentences_b": self.n_sentences_b,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A scored link between two documents. Canonical: ``doc_a < doc_b``.
+
+    ``confidence`` is the probability, in [0, 1], that both are the same article
+    (for ``same_story`` pairs: the same story).
+    """
+
+    doc_a: str
+    doc_b: str
+    lang_a: str
+    lang_b: str
+    relation: Relation
+    confidence: float
+    aligned: tuple[AlignedSentence, ...] = ()
+    features: PairFeatures | None = None
+    story_confidence: float = 0.0
+
+    def to_dict(self, *, with_features: bool = True) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "doc_a": self.doc_a,
+            "doc_b": self.doc_b,
+            "lang_a": self.lang_a,
+            "lang_b": self.lang_b,
+            "relation": self.relation.value,
+            "confidence": round(self.confidence, 4),
+            "story_confidence": round(self.story_confidence, 4),
+            "aligned": [a.to_list() for a in self.aligned],
+        }
+        if with_features and self.features is not None:
+            d["features"] = self.features.to_dict()
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A story group: documents linked to each other. Every document is in exactly one.
+
+    ``confidence`` of a multi-document group is the mean link confidence over all
+    member pairs (unscored pairs count as 0); of a singleton, 1 minus its strongest
+    link to any other document.
+    """
+
+    group_id: str
+    members: tuple[str, ...]
+    confidence: float
+    languages: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "group_id": self.group_id,
+            "members": list(self.members),
+            "confidence": round(self.confidence, 4),
+            "languages": list(self.languages),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """What the scan learned about one document."""
+
+    doc_id: str
+    lang: str
+    n_sentences: int
+    n_chars: int
+    sha256: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "lang": self.lang,
+            "n_sentences": self.n_sentences,
+            "n_chars": self.n_chars,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything one scan produced."""
+
+    documents: tuple[DocumentInfo, ...]
+    pairs: tuple[Pair, ...]
+    groups: tuple[Group, ...]
+    skipped: tuple[Skipped, ...] = ()
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def to_pandas(self, what: str = "pairs") -> Any:
+        """Return ``pairs``, ``groups`` or ``documents`` as a pandas DataFrame (pandas imported lazily)."""
+        import pandas as pd
+
+        if what == "pairs":
+            rows = [p.to_dict(with_features=False) | {"n_aligned": len(p.aligned)} for p in self.pairs]
+            for r in rows:
+                r.pop("aligned")
+            return pd.DataFrame(rows)
+        if what == "groups":
+            return pd.DataFrame([g.to_dict() for g in self.groups])
+        if what == "documents":
+            return pd.DataFrame([d.to_dict() for d in self.documents])
+        raise ValueError(f"what must be one of 'pairs', 'groups', 'documents'. Got {what!r}.")
