@@ -1,0 +1,3 @@
+"""dedup: find copies, near-duplicates and translations among news articles."""
+
+from __future__ import annotations

@@ -1,0 +1,33 @@
+"""Shared fixtures. The real model is loaded once per test session and shared.
+
+Tests that need it carry ``@pytest.mark.model``; ``pytest -m "not model"`` is the
+fast loop. A missing model is a failure with a clear message, never a skip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="session")
+def _real_model():
+    from dedup.model import load_model
+
+    return load_model()
+
+
+@pytest.fixture()
+def real_model(_real_model):
+    """The offline multilingual model (sentence-transformers), loaded once per session."""
+    return _real_model
+
+
+@pytest.fixture()
+def seeds_dir() -> Path:
+    return SEEDS
