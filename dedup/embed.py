@@ -1,0 +1,130 @@
+"""Sentence embeddings: the Encoder protocol, the sentence-transformers adapter and a fake for tests.
+
+Example:
+    >>> from dedup.embed import HashingEncoder, embed_sentences
+    >>> enc = HashingEncoder(dim=64)
+    >>> vecs = embed_sentences(enc, ["Hello world.", "Hello world.", "Other text."])
+    >>> vecs.shape
+    (3, 64)
+    >>> bool(abs(float(vecs[0] @ vecs[1]) - 1.0) < 1e-6)
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+logger = logging.getLogger(__name__)
+
+QUERY_PREFIX = "query: "
+
+
+class Encoder(Protocol):
+    """Anything that turns sentences into L2-normalised float32 vectors."""
+
+    name: str
+
+    def encode(self, sentences: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
+        """Return embeddings of shape (len(sentences), dim), L2-normalised, in input order."""
+        ...
+
+
+class SentenceTransformerEncoder:
+    """Adapter over a loaded ``SentenceTransformer`` (e5 needs the ``query: `` prefix).
+
+    Sentences are batched by token count (longest first) so batches carry little
+    padding; results come back in input order.
+
+    Args:
+        model: A loaded ``sentence_transformers.SentenceTransformer``.
+        prefix: Prepended to every sentence; e5 models need ``"query: "``.
+        name: Identifies the model in caches and outputs.
+    """
+
+    def __init__(self, model: Any, *, prefix: str = QUERY_PREFIX, name: str | None = None) -> None:
+        self.model = model
+        self.prefix = prefix
+        self.name = name or "sentence-transformers"
+
+    def _token_lengths(self, texts: Sequence[str]) -> list[int]:
+        tokenizer = getattr(self.model, "tokenizer", None)
+        if tokenizer is None:
+            return [len(t) for t in texts]
+        encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def encode(self, sentences: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
+        if len(sentences) == 0:
+            dim = self.model.get_sentence_embedding_dimension()
+            return np.zeros((0, dim), dtype=np.float32)
+        texts = [self.prefix + s for s in sentences]
+        order = np.argsort([-n for n in self._token_lengths(texts)], kind="stable")
+        out: npt.NDArray[np.float32] | None = None
+        for start in range(0, len(texts), batch_size):
+            idx = order[start : start + batch_size]
+            vecs = self.model.encode(
+                [texts[i] for i in idx],
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            ).astype(np.float32, copy=False)
+            if out is None:
+                out = np.empty((len(texts), vecs.shape[1]), dtype=np.float32)
+            out[idx] = vecs
+        assert out is not None
+        return out
+
+
+class HashingEncoder:
+    """Deterministic fake encoder: hashed character trigrams, L2-normalised.
+
+    Same text gives the same vector; texts sharing many trigrams get a high cosine.
+    Used in tests and examples where the real model is not needed.
+    """
+
+    def __init__(self, dim: int = 256, *, ngram: int = 3) -> None:
+        self.dim = dim
+        self.ngram = ngram
+        self.name = f"hashing-{dim}-{ngram}"
+
+    def encode(self, sentences: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
+        out = np.zeros((len(sentences), self.dim), dtype=np.float32)
+        for row, sentence in enumerate(sentences):
+            text = f"  {sentence.lower()}  "
+            for k in range(len(text) - self.ngram + 1):
+                digest = hashlib.blake2b(text[k : k + self.ngram].encode(), digest_size=8).digest()
+                h = int.from_bytes(digest, "little")
+                out[row, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+            norm = np.linalg.norm(out[row])
+            if norm > 0:
+                out[row] /= norm
+        return out
+
+
+def embed_sentences(
+    encoder: Encoder, sentences: Sequence[str], *, batch_size: int = 32
+) -> npt.NDArray[np.float32]:
+    """Embed sentences, encoding each distinct text once.
+
+    Args:
+        encoder: Any object following the :class:`Encoder` protocol.
+        sentences: Texts in any order; repeats are encoded once.
+        batch_size: Sentences per encoder batch.
+
+    Returns:
+        (len(sentences), dim) float32, L2-normalised, in input order.
+    """
+    unique: dict[str, int] = {}
+    inverse = np.empty(len(sentences), dtype=np.int64)
+    for k, s in enumerate(sentences):
+        inverse[k] = unique.setdefault(s, len(unique))
+    logger.info("embedding %d sentences (%d distinct)", len(sentences), len(unique))
+    vectors = encoder.encode(list(unique), batch_size=batch_size)
+    return vectors[inverse] if len(sentences) else vectors

@@ -1,0 +1,127 @@
+"""Cosine-similarity search over embeddings, in chunks so no n x n matrix is ever held.
+
+Two jobs: candidate document pairs from document vectors (top-k neighbours), and
+each sentence's mean similarity to its k nearest sentences in *other* documents
+(the denominator of the ratio margin used by alignment).
+
+Example:
+    >>> import numpy as np
+    >>> from dedup.index import candidate_pairs
+    >>> v = np.array([[1, 0], [0.99, 0.14], [0, 1]], dtype=np.float32)
+    >>> v /= np.linalg.norm(v, axis=1, keepdims=True)
+    >>> candidate_pairs(v, top_k=1)
+    [(0, 1), (1, 2)]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InvalidParameterError
+
+
+def _check_matrix(name: str, x: npt.NDArray[np.float32]) -> None:
+    if x.ndim != 2:
+        raise InvalidParameterError(f"{name} must be a 2-D array (n, dim). Got shape {x.shape}.")
+
+
+def top_k_neighbours(
+    vectors: npt.NDArray[np.float32], *, top_k: int, chunk_size: int = 1024
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Exact top-k cosine neighbours of every row among the other rows.
+
+    Args:
+        vectors: (n, dim) float32, L2-normalised.
+        top_k: Neighbours per row (>= 1); capped at n - 1.
+        chunk_size: Rows per block. Decrease to lower memory (increases run-time).
+
+    Returns:
+        (indices, scores), each (n, k), sorted by decreasing cosine; ties by index.
+    """
+    _check_matrix("vectors", vectors)
+    if top_k < 1:
+        raise InvalidParameterError(f"top_k must be an int >= 1. Got {top_k}.")
+    n = vectors.shape[0]
+    k = min(top_k, n - 1)
+    if k <= 0:
+        return np.zeros((n, 0), dtype=np.int64), np.zeros((n, 0), dtype=np.float32)
+    indices = np.empty((n, k), dtype=np.int64)
+    scores = np.empty((n, k), dtype=np.float32)
+    for start in range(0, n, chunk_size):
+        block = vectors[start : start + chunk_size] @ vectors.T
+        rows = np.arange(block.shape[0])
+        block[rows, start + rows] = -np.inf
+        # stable sort on (-score, index) keeps ties deterministic
+        part = np.argsort(-block, axis=1, kind="stable")[:, :k]
+        indices[start : start + block.shape[0]] = part
+        scores[start : start + block.shape[0]] = np.take_along_axis(block, part, axis=1)
+    return indices, scores
+
+
+def candidate_pairs(
+    vectors: npt.NDArray[np.float32], *, top_k: int = 20, chunk_size: int = 1024
+) -> list[tuple[int, int]]:
+    """Unordered pairs (i < j) where j is among i's top-k neighbours or i among j's.
+
+    Args:
+        vectors: Document vectors (n_docs, dim), L2-normalised.
+        top_k: Neighbours per document (>= 1).
+        chunk_size: Rows per block of the search.
+
+    Returns:
+        Sorted list of index pairs (i, j) with i < j.
+    """
+    indices, _ = top_k_neighbours(vectors, top_k=top_k, chunk_size=chunk_size)
+    pairs = {(min(i, int(j)), max(i, int(j))) for i, row in enumerate(indices) for j in row}
+    return sorted(pairs)
+
+
+def knn_mean_similarity(
+    vectors: npt.NDArray[np.float32],
+    owners: npt.NDArray[np.int64],
+    *,
+    k: int = 4,
+    skip: int = 0,
+    chunk_size: int = 1024,
+) -> npt.NDArray[np.float32]:
+    """Mean cosine of each row to its nearest rows owned by a different document.
+
+    This is the neighbourhood term of the LASER ratio margin: a sentence that is
+    close to everything gets a high value, so its matches count for less. The
+    ``skip`` nearest foreign rows are passed over first, so that a sentence with a
+    few copies or translations elsewhere (its true partners) is not penalised for them.
+
+    Args:
+        vectors: (n_sentences, dim) float32, L2-normalised.
+        owners: (n_sentences,) document index of each row.
+        k: Neighbours averaged (>= 1), those ranked skip+1 .. skip+k; fewer when fewer exist.
+        skip: Nearest foreign neighbours passed over (>= 0).
+        chunk_size: Rows per block.
+
+    Returns:
+        (n_sentences,) float32. Rows with no neighbour in that rank range get 0.
+
+    Example:
+        >>> import numpy as np
+        >>> v = np.eye(3, dtype=np.float32)
+        >>> knn_mean_similarity(v, np.array([0, 1, 2]), k=1).tolist()
+        [0.0, 0.0, 0.0]
+    """
+    _check_matrix("vectors", vectors)
+    if k < 1 or skip < 0:
+        raise InvalidParameterError(f"k must be >= 1 and skip >= 0. Got k={k}, skip={skip}.")
+    n = vectors.shape[0]
+    out = np.zeros(n, dtype=np.float32)
+    kk = min(k + skip, n)
+    for start in range(0, n, chunk_size):
+        block = vectors[start : start + chunk_size] @ vectors.T
+        same = owners[start : start + chunk_size, None] == owners[None, :]
+        block[same] = -np.inf
+        top = -np.partition(-block, kk - 1, axis=1)[:, :kk] if kk < n else block
+        top = -np.sort(-top, axis=1)[:, skip:kk]
+        finite = np.isfinite(top)
+        counts = finite.sum(axis=1)
+        sums = np.where(finite, top, 0.0).sum(axis=1)
+        out[start : start + block.shape[0]] = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+    return out

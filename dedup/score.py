@@ -1,0 +1,330 @@
+"""Pair scoring: align two documents' sentences and turn the alignment into features.
+
+The scorer works on a :class:`Corpus`: every sentence embedding of the scan,
+centred per language and re-normalised, with each sentence's document, weight
+and margin denominator. ``score_pair(corpus, i, j)`` aligns documents i and j by
+mutual best match under a LASER-style ratio margin and measures how much of each
+document the alignment covers, in both directions.
+
+Example:
+    >>> import numpy as np
+    >>> from dedup.score import build_corpus, score_pair
+    >>> from dedup.embed import HashingEncoder
+    >>> sents = [["The cat sat on the mat today.", "Rain is expected tomorrow."],
+    ...          ["The cat sat on the mat today.", "Rain is expected tomorrow!"],
+    ...          ["Stock markets fell sharply.", "Oil prices rose again."]]
+    >>> enc = HashingEncoder(dim=128)
+    >>> emb = [enc.encode(s) for s in sents]
+    >>> corpus = build_corpus(sents, emb, ["en", "en", "en"], margin_k=1)
+    >>> feats, _ = score_pair(corpus, 0, 1, min_cosine=0.3, min_margin=1.0)
+    >>> feats.coverage_a, feats.n_aligned
+    (1.0, 2)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InvalidParameterError
+from .index import knn_mean_similarity
+from .types import PairFeatures
+
+# Sentence weights: characters, capped so one run-on sentence cannot dominate a document.
+_MAX_WEIGHT_CHARS = 300
+# Language means use at least this many sentences' worth of the global mean as a prior,
+# so a language seen in one short document is not centred onto itself.
+_CENTRING_PRIOR = 30.0
+# Ratio-margin denominators are floored: centred cosines of unrelated sentences sit
+# near zero, and a tiny denominator would make any chance match look significant.
+_MIN_MARGIN_DENOMINATOR = 0.15
+# Matches this close are aligned whatever their margin (copies and their neighbours).
+_STRONG_COSINE = 0.9
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """All sentence-level arrays of one scan.
+
+    Attributes:
+        sentences: Per document, its sentence texts.
+        offsets: (n_docs + 1,) start of each document's rows in the arrays below.
+        embeddings: (n_sentences, dim) float32, centred per language, L2-normalised.
+        weights: (n_sentences,) float32, characters / number of documents sharing the sentence.
+        knn: (n_sentences,) float32, mean cosine to the k nearest sentences of other documents.
+        doc_vectors: (n_docs, dim) float32, weighted mean of a document's rows, L2-normalised.
+        langs: Per document, its language code.
+        shingles: Per document, sorted unique hashed character shingles (uint64).
+        text_hashes: Per document, hash of its whitespace-free lower-cased text (exact copies).
+    """
+
+    sentences: list[list[str]]
+    offsets: npt.NDArray[np.int64]
+    embeddings: npt.NDArray[np.float32]
+    weights: npt.NDArray[np.float32]
+    knn: npt.NDArray[np.float32]
+    doc_vectors: npt.NDArray[np.float32]
+    langs: list[str]
+    shingles: list[npt.NDArray[np.uint64]]
+    text_hashes: list[str]
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.sentences)
+
+    def rows(self, i: int) -> slice:
+        return slice(int(self.offsets[i]), int(self.offsets[i + 1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """Mutually best-matching sentence pairs of two documents (i in A, j in B)."""
+
+    pairs: tuple[tuple[int, int, float, float], ...]
+    coverage_a: float
+    coverage_b: float
+
+
+def normalise_for_hash(text: str) -> str:
+    """Lower-case, NFKC, no whitespace or punctuation: the key for exact copies.
+
+    Example:
+        >>> normalise_for_hash("Hello,  World!") == normalise_for_hash("hello world")
+        True
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def char_shingles(text: str, *, size: int = 5) -> npt.NDArray[np.uint64]:
+    """Hashed character n-grams of the whitespace-free text (works for scripts without spaces).
+
+    Example:
+        >>> len(char_shingles("abcdef", size=5))
+        2
+    """
+    key = normalise_for_hash(text)
+    if len(key) < size:
+        key_grams = [key] if key else []
+    else:
+        key_grams = [key[k : k + size] for k in range(len(key) - size + 1)]
+    hashes = {
+        int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little") for g in key_grams
+    }
+    return np.array(sorted(hashes), dtype=np.uint64)
+
+
+def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:
+    """Jaccard similarity of two sorted unique arrays; 0 when both are empty."""
+    if len(a) == 0 or len(b) == 0:
+        return 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
+
+
+def centre_by_language(
+    embeddings: npt.NDArray[np.float32], langs: Sequence[str], weights: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Subtract each language's (weighted) mean embedding and re-normalise rows.
+
+    A language with few sentences gets a mean shrunk towards the global mean.
+
+    Args:
+        embeddings: (n, dim) float32, L2-normalised.
+        langs: Language of each row.
+        weights: (n,) non-negative row weights.
+
+    Returns:
+        (n, dim) float32, L2-normalised (an all-zero row stays zero).
+    """
+    langs_arr = np.asarray(langs)
+    w = weights.astype(np.float64)
+    total = w.sum()
+    global_mean = (embeddings * w[:, None]).sum(axis=0) / total if total > 0 else embeddings.mean(axis=0)
+    centred = np.empty_like(embeddings)
+    mean_weight = total / max(len(w), 1)
+    for lang in sorted(set(langs_arr.tolist())):
+        mask = langs_arr == lang
+        lw = w[mask]
+        prior = _CENTRING_PRIOR * mean_weight
+        mean = ((embeddings[mask] * lw[:, None]).sum(axis=0) + prior * global_mean) / (lw.sum() + prior)
+        centred[mask] = embeddings[mask] - mean.astype(np.float32)
+    norms = np.linalg.norm(centred, axis=1, keepdims=True)
+    return (centred / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
+def build_corpus(
+    sentences: list[list[str]],
+    embeddings: list[npt.NDArray[np.float32]],
+    langs: list[str],
+    *,
+    margin_k: int = 4,
+    margin_skip: int = 4,
+    shingle_size: int = 5,
+    texts: list[str] | None = None,
+) -> Corpus:
+    """Assemble per-document sentences and embeddings into a :class:`Corpus`.
+
+    Args:
+        sentences: Per document, its sentences (may be empty).
+        embeddings: Per document, (n_sentences, dim) float32 L2-normalised embeddings.
+        langs: Per document, its language code.
+        margin_k: Neighbours in the margin denominator (>= 1).
+        margin_skip: Nearest foreign neighbours left out of the denominator (a sentence's
+            copies and translations), >= 0.
+        shingle_size: Character n-gram size for the lexical-overlap feature.
+        texts: Per document, the full text for shingles and exact-copy hashes
+            (defaults to the joined sentences).
+
+    Returns:
+        The corpus, ready for :func:`score_pair`.
+    """
+    if not (len(sentences) == len(embeddings) == len(langs)):
+        raise InvalidParameterError(
+            f"sentences, embeddings and langs must have one entry per document. "
+            f"Got {len(sentences)}, {len(embeddings)}, {len(langs)}."
+        )
+    lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    dim = next((e.shape[1] for e in embeddings if e.ndim == 2 and e.shape[0]), 1)
+    flat = (
+        np.concatenate([e.reshape(-1, dim) for e in embeddings]).astype(np.float32)
+        if offsets[-1]
+        else np.zeros((0, dim), dtype=np.float32)
+    )
+    owners = np.repeat(np.arange(len(sentences)), lengths)
+    flat_sents = [s for doc in sentences for s in doc]
+    keys = [normalise_for_hash(s) for s in flat_sents]
+    doc_freq = Counter(k for doc_keys in _per_doc(keys, offsets) for k in set(doc_keys))
+    weights = np.array(
+        [min(len(s), _MAX_WEIGHT_CHARS) / doc_freq[k] for s, k in zip(flat_sents, keys, strict=True)],
+        dtype=np.float32,
+    )
+    sent_langs = [langs[o] for o in owners]
+    centred = centre_by_language(flat, sent_langs, weights) if len(flat) else flat
+    knn = (
+        knn_mean_similarity(centred, owners, k=margin_k, skip=margin_skip)
+        if len(flat)
+        else np.zeros(0, dtype=np.float32)
+    )
+    doc_vectors = np.zeros((len(sentences), dim), dtype=np.float32)
+    for i in range(len(sentences)):
+        rows = slice(int(offsets[i]), int(offsets[i + 1]))
+        if offsets[i + 1] > offsets[i]:
+            v = (centred[rows] * weights[rows, None]).sum(axis=0)
+            norm = np.linalg.norm(v)
+            doc_vectors[i] = v / norm if norm > 0 else v
+    full_texts = texts if texts is not None else ["\n".join(s) for s in sentences]
+    return Corpus(
+        sentences=sentences,
+        offsets=offsets,
+        embeddings=centred,
+        weights=weights,
+        knn=knn,
+        doc_vectors=doc_vectors,
+        langs=list(langs),
+        shingles=[char_shingles(t, size=shingle_size) for t in full_texts],
+        text_hashes=[hashlib.sha256(normalise_for_hash(t).encode()).hexdigest() for t in full_texts],
+    )
+
+
+def _per_doc(keys: list[str], offsets: npt.NDArray[np.int64]) -> list[list[str]]:
+    return [keys[int(offsets[i]) : int(offsets[i + 1])] for i in range(len(offsets) - 1)]
+
+
+def align_sentences(
+    emb_a: npt.NDArray[np.float32],
+    emb_b: npt.NDArray[np.float32],
+    knn_a: npt.NDArray[np.float32],
+    knn_b: npt.NDArray[np.float32],
+    weights_a: npt.NDArray[np.float32],
+    weights_b: npt.NDArray[np.float32],
+    *,
+    min_cosine: float,
+    min_margin: float,
+) -> Alignment:
+    """Align two documents' sentences by mutual best match, scored by ratio margin.
+
+    margin(i, j) = cos(i, j) / mean(knn_a[i], knn_b[j]), the denominator floored at
+    0.15. A sentence counts as covered when its best partner has cos >= min_cosine
+    and margin >= min_margin (or cos >= 0.9). Evidence pairs are the mutual best
+    matches among those.
+
+    Args:
+        emb_a: (n_a, dim) centred, L2-normalised sentence embeddings of document A.
+        emb_b: (n_b, dim) the same for document B.
+        knn_a: (n_a,) margin denominators of A's sentences (see ``knn_mean_similarity``).
+        knn_b: (n_b,) the same for B.
+        weights_a: (n_a,) sentence weights for coverage.
+        weights_b: (n_b,) the same for B.
+        min_cosine: Minimum cosine of an aligned pair, in [-1, 1].
+        min_margin: Minimum ratio margin of an aligned pair, >= 0.
+
+    Returns:
+        Alignment: evidence pairs sorted by i, and weighted coverage of A and of B.
+    """
+    if emb_a.shape[0] == 0 or emb_b.shape[0] == 0:
+        return Alignment(pairs=(), coverage_a=0.0, coverage_b=0.0)
+    if emb_a.shape[1] != emb_b.shape[1]:
+        raise InvalidParameterError(f"embedding dims differ: {emb_a.shape[1]} vs {emb_b.shape[1]}.")
+    cos = emb_a @ emb_b.T
+    denom = np.maximum((knn_a[:, None] + knn_b[None, :]) / 2.0, _MIN_MARGIN_DENOMINATOR)
+    margin = cos / denom
+    ok = (cos >= min_cosine) & ((margin >= min_margin) | (cos >= _STRONG_COSINE))
+    best_b = np.argmax(cos, axis=1)
+    best_a = np.argmax(cos, axis=0)
+    rows = np.arange(cos.shape[0])
+    cols = np.arange(cos.shape[1])
+    covered_a = ok[rows, best_b]
+    covered_b = ok[best_a, cols]
+    pairs = tuple(
+        (int(i), int(j), float(cos[i, j]), float(margin[i, j]))
+        for i, j in enumerate(best_b)
+        if best_a[j] == i and ok[i, j]
+    )
+    cov_a = float(weights_a[covered_a].sum() / weights_a.sum()) if weights_a.sum() > 0 else 0.0
+    cov_b = float(weights_b[covered_b].sum() / weights_b.sum()) if weights_b.sum() > 0 else 0.0
+    return Alignment(pairs=pairs, coverage_a=cov_a, coverage_b=cov_b)
+
+
+def score_pair(
+    corpus: Corpus, i: int, j: int, *, min_cosine: float = 0.35, min_margin: float = 1.05
+) -> tuple[PairFeatures, Alignment]:
+    """Features of documents i and j of the corpus, and their sentence alignment.
+
+    Scoring is symmetric: swapping i and j swaps the ``_a``/``_b`` fields only.
+    """
+    ra, rb = corpus.rows(i), corpus.rows(j)
+    alignment = align_sentences(
+        corpus.embeddings[ra],
+        corpus.embeddings[rb],
+        corpus.knn[ra],
+        corpus.knn[rb],
+        corpus.weights[ra],
+        corpus.weights[rb],
+        min_cosine=min_cosine,
+        min_margin=min_margin,
+    )
+    len_a = float(sum(len(s) for s in corpus.sentences[i]))
+    len_b = float(sum(len(s) for s in corpus.sentences[j]))
+    n_aligned = len(alignment.pairs)
+    features = PairFeatures(
+        coverage_a=alignment.coverage_a,
+        coverage_b=alignment.coverage_b,
+        n_aligned=n_aligned,
+        mean_cosine=float(np.mean([p[2] for p in alignment.pairs])) if n_aligned else 0.0,
+        mean_margin=float(np.mean([p[3] for p in alignment.pairs])) if n_aligned else 0.0,
+        length_ratio=min(len_a, len_b) / max(len_a, len_b) if max(len_a, len_b) > 0 else 0.0,
+        shingle_jaccard=jaccard(corpus.shingles[i], corpus.shingles[j]),
+        doc_cosine=float(corpus.doc_vectors[i] @ corpus.doc_vectors[j]),
+        same_language=corpus.langs[i] == corpus.langs[j],
+        n_sentences_a=ra.stop - ra.start,
+        n_sentences_b=rb.stop - rb.start,
+    )
+    return features, alignment

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup.errors import InvalidParameterError
+from dedup.index import candidate_pairs, knn_mean_similarity, top_k_neighbours
+
+
+def _unit(rng: np.random.Generator, n: int, dim: int = 16) -> np.ndarray:
+    v = rng.standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("chunk_size", [3, 7, 17, 1024])
+def test_top_k_matches_brute_force_across_chunk_boundaries(chunk_size):
+    v = _unit(np.random.default_rng(0), 41)
+    idx, scores = top_k_neighbours(v, top_k=5, chunk_size=chunk_size)
+    sims = v @ v.T
+    np.fill_diagonal(sims, -np.inf)
+    expected = np.argsort(-sims, axis=1, kind="stable")[:, :5]
+    assert np.array_equal(idx, expected)
+    assert np.allclose(scores, np.take_along_axis(sims, expected, axis=1))
+
+
+def test_top_k_is_capped_and_excludes_self():
+    v = _unit(np.random.default_rng(1), 3)
+    idx, _ = top_k_neighbours(v, top_k=10)
+    assert idx.shape == (3, 2)
+    assert all(i not in row for i, row in enumerate(idx))
+
+
+def test_candidate_pairs_are_canonical_and_symmetric():
+    v = _unit(np.random.default_rng(2), 20)
+    pairs = candidate_pairs(v, top_k=3, chunk_size=7)
+    assert pairs == sorted(set(pairs))
+    assert all(i < j for i, j in pairs)
+    idx, _ = top_k_neighbours(v, top_k=3)
+    for i, row in enumerate(idx):
+        for j in row:
+            assert (min(i, j), max(i, j)) in pairs
+
+
+def test_knn_mean_ignores_own_document_and_skips_nearest():
+    v = np.array([[1, 0], [1, 0], [0.8, 0.6], [0, 1]], dtype=np.float32)
+    owners = np.array([0, 0, 1, 2])
+    plain = knn_mean_similarity(v, owners, k=1)
+    # row 0's nearest foreign row is row 2 (0.8), not its own-document twin row 1 (1.0)
+    assert plain[0] == pytest.approx(0.8)
+    skipped = knn_mean_similarity(v, owners, k=1, skip=1)
+    assert skipped[0] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("chunk_size", [2, 5, 100])
+def test_knn_mean_is_chunk_independent(chunk_size):
+    v = _unit(np.random.default_rng(3), 23)
+    owners = np.arange(23) // 3
+    ref = knn_mean_similarity(v, owners, k=4, skip=2, chunk_size=1000)
+    assert np.allclose(knn_mean_similarity(v, owners, k=4, skip=2, chunk_size=chunk_size), ref)
+
+
+def test_bad_parameters_name_the_parameter():
+    v = _unit(np.random.default_rng(4), 4)
+    with pytest.raises(InvalidParameterError, match="top_k"):
+        top_k_neighbours(v, top_k=0)
+    with pytest.raises(InvalidParameterError, match="2-D"):
+        top_k_neighbours(v[0], top_k=1)
