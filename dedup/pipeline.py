@@ -1,0 +1,286 @@
+"""find_pairs / find_groups / scan: the only module that wires the stages together.
+
+ingest -> langid -> segment -> embed -> (centre, index) -> score -> calibrate -> cluster.
+
+Example (with the fake encoder, so no model is loaded):
+    >>> from dedup.pipeline import scan
+    >>> from dedup.embed import HashingEncoder
+    >>> texts = {"a": "Storm hits the coast.\\nThousands lost power overnight.\\nSchools are closed.",
+    ...          "b": "Storm hits the coast.\\nThousands lost power overnight.\\nSchools are closed.",
+    ...          "c": "The central bank raised interest rates by half a point on Thursday."}
+    >>> result = scan(texts, encoder=HashingEncoder())
+    >>> [g.members for g in result.groups]
+    [('a', 'b'), ('c',)]
+    >>> result.pairs[0].relation.value
+    'exact'
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .calibrate import ConfidenceModel, load_confidence_model
+from .cluster import cluster_pairs, group_confidence
+from .config import ScanConfig
+from .embed import Encoder, SentenceTransformerEncoder, embed_sentences
+from .index import candidate_pairs
+from .ingest import read_documents
+from .langid import LanguageDetector
+from .score import Alignment, Corpus, build_corpus, score_pair
+from .segment import split_sentences
+from .types import AlignedSentence, DocumentInfo, Group, Pair, PairFeatures, Relation, ScanResult
+
+logger = logging.getLogger(__name__)
+
+Inputs = str | Path | Sequence[str | Path] | Mapping[str, str]
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def scan(
+    inputs: Inputs,
+    *,
+    config: ScanConfig | None = None,
+    model: Any = None,
+    encoder: Encoder | None = None,
+    confidence_model: ConfidenceModel | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScanResult:
+    """Scan documents for copies, near-duplicates and translations, and group them.
+
+    Args:
+        inputs: A folder, a list of file paths, or a ``{doc_id: text}`` dict.
+        config: Scan parameters; defaults to ``ScanConfig()``.
+        model: A loaded SentenceTransformer (see ``dedup.load_model``); loaded for
+            this call when neither model nor encoder is given.
+        encoder: Any :class:`~dedup.embed.Encoder`; overrides ``model``.
+        confidence_model: Calibration to use; defaults to the shipped one.
+        progress: Optional callback ``(stage, done, total)``; the library never prints.
+
+    Returns:
+        ScanResult with documents, linked pairs, groups (a partition) and skipped inputs.
+
+    Raises:
+        InputError: If the input path is missing or not a folder.
+        ModelError: If the model cannot be built or loaded.
+    """
+    config = config or ScanConfig()
+    confidence_model = confidence_model or load_confidence_model()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    documents, skipped = read_documents(inputs, max_chars=config.max_chars)
+    timings["ingest"] = time.perf_counter() - t0
+    _report(progress, "read", len(documents), len(documents))
+
+    t = time.perf_counter()
+    detector = LanguageDetector(seed=config.seed)
+    langs = [detector.detect(d.text) for d in documents]
+    sentences = [
+        split_sentences(d.text, min_chars=config.min_sentence_chars)[: config.max_sentences]
+        for d in documents
+    ]
+    timings["langid_segment"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if encoder is None:
+        if model is None:
+            from .model import load_model
+
+            model = load_model()
+        encoder = SentenceTransformerEncoder(model)
+    flat = [s for doc in sentences for s in doc]
+    vectors = embed_sentences(encoder, flat, batch_size=config.batch_size)
+    _report(progress, "embedded", len(flat), len(flat))
+    offsets = np.cumsum([0] + [len(s) for s in sentences])
+    per_doc = [vectors[offsets[i] : offsets[i + 1]] for i in range(len(documents))]
+    timings["embed"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    corpus = build_corpus(
+        sentences,
+        per_doc,
+        langs,
+        margin_k=config.margin_k,
+        shingle_size=config.shingle_size,
+        texts=[d.text for d in documents],
+    )
+    candidates = _candidates(corpus, config)
+    timings["index"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    scored: dict[tuple[int, int], tuple[PairFeatures, Alignment, float, float]] = {}
+
+    def score(i: int, j: int) -> tuple[PairFeatures, Alignment, float, float]:
+        if (i, j) not in scored:
+            feats, alignment = score_pair(
+                corpus, i, j, min_cosine=config.min_cosine, min_margin=config.min_margin
+            )
+            if corpus.text_hashes[i] == corpus.text_hashes[j]:
+                article = story = 1.0
+            elif feats.n_aligned < config.min_aligned:
+                article = 0.0
+                story = confidence_model.story_confidence(feats)
+            else:
+                article = confidence_model.article_confidence(feats)
+                story = max(article, confidence_model.story_confidence(feats))
+            scored[(i, j)] = (feats, alignment, article, story)
+        return scored[(i, j)]
+
+    for k, (i, j) in enumerate(candidates):
+        score(i, j)
+        if progress is not None and (k % 500 == 0 or k == len(candidates) - 1):
+            progress("scored", k + 1, len(candidates))
+    timings["score"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    level_index = 2 if config.level == "article" else 3
+    link = {key: value[level_index] for key, value in scored.items()}
+    clusters = cluster_pairs(
+        len(documents),
+        link,
+        threshold=config.threshold,
+        score_missing=lambda i, j: score(i, j)[level_index],
+    )
+    link = {key: value[level_index] for key, value in scored.items()}  # now with pairs scored on demand
+    timings["cluster"] = time.perf_counter() - t
+
+    ids = [d.doc_id for d in documents]
+    pairs = _linked_pairs(corpus, ids, scored, config.threshold)
+    groups = _groups(clusters, ids, langs, link)
+    infos = tuple(
+        DocumentInfo(doc_id=d.doc_id, lang=lang, n_sentences=len(s), n_chars=len(d.text), sha256=d.sha256)
+        for d, lang, s in zip(documents, langs, sentences, strict=True)
+    )
+    stats = {
+        "n_docs": len(documents),
+        "n_sentences": len(flat),
+        "n_candidates": len(candidates),
+        "n_scored": len(scored),
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+        "config": config.to_dict(),
+    }
+    logger.info("scanned %d documents: %d pairs, %d groups", len(documents), len(pairs), len(groups))
+    return ScanResult(
+        documents=infos, pairs=tuple(pairs), groups=tuple(groups), skipped=tuple(skipped), stats=stats
+    )
+
+
+def find_pairs(inputs: Inputs, *, threshold: float | None = None, **kwargs: Any) -> list[Pair]:
+    """Linked document pairs of ``inputs``, strongest first. See :func:`scan` for the arguments.
+
+    ``threshold`` overrides ``config.threshold``.
+    """
+    return list(scan(inputs, config=_with_threshold(kwargs.pop("config", None), threshold), **kwargs).pairs)
+
+
+def find_groups(inputs: Inputs, *, threshold: float | None = None, **kwargs: Any) -> list[Group]:
+    """Story groups of ``inputs`` (every document in exactly one). See :func:`scan`."""
+    return list(scan(inputs, config=_with_threshold(kwargs.pop("config", None), threshold), **kwargs).groups)
+
+
+def _with_threshold(config: ScanConfig | None, threshold: float | None) -> ScanConfig:
+    config = config or ScanConfig()
+    return replace(config, threshold=threshold) if threshold is not None else config
+
+
+def _report(progress: ProgressCallback | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
+
+
+def _candidates(corpus: Corpus, config: ScanConfig) -> list[tuple[int, int]]:
+    n = corpus.n_docs
+    if n <= config.exhaustive_below:
+        return [(i, j) for i in range(n) for j in range(i + 1, n)]
+    pairs = set(candidate_pairs(corpus.doc_vectors, top_k=config.top_k))
+    by_hash: dict[str, list[int]] = {}
+    for i, h in enumerate(corpus.text_hashes):
+        by_hash.setdefault(h, []).append(i)
+    for members in by_hash.values():
+        pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
+    return sorted(pairs)
+
+
+def _relation(corpus: Corpus, i: int, j: int, article: float, threshold: float) -> Relation:
+    if corpus.text_hashes[i] == corpus.text_hashes[j]:
+        return Relation.EXACT
+    if article >= threshold:
+        return Relation.NEAR_DUPLICATE if corpus.langs[i] == corpus.langs[j] else Relation.TRANSLATION
+    return Relation.SAME_STORY
+
+
+def _linked_pairs(
+    corpus: Corpus,
+    ids: list[str],
+    scored: Mapping[tuple[int, int], tuple[PairFeatures, Alignment, float, float]],
+    threshold: float,
+) -> list[Pair]:
+    pairs = []
+    for (i, j), (feats, alignment, article, story) in scored.items():
+        if max(article, story) < threshold:
+            continue
+        a, b = (i, j) if ids[i] < ids[j] else (j, i)
+        relation = _relation(corpus, i, j, article, threshold)
+        aligned = tuple(
+            AlignedSentence(
+                i=p[0] if a == i else p[1],
+                j=p[1] if a == i else p[0],
+                text_a=corpus.sentences[a][p[0] if a == i else p[1]],
+                text_b=corpus.sentences[b][p[1] if a == i else p[0]],
+                cosine=p[2],
+                margin=p[3],
+            )
+            for p in alignment.pairs
+        )
+        if a != i:
+            feats = replace(
+                feats,
+                coverage_a=feats.coverage_b,
+                coverage_b=feats.coverage_a,
+                n_sentences_a=feats.n_sentences_b,
+                n_sentences_b=feats.n_sentences_a,
+            )
+        confidence = article if relation is not Relation.SAME_STORY else story
+        pairs.append(
+            Pair(
+                doc_a=ids[a],
+                doc_b=ids[b],
+                lang_a=corpus.langs[a],
+                lang_b=corpus.langs[b],
+                relation=relation,
+                confidence=confidence,
+                aligned=tuple(sorted(aligned, key=lambda s: s.i)),
+                features=feats,
+                story_confidence=story,
+            )
+        )
+    return sorted(pairs, key=lambda p: (-p.confidence, p.doc_a, p.doc_b))
+
+
+def _groups(
+    clusters: list[list[int]], ids: list[str], langs: list[str], link: Mapping[tuple[int, int], float]
+) -> list[Group]:
+    strongest = [0.0] * len(ids)
+    for (i, j), c in link.items():
+        strongest[i] = max(strongest[i], c)
+        strongest[j] = max(strongest[j], c)
+    ordered = sorted(clusters, key=lambda m: (-len(m), ids[m[0]]))
+    groups = []
+    for k, members in enumerate(ordered, start=1):
+        confidence = group_confidence(members, link) if len(members) > 1 else 1.0 - strongest[members[0]]
+        groups.append(
+            Group(
+                group_id=f"g{k:05d}",
+                members=tuple(sorted(ids[m] for m in members)),
+                confidence=confidence,
+                languages=tuple(sorted({langs[m] for m in members})),
+            )
+        )
+    return groups

@@ -1,0 +1,73 @@
+"""Write scan results: JSONL files, written atomically (temp file in the same folder, then rename).
+
+Example:
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from dedup.report import write_jsonl
+    >>> out = Path(tempfile.mkdtemp()) / "x.jsonl"
+    >>> write_jsonl(out, [{"b": 1, "a": 2}])
+    >>> out.read_text()
+    '{"a": 2, "b": 1}\\n'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .errors import OutputError
+from .types import ScanResult
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temp file in the same folder and ``os.replace``.
+
+    Raises:
+        OutputError: If the folder cannot be created or written.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise OutputError(f"cannot write to {path.parent}: {err.strerror or err}.") from err
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {err.strerror or err}.") from err
+
+
+def jsonl_text(rows: Iterable[dict[str, Any]]) -> str:
+    """One JSON object per line, keys sorted, UTF-8 kept readable."""
+    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    """Write rows as JSON lines, atomically."""
+    write_text_atomic(Path(path), jsonl_text(rows))
+
+
+def write_scan(result: ScanResult, out_dir: Path | str) -> list[Path]:
+    """Write ``pairs.jsonl``, ``groups.jsonl``, ``documents.jsonl`` and ``skipped.jsonl`` into out_dir.
+
+    Returns:
+        The paths written.
+    """
+    out = Path(out_dir)
+    files = {
+        "pairs.jsonl": [p.to_dict() for p in result.pairs],
+        "groups.jsonl": [g.to_dict() for g in result.groups],
+        "documents.jsonl": [d.to_dict() for d in result.documents],
+        "skipped.jsonl": [s.to_dict() for s in result.skipped],
+    }
+    written = []
+    for name, rows in files.items():
+        write_jsonl(out / name, rows)
+        written.append(out / name)
+    return written
