@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,17 @@ from .ingest import read_documents
 from .langid import LanguageDetector
 from .score import Alignment, Corpus, build_corpus, score_pair
 from .segment import split_sentences
-from .types import AlignedSentence, DocumentInfo, Group, Pair, PairFeatures, Relation, ScanResult
+from .types import (
+    AlignedSentence,
+    Document,
+    DocumentInfo,
+    Group,
+    Pair,
+    PairFeatures,
+    Relation,
+    ScanResult,
+    Skipped,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,44 +83,11 @@ def scan(
     config = config or ScanConfig()
     confidence_model = confidence_model or load_confidence_model()
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-
-    documents, skipped = read_documents(inputs, max_chars=config.max_chars)
-    timings["ingest"] = time.perf_counter() - t0
-    _report(progress, "read", len(documents), len(documents))
-
-    t = time.perf_counter()
-    detector = LanguageDetector(seed=config.seed)
-    langs = [detector.detect(d.text) for d in documents]
-    sentences = [
-        split_sentences(d.text, min_chars=config.min_sentence_chars)[: config.max_sentences]
-        for d in documents
-    ]
-    timings["langid_segment"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    if encoder is None:
-        if model is None:
-            from .model import load_model
-
-            model = load_model()
-        encoder = SentenceTransformerEncoder(model)
-    flat = [s for doc in sentences for s in doc]
-    vectors = embed_sentences(encoder, flat, batch_size=config.batch_size)
-    _report(progress, "embedded", len(flat), len(flat))
-    offsets = np.cumsum([0] + [len(s) for s in sentences])
-    per_doc = [vectors[offsets[i] : offsets[i + 1]] for i in range(len(documents))]
-    timings["embed"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    corpus = build_corpus(
-        sentences,
-        per_doc,
-        langs,
-        margin_k=config.margin_k,
-        shingle_size=config.shingle_size,
-        texts=[d.text for d in documents],
+    prepared = prepare(
+        inputs, config=config, model=model, encoder=encoder, progress=progress, timings=timings
     )
+    documents, corpus = prepared.documents, prepared.corpus
+    t = time.perf_counter()
     candidates = _candidates(corpus, config)
     timings["index"] = time.perf_counter() - t
 
@@ -153,14 +130,14 @@ def scan(
 
     ids = [d.doc_id for d in documents]
     pairs = _linked_pairs(corpus, ids, scored, config.threshold)
-    groups = _groups(clusters, ids, langs, link)
+    groups = _groups(clusters, ids, corpus.langs, link)
     infos = tuple(
         DocumentInfo(doc_id=d.doc_id, lang=lang, n_sentences=len(s), n_chars=len(d.text), sha256=d.sha256)
-        for d, lang, s in zip(documents, langs, sentences, strict=True)
+        for d, lang, s in zip(documents, corpus.langs, corpus.sentences, strict=True)
     )
     stats = {
         "n_docs": len(documents),
-        "n_sentences": len(flat),
+        "n_sentences": int(corpus.offsets[-1]),
         "n_candidates": len(candidates),
         "n_scored": len(scored),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
@@ -168,8 +145,77 @@ def scan(
     }
     logger.info("scanned %d documents: %d pairs, %d groups", len(documents), len(pairs), len(groups))
     return ScanResult(
-        documents=infos, pairs=tuple(pairs), groups=tuple(groups), skipped=tuple(skipped), stats=stats
+        documents=infos,
+        pairs=tuple(pairs),
+        groups=tuple(groups),
+        skipped=tuple(prepared.skipped),
+        stats=stats,
     )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Documents read, and their sentence-level arrays, ready for pair scoring."""
+
+    documents: list[Document]
+    skipped: list[Skipped]
+    corpus: Corpus
+
+
+def prepare(
+    inputs: Inputs,
+    *,
+    config: ScanConfig | None = None,
+    model: Any = None,
+    encoder: Encoder | None = None,
+    progress: ProgressCallback | None = None,
+    timings: dict[str, float] | None = None,
+) -> Prepared:
+    """Read, identify languages, split, embed and index: everything before pair scoring.
+
+    Arguments as for :func:`scan`; ``timings`` (if given) receives seconds per stage.
+    """
+    config = config or ScanConfig()
+    timings = timings if timings is not None else {}
+    t = time.perf_counter()
+    documents, skipped = read_documents(inputs, max_chars=config.max_chars)
+    timings["ingest"] = time.perf_counter() - t
+    _report(progress, "read", len(documents), len(documents))
+
+    t = time.perf_counter()
+    detector = LanguageDetector(seed=config.seed)
+    langs = [detector.detect(d.text) for d in documents]
+    sentences = [
+        split_sentences(d.text, min_chars=config.min_sentence_chars)[: config.max_sentences]
+        for d in documents
+    ]
+    timings["langid_segment"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if encoder is None:
+        if model is None:
+            from .model import load_model
+
+            model = load_model()
+        encoder = SentenceTransformerEncoder(model)
+    flat = [s for doc in sentences for s in doc]
+    vectors = embed_sentences(encoder, flat, batch_size=config.batch_size)
+    _report(progress, "embedded", len(flat), len(flat))
+    offsets = np.cumsum([0] + [len(s) for s in sentences])
+    per_doc = [vectors[offsets[i] : offsets[i + 1]] for i in range(len(documents))]
+    timings["embed"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    corpus = build_corpus(
+        sentences,
+        per_doc,
+        langs,
+        margin_k=config.margin_k,
+        shingle_size=config.shingle_size,
+        texts=[d.text for d in documents],
+    )
+    timings["corpus"] = time.perf_counter() - t
+    return Prepared(documents=documents, skipped=skipped, corpus=corpus)
 
 
 def find_pairs(inputs: Inputs, *, threshold: float | None = None, **kwargs: Any) -> list[Pair]:
