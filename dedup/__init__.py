@@ -1,3 +1,62 @@
-"""dedup: find copies, near-duplicates and translations among news articles."""
+"""dedup: find copies, near-duplicates and translations among news articles.
+
+Importing dedup loads no model and imports neither torch nor sentence-transformers. Load the
+multilingual model once with ``model = dedup.load_model()`` and pass it to every call
+(``dedup.find_pairs(folder, model=model)``), or keep it in a :class:`Detector`.
+
+Example (with the fake encoder, so no model is loaded):
+    >>> import dedup
+    >>> from dedup.embed import HashingEncoder
+    >>> texts = {"a.txt": "Storm hits the coast.\\nThousands lost power overnight.\\nSchools are closed.",
+    ...          "b.txt": "Storm hits the coast.\\nThousands lost power overnight.\\nSchools are closed.",
+    ...          "c.txt": "The central bank raised interest rates by half a point on Thursday."}
+    >>> pairs = dedup.find_pairs(texts, encoder=HashingEncoder())
+    >>> [(p.doc_a, p.doc_b, p.relation.value) for p in pairs]
+    [('a.txt', 'b.txt', 'exact')]
+    >>> [g.members for g in dedup.find_groups(texts, encoder=HashingEncoder())]
+    [('a.txt', 'b.txt'), ('c.txt',)]
+    >>> dedup.to_frame(pairs)[["doc_a", "doc_b", "confidence"]]
+       doc_a  doc_b  confidence
+    0  a.txt  b.txt         1.0
+"""
 
 from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .api import Detector, to_frame, to_records
+from .config import ScanConfig
+from .errors import DedupError, InputError, InvalidParameterError, ModelError, OutputError
+from .model import build_model, load_model
+from .pipeline import find_groups, find_pairs, scan
+from .types import AlignedSentence, DocumentInfo, Group, Pair, Relation, ScanResult, Skipped
+
+try:
+    __version__ = version("dedup")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
+    __version__ = "0.0.0"
+
+__all__ = [
+    "__version__",
+    "find_pairs",
+    "find_groups",
+    "scan",
+    "load_model",
+    "build_model",
+    "Detector",
+    "to_frame",
+    "to_records",
+    "ScanConfig",
+    "Pair",
+    "Group",
+    "Relation",
+    "AlignedSentence",
+    "ScanResult",
+    "Skipped",
+    "DocumentInfo",
+    "DedupError",
+    "InvalidParameterError",
+    "InputError",
+    "ModelError",
+    "OutputError",
+]

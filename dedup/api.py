@@ -1,0 +1,293 @@
+"""Notebook ergonomics: results as DataFrames or plain records, and a reusable :class:`Detector`.
+
+Example (with the fake encoder, so no model is loaded):
+    >>> from dedup.api import Detector, to_frame
+    >>> from dedup.embed import HashingEncoder
+    >>> texts = {"a": "Storm hits the coast.\\nThousands lost power overnight.\\nSchools are closed.",
+    ...          "b": "Storm hits the coast.\\nThousands lost power overnight.\\nSchools are closed.",
+    ...          "c": "The central bank raised interest rates by half a point on Thursday."}
+    >>> detector = Detector(threshold=0.6, encoder=HashingEncoder())
+    >>> to_frame(detector.find_pairs(texts))[["doc_a", "doc_b", "relation", "confidence"]]
+      doc_a doc_b relation  confidence
+    0     a     b    exact         1.0
+    >>> [g.members for g in detector.find_groups(texts)]
+    [('a', 'b'), ('c',)]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import is_dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from .calibrate import ARTICLE_FEATURES, Calibrator, ConfidenceModel, feature_matrix, load_confidence_model
+from .config import ScanConfig
+from .embed import Encoder
+from .errors import InvalidParameterError
+from .types import DocumentInfo, Group, Pair, ScanResult, Skipped
+
+__all__ = ["Detector", "to_frame", "to_records"]
+
+logger = logging.getLogger(__name__)
+
+_WHAT = ("pairs", "groups", "documents", "skipped")
+
+
+def to_records(items: Any, *, what: str | None = None) -> list[dict[str, Any]]:
+    """Turn results into plain, JSON-ready dicts (one per pair, group, document, ...).
+
+    Args:
+        items: A :class:`~dedup.types.ScanResult`, or a sequence of ``Pair``, ``Group``,
+            ``DocumentInfo``, ``Skipped`` or other dataclasses with ``to_dict`` (e.g. manifest rows).
+        what: For a ScanResult, which table: ``pairs`` (default), ``groups``, ``documents`` or
+            ``skipped``. Ignored for sequences.
+
+    Returns:
+        Pair records have the relation as a string, ``n_aligned`` instead of the aligned sentences,
+        and the raw features as flat columns; group records add ``n_members``.
+
+    Raises:
+        InvalidParameterError: If ``what`` is unknown or ``items`` holds something else.
+
+    Example:
+        >>> from dedup.types import Group
+        >>> to_records([Group("g00001", ("a", "b"), 0.91234, ("en", "nb"))])
+        [{'group_id': 'g00001', 'members': ['a', 'b'], 'confidence': 0.9123, 'languages': ['en', 'nb'], \
+'n_members': 2}]
+    """
+    if isinstance(items, ScanResult):
+        what = what or "pairs"
+        if what not in _WHAT:
+            raise InvalidParameterError(f"what must be one of {', '.join(_WHAT)}. Got {what!r}.")
+        items = getattr(items, what)
+    if isinstance(items, (Pair, Group, DocumentInfo, Skipped)) or isinstance(items, (str, bytes, Mapping)):
+        raise InvalidParameterError(
+            f"items must be a ScanResult or a sequence of results. Got {type(items).__name__}."
+        )
+    records = []
+    for item in items:
+        if isinstance(item, Pair):
+            records.append(_pair_record(item))
+        elif isinstance(item, Group):
+            records.append(item.to_dict() | {"n_members": len(item.members)})
+        elif hasattr(item, "to_dict"):
+            records.append(item.to_dict())
+        elif is_dataclass(item):
+            raise InvalidParameterError(f"cannot convert {type(item).__name__}: it has no to_dict().")
+        else:
+            raise InvalidParameterError(
+                f"items must hold Pair, Group, DocumentInfo or Skipped objects. Got {type(item).__name__}."
+            )
+    return records
+
+
+def to_frame(items: Any, *, what: str | None = None) -> Any:
+    """Results as a pandas DataFrame (pandas is imported here, not with dedup).
+
+    Args:
+        items: As for :func:`to_records`: a ScanResult or a list of pairs, groups, documents, ....
+        what: For a ScanResult: ``pairs`` (default), ``groups``, ``documents`` or ``skipped``.
+
+    Returns:
+        One row per item, with the columns of :func:`to_records`; an empty list gives an empty frame.
+
+    Example:
+        >>> from dedup.types import Pair, Relation
+        >>> frame = to_frame([Pair("a", "b", "en", "nb", Relation.TRANSLATION, 0.97)])
+        >>> frame[["doc_a", "doc_b", "relation", "confidence", "n_aligned"]]
+          doc_a doc_b     relation  confidence  n_aligned
+        0     a     b  translation        0.97          0
+    """
+    import pandas as pd
+
+    return pd.DataFrame(to_records(items, what=what))
+
+
+def _pair_record(pair: Pair) -> dict[str, Any]:
+    record = pair.to_dict(with_features=False)
+    record.pop("aligned")
+    record["n_aligned"] = len(pair.aligned)
+    if pair.features is not None:
+        record.update(pair.features.to_dict())
+    return record
+
+
+class Detector:
+    """A reusable scanner for notebooks: set the parameters once, keep the loaded model between calls.
+
+    scikit-learn conventions: ``__init__`` only stores its arguments; the model is loaded on first use
+    and kept in ``model_``; :meth:`fit` optionally re-fits the article-level confidence model on
+    labelled documents and stores it in ``confidence_model_``.
+
+    Args:
+        threshold: Minimum link confidence, in [0, 1], for two documents to share a group.
+        level: ``article`` (copies, near-duplicates, translations) or ``story``.
+        config: Other scan parameters; ``threshold`` and ``level`` above override its fields.
+        model: A loaded SentenceTransformer (``dedup.load_model()``); loaded on first use when None.
+        encoder: Any :class:`~dedup.embed.Encoder`; overrides ``model`` (e.g. ``HashingEncoder()``).
+        confidence_model: Calibration to use before :meth:`fit`; defaults to the shipped one.
+    """
+
+    def __init__(
+        self,
+        *,
+        threshold: float = ScanConfig.threshold,
+        level: str = ScanConfig.level,
+        config: ScanConfig | None = None,
+        model: Any = None,
+        encoder: Encoder | None = None,
+        confidence_model: ConfidenceModel | None = None,
+    ) -> None:
+        self.threshold = threshold
+        self.level = level
+        self.config = config
+        self.model = model
+        self.encoder = encoder
+        self.confidence_model = confidence_model
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if v is not None)
+        return f"Detector({params})"
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor parameters, by name."""
+        return {
+            "threshold": self.threshold,
+            "level": self.level,
+            "config": self.config,
+            "model": self.model,
+            "encoder": self.encoder,
+            "confidence_model": self.confidence_model,
+        }
+
+    def set_params(self, **params: Any) -> Detector:
+        """Change constructor parameters; returns self.
+
+        Raises:
+            InvalidParameterError: On an unknown parameter name.
+        """
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise InvalidParameterError(
+                    f"set_params got an unknown parameter {name!r}; valid: {', '.join(valid)}."
+                )
+            setattr(self, name, value)
+            if name == "model":
+                self.__dict__.pop("model_", None)
+        return self
+
+    # ---------------------------------------------------------------------------------------------
+
+    def scan_config(self) -> ScanConfig:
+        """The ScanConfig a call uses: ``config`` with ``threshold`` and ``level`` applied.
+
+        Raises:
+            InvalidParameterError: If a parameter is out of range.
+        """
+        return replace(self.config or ScanConfig(), threshold=self.threshold, level=self.level)
+
+    def _model_kwargs(self) -> dict[str, Any]:
+        if self.encoder is not None:
+            return {"encoder": self.encoder}
+        if getattr(self, "model_", None) is None:
+            if self.model is not None:
+                self.model_ = self.model
+            else:
+                from .model import load_model
+
+                self.model_ = load_model()
+        return {"model": self.model_}
+
+    def _confidence_model(self) -> ConfidenceModel | None:
+        return getattr(self, "confidence_model_", None) or self.confidence_model
+
+    def scan(self, inputs: Any, *, progress: Any = None) -> ScanResult:
+        """Scan ``inputs`` (a folder, a list of files or a ``{doc_id: text}`` dict); see ``dedup.scan``."""
+        from .pipeline import scan
+
+        return scan(
+            inputs,
+            config=self.scan_config(),
+            confidence_model=self._confidence_model(),
+            progress=progress,
+            **self._model_kwargs(),
+        )
+
+    def find_pairs(self, inputs: Any) -> list[Pair]:
+        """Linked pairs of ``inputs``, strongest first."""
+        return list(self.scan(inputs).pairs)
+
+    def find_groups(self, inputs: Any) -> list[Group]:
+        """Story groups of ``inputs``; every document is in exactly one."""
+        return list(self.scan(inputs).groups)
+
+    def fit(self, inputs: Any, labels: Mapping[str, str] | Any, *, C: float = 1.0) -> Detector:
+        """Re-fit the article-level confidence model on documents with known groups.
+
+        Every pair of labelled documents (or the candidate pairs, for large inputs) is scored as in a
+        scan; pairs with at least ``min_aligned`` aligned sentences become training rows, labelled
+        positive when both documents share a group. The story-level model is kept.
+
+        Args:
+            inputs: Documents, as for :meth:`scan`.
+            labels: ``doc_id -> group_id``, or a :class:`dedup.evaluate.Gold`; ids may be bare file stems
+                (matched as ``dedup.evaluate.normalize_doc_id`` does). Unlabelled documents are ignored.
+            C: Inverse regularisation strength of the logistic regression (> 0).
+
+        Returns:
+            self, with ``confidence_model_`` set.
+
+        Raises:
+            InvalidParameterError: If there are not both linked and unlinked training pairs.
+        """
+        from .evaluate import normalize_doc_id
+        from .index import candidate_pairs
+        from .pipeline import prepare
+        from .score import score_pair
+
+        config = self.scan_config()
+        group_of = _labels(labels)
+        prepared = prepare(inputs, config=config, **self._model_kwargs())
+        corpus = prepared.corpus
+        ids = [group_of.get(d.doc_id, group_of.get(normalize_doc_id(d.doc_id))) for d in prepared.documents]
+        n = corpus.n_docs
+        if n <= config.exhaustive_below:
+            candidates: Iterable[tuple[int, int]] = ((i, j) for i in range(n) for j in range(i + 1, n))
+        else:
+            candidates = candidate_pairs(corpus.doc_vectors, top_k=config.top_k)
+        rows, targets = [], []
+        for i, j in candidates:
+            if ids[i] is None or ids[j] is None:
+                continue
+            feats, _ = score_pair(corpus, i, j, min_cosine=config.min_cosine, min_margin=config.min_margin)
+            if feats.n_aligned >= config.min_aligned:
+                rows.append(feats)
+                targets.append(int(ids[i] == ids[j]))
+        if len(set(targets)) < 2:
+            raise InvalidParameterError(
+                f"fit needs labelled pairs of both kinds (same group and different groups). Got "
+                f"{sum(targets)} same-group and {len(targets) - sum(targets)} different-group pairs."
+            )
+        article = Calibrator(ARTICLE_FEATURES, C=C, random_state=config.seed).fit(
+            feature_matrix(rows, ARTICLE_FEATURES), np.array(targets)
+        )
+        base = self.confidence_model or load_confidence_model()
+        self.confidence_model_ = ConfidenceModel(article=article, story=base.story)
+        self.n_training_pairs_ = len(targets)
+        logger.info("fitted the article confidence model on %d pairs", len(targets))
+        return self
+
+
+def _labels(labels: Any) -> dict[str, str]:
+    docs = getattr(labels, "docs", None)
+    if docs is not None:  # a dedup.evaluate.Gold
+        return {d: g.group_id for d, g in docs.items()}
+    if isinstance(labels, Mapping):
+        return {str(k): str(v) for k, v in labels.items()}
+    raise InvalidParameterError(
+        f"labels must be a mapping doc_id -> group_id or a Gold. Got {type(labels).__name__}."
+    )
