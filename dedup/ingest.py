@@ -1,5 +1,11 @@
 """Read articles from a folder, a list of files or a ``{doc_id: text}`` dict.
 
+Formats (by file name ending, case-insensitive): ``.txt`` and ``.md`` are read as
+they are; ``.html``/``.htm`` give their main article text (see
+:func:`dedup.formats.extract_html`); ``.jsonl``/``.ndjson``, ``.json``, ``.csv`` and
+``.tsv`` give one article per object or row, with ``doc_id`` ``<file>#<id>`` (the
+record's id field) or ``<file>#<n>`` (its 1-based line, item or data-row number).
+
 Reading only: inputs are opened read-only and never modified. A file that cannot
 be used (empty, binary, undecodable, unreadable, a broken or looping symlink, a
 symlink leaving the scanned folder, a file that vanished mid-run) becomes a
@@ -20,6 +26,7 @@ from __future__ import annotations
 import codecs
 import errno
 import hashlib
+import json
 import logging
 import os
 import re
@@ -27,8 +34,20 @@ import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TextIO
 
 from .errors import InputError, InvalidParameterError
+from .formats import (
+    HTML_EXTENSIONS,
+    RECORD_EXTENSIONS,
+    SUPPORTED_EXTENSIONS,
+    Record,
+    extract_html,
+    html_charset,
+    iter_csv_records,
+    iter_json_records,
+    record_from_object,
+)
 from .types import Document, Skipped
 
 __all__ = ["read_documents", "normalize_text", "sha256_bytes", "decode_bytes"]
@@ -44,6 +63,10 @@ _MAX_CONTROL_SHARE = 0.10
 # A legacy 8-bit file whose cp1252 reading has more non-ASCII letters than this share
 # is probably in another code page (cp1251, cp1253, ...): ask charset-normalizer.
 _MAX_NON_ASCII_LETTER_SHARE = 0.35
+# HTML carries markup, scripts and styles: read up to this many times the text byte cap.
+_HTML_BYTE_FACTOR = 10
+# A .json file is parsed whole: at most this many times max_chars characters (JSON Lines stream).
+_JSON_CHAR_FACTOR = 100
 
 # Invisible characters removed outright (zero-width space, word joiner, BOM, soft hyphen,
 # bidi marks and embeddings). ZWJ/ZWNJ stay: they change shaping in Indic and Persian text.
@@ -164,7 +187,9 @@ def read_documents(
     *,
     max_chars: int = 200_000,
     follow_symlinks: bool = False,
-    extensions: Iterable[str] | None = (".txt", ".md"),
+    extensions: Iterable[str] | None = SUPPORTED_EXTENSIONS,
+    text_field: str | None = None,
+    id_field: str | None = None,
 ) -> tuple[list[Document], list[Skipped]]:
     """Read and normalise documents; unusable inputs are reported, not raised.
 
@@ -178,7 +203,13 @@ def read_documents(
             (for a list: outside the paths' common parent). Links inside it are
             always read; broken and looping links are always skipped.
         extensions: File name endings read from a folder (case-insensitive); None
-            reads every file. Not applied to an explicit list of paths.
+            reads every file (as plain text unless its ending names a format). Not
+            applied to an explicit list of paths.
+        text_field: Field or column holding the article text in JSON/CSV/TSV files;
+            None tries ``text``, ``body``, ``content``, ``article``, ``maintext``,
+            ``full_text`` (case-insensitive). A ``title``/``headline`` field is put first.
+        id_field: Field or column holding the record id; None tries ``id``,
+            ``doc_id``, ``_id``, ``uuid``, ``guid``, else the line or row number is used.
 
     Returns:
         ``(documents, skipped)``. Documents are sorted by ``doc_id``: for a folder
@@ -214,7 +245,7 @@ def read_documents(
         root = root.absolute()
         docs, skipped = [], []
         for rel, path in _walk(root, follow_symlinks, exts, skipped):
-            _add(_read_file(path, rel, root, max_chars, follow_symlinks), docs, skipped)
+            _add(_read_file(path, rel, root, max_chars, follow_symlinks, text_field, id_field), docs, skipped)
     else:
         paths = [Path(p).expanduser().absolute() for p in inputs]
         if not paths:
@@ -227,18 +258,19 @@ def read_documents(
             if rel in seen:
                 continue
             seen.add(rel)
-            _add(_read_file(path, rel, root, max_chars, follow_symlinks), docs, skipped)
+            _add(_read_file(path, rel, root, max_chars, follow_symlinks, text_field, id_field), docs, skipped)
     docs.sort(key=lambda d: d.doc_id)
     skipped.sort(key=lambda s: (s.path, s.reason))
     logger.info("ingest: %d documents read, %d skipped", len(docs), len(skipped))
     return docs, skipped
 
 
-def _add(result: Document | Skipped, docs: list[Document], skipped: list[Skipped]) -> None:
-    if isinstance(result, Document):
-        docs.append(result)
-    else:
-        skipped.append(result)
+def _add(results: list[Document | Skipped], docs: list[Document], skipped: list[Skipped]) -> None:
+    for result in results:
+        if isinstance(result, Document):
+            docs.append(result)
+        else:
+            skipped.append(result)
 
 
 def _read_mapping(inputs: Mapping[str, str | bytes], max_chars: int) -> tuple[list[Document], list[Skipped]]:
@@ -341,49 +373,178 @@ def _os_reason(err: OSError, *, is_link: bool) -> str:
 
 
 def _read_file(
-    path: Path, doc_id: str, root: Path, max_chars: int, follow_symlinks: bool
-) -> Document | Skipped:
+    path: Path,
+    doc_id: str,
+    root: Path,
+    max_chars: int,
+    follow_symlinks: bool,
+    text_field: str | None = None,
+    id_field: str | None = None,
+) -> list[Document | Skipped]:
+    """Read one file: a list with one Document (or several, for record files) and/or Skipped entries."""
     where = str(path)
     try:
         lst = os.lstat(path)
     except OSError as err:
-        return Skipped(where, _os_reason(err, is_link=False))
+        return [Skipped(where, _os_reason(err, is_link=False))]
     is_link = stat.S_ISLNK(lst.st_mode)
     if is_link:
         try:
             os.stat(path)
         except OSError as err:
-            return Skipped(where, _os_reason(err, is_link=True))
+            return [Skipped(where, _os_reason(err, is_link=True))]
         if not follow_symlinks and not _inside(os.path.realpath(path), os.path.realpath(root)):
-            return Skipped(where, _OUTSIDE)
-    byte_cap = 4 * max_chars + 4
-    digest = hashlib.sha256()
-    head = bytearray()
+            return [Skipped(where, _OUTSIDE)]
+    name = path.name.lower()
+    is_html = name.endswith(HTML_EXTENSIONS)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-                return Skipped(where, f"{what}, not read")
-            while chunk := os.read(fd, _CHUNK):
-                digest.update(chunk)
-                if len(head) < byte_cap:
-                    head += chunk[: byte_cap - len(head)]
+                return [Skipped(where, f"{what}, not read")]
+            if name.endswith(RECORD_EXTENSIONS):
+                return _read_records(fd, where, doc_id, name, max_chars, text_field, id_field)
+            byte_cap = (4 * max_chars + 4) * (_HTML_BYTE_FACTOR if is_html else 1)
+            head, digest, why = _read_capped(fd, byte_cap)
         finally:
             os.close(fd)
     except OSError as err:
-        return Skipped(where, _os_reason(err, is_link=is_link))
-    if not head:
-        return Skipped(where, "empty file")
+        return [Skipped(where, _os_reason(err, is_link=is_link))]
+    if why:
+        return [Skipped(where, why)]
     truncated = len(head) >= byte_cap
-    text, why = decode_bytes(bytes(head), final=not truncated)
+    declared = html_charset(head) if is_html else None
+    text = _try_decode(head, declared, not truncated) if declared and declared != "utf-8" else None
     if text is None:
-        return Skipped(where, why)
+        text, why = decode_bytes(head, final=not truncated)
+        if text is None:
+            return [Skipped(where, why)]
+    if is_html:
+        text = extract_html(text)
+        if not text.strip():
+            return [Skipped(where, "HTML page without visible text")]
     text = _cap(normalize_text(text), max_chars)
     if not text:
-        return Skipped(where, "whitespace-only file")
-    return Document(doc_id=doc_id, text=text, path=where, sha256=digest.hexdigest())
+        return [Skipped(where, "whitespace-only file")]
+    return [Document(doc_id=doc_id, text=text, path=where, sha256=digest)]
+
+
+def _read_capped(fd: int, byte_cap: int) -> tuple[bytes, str, str]:
+    """Read up to ``byte_cap`` bytes, hashing the whole file; stop early on binary content.
+
+    Returns ``(head, sha256 hex, reason)``; ``reason`` is non-empty when the file is
+    unusable (empty, binary), and then the rest of the file is not read.
+    """
+    digest = hashlib.sha256()
+    head = bytearray()
+    checked = False
+    while chunk := os.read(fd, _CHUNK):
+        digest.update(chunk)
+        if len(head) < byte_cap:
+            head += chunk[: byte_cap - len(head)]
+        if not checked and len(head) >= _SNIFF_BYTES:
+            checked = True
+            sniff, why = decode_bytes(bytes(head[: 4 * _SNIFF_BYTES]), final=False)
+            if sniff is None:
+                return b"", "", why
+    if not head:
+        return b"", "", "empty file"
+    return bytes(head), digest.hexdigest(), ""
+
+
+def _read_records(
+    fd: int,
+    where: str,
+    rel: str,
+    name: str,
+    max_chars: int,
+    text_field: str | None,
+    id_field: str | None,
+) -> list[Document | Skipped]:
+    """One Document per JSON object / CSV row; streamed except for ``.json`` (size-capped)."""
+    head = os.read(fd, 4 * _SNIFF_BYTES)
+    if not head:
+        return [Skipped(where, "empty file")]
+    sniff, encoding = decode_bytes(head, final=False)
+    if sniff is None:
+        return [Skipped(where, encoding)]
+    os.lseek(fd, 0, os.SEEK_SET)
+    line_cap = 8 * max_chars + 64
+    out: list[Document | Skipped] = []
+    with open(fd, encoding=encoding or "utf-8", errors="replace", newline="", closefd=False) as fh:
+        if name.endswith(".json"):
+            limit = _JSON_CHAR_FACTOR * max_chars
+            data = fh.read(limit + 1)
+            if len(data) > limit:
+                return [
+                    Skipped(
+                        where,
+                        f"JSON file over {limit} characters; write it as JSON Lines (.jsonl) to stream it",
+                    )
+                ]
+            records: Iterable[Record] = iter_json_records(
+                data.lstrip("\ufeff"), lines=None, text_field=text_field, id_field=id_field
+            )
+        elif name.endswith((".csv", ".tsv")):
+            records = iter_csv_records(
+                _bounded_lines(fh, line_cap, where, out),
+                delimiter="\t" if name.endswith(".tsv") else ",",
+                text_field=text_field,
+                id_field=id_field,
+                max_field_chars=line_cap,
+            )
+        else:
+            records = _json_lines(_bounded_lines(fh, line_cap, where, out), text_field, id_field)
+        seen: set[str] = set()
+        for n, record in enumerate(records, start=1):
+            doc_id = f"{rel}#{record.key}"
+            if doc_id in seen:
+                doc_id = f"{rel}#{record.key}~{n}"
+            seen.add(doc_id)
+            if record.text is None:
+                out.append(Skipped(f"{where}#{record.key}", record.error or "no text"))
+                continue
+            text = _cap(normalize_text(record.text), max_chars)
+            if not text:
+                out.append(Skipped(f"{where}#{record.key}", "empty or whitespace-only text"))
+                continue
+            raw = record.text.encode("utf-8", errors="surrogatepass")
+            out.append(Document(doc_id=doc_id, text=text, path=where, sha256=sha256_bytes(raw)))
+    if not out:
+        out.append(Skipped(where, "no records (no objects or data rows)"))
+    return out
+
+
+def _bounded_lines(fh: TextIO, line_cap: int, where: str, skipped: list[Document | Skipped]) -> Iterator[str]:
+    """Yield lines of at most ``line_cap`` characters; longer lines are reported and skipped."""
+    n = 0
+    while True:
+        line = fh.readline(line_cap)
+        if not line:
+            return
+        n += 1
+        if len(line) >= line_cap and not line.endswith(("\n", "\r")):
+            while (rest := fh.readline(line_cap)) and not rest.endswith(("\n", "\r")):
+                pass
+            skipped.append(Skipped(f"{where}#{n}", f"line {n} longer than {line_cap} characters, not read"))
+            yield "\n"  # keep line numbers of later records right
+            continue
+        yield line
+
+
+def _json_lines(lines: Iterable[str], text_field: str | None, id_field: str | None) -> Iterator[Record]:
+    for n, line in enumerate(lines, start=1):
+        line = line.strip().lstrip("\ufeff")
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as err:
+            yield Record(str(n), None, f"invalid JSON on line {n}: {err.msg}")
+            continue
+        yield record_from_object(obj, str(n), text_field=text_field, id_field=id_field)
 
 
 def _cap(text: str, max_chars: int) -> str:
