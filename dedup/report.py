@@ -53,8 +53,12 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     write_text_atomic(Path(path), jsonl_text(rows))
 
 
-def write_scan(result: ScanResult, out_dir: Path | str) -> list[Path]:
+def write_scan(result: ScanResult, out_dir: Path | str, *, root: Path | str | None = None) -> list[Path]:
     """Write ``pairs.jsonl``, ``groups.jsonl``, ``documents.jsonl`` and ``skipped.jsonl`` into out_dir.
+
+    With ``root`` (the scanned folder), also ``scan.json``: the folder's absolute path and the scan's
+    stats without timings (so the folder stays byte-identical on a re-run); ``dedup report`` reads it
+    to show the articles.
 
     Returns:
         The paths written.
@@ -70,4 +74,9 @@ def write_scan(result: ScanResult, out_dir: Path | str) -> list[Path]:
     for name, rows in files.items():
         write_jsonl(out / name, rows)
         written.append(out / name)
+    if root is not None:
+        meta = {k: v for k, v in result.stats.items() if k != "seconds"} | {"root": os.path.abspath(root)}
+        text = json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        write_text_atomic(out / "scan.json", text)
+        written.append(out / "scan.json")
     return written
