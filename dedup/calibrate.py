@@ -41,8 +41,10 @@ ARTICLE_FEATURES = (
     "coverage_min",
     "log_n_aligned",
     "mean_cosine",
+    "mean_margin",
     "shingle_jaccard",
     "same_language",
+    "log_min_sentences",
 )
 STORY_FEATURES = ("doc_cosine", "coverage_max", "same_language")
 
