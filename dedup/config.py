@@ -39,6 +39,13 @@ class ScanConfig:
         batch_size: Sentences per encoder batch (>= 1).
         shingle_size: Character n-gram size of the lexical-overlap feature (>= 2).
         seed: Seed of every random source (language detection).
+        strip_boilerplate: Remove news boilerplate (pattern rules and lines repeated
+            across the folder, see :mod:`dedup.boilerplate`) before scoring; the
+            original text is kept for display.
+        follow_symlinks: Read symlinks that point outside the scanned folder.
+        text_field: Field/column with the article text in JSON/CSV/TSV inputs
+            (None: ``text``, ``body``, ``content``, ...).
+        id_field: Field/column with the record id in JSON/CSV/TSV inputs (None: ``id``, ...).
     """
 
     threshold: float = 0.5
@@ -55,6 +62,10 @@ class ScanConfig:
     batch_size: int = 32
     shingle_size: int = 5
     seed: int = 0
+    strip_boilerplate: bool = True
+    follow_symlinks: bool = False
+    text_field: str | None = None
+    id_field: str | None = None
 
     def __post_init__(self) -> None:
         _check_range("threshold", self.threshold, 0.0, 1.0)
@@ -62,6 +73,13 @@ class ScanConfig:
         _check_range("min_margin", self.min_margin, 0.0, None)
         if self.level not in LEVELS:
             raise InvalidParameterError(f"level must be one of {', '.join(LEVELS)}. Got {self.level!r}.")
+        for name in ("strip_boilerplate", "follow_symlinks"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidParameterError(f"{name} must be a bool. Got {getattr(self, name)!r}.")
+        for name in ("text_field", "id_field"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise InvalidParameterError(f"{name} must be a non-empty str or None. Got {value!r}.")
         for name, low in (
             ("top_k", 1),
             ("exhaustive_below", 0),

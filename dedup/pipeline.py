@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .boilerplate import strip_boilerplate
 from .calibrate import ConfidenceModel, load_confidence_model
 from .cluster import cluster_pairs, group_confidence
 from .config import ScanConfig
@@ -178,16 +179,25 @@ def prepare(
     config = config or ScanConfig()
     timings = timings if timings is not None else {}
     t = time.perf_counter()
-    documents, skipped = read_documents(inputs, max_chars=config.max_chars)
+    documents, skipped = read_documents(
+        inputs,
+        max_chars=config.max_chars,
+        follow_symlinks=config.follow_symlinks,
+        text_field=config.text_field,
+        id_field=config.id_field,
+    )
+    # Boilerplate-free text for language id, sentences and shingles; Document.text stays the original.
+    texts = [d.text for d in documents]
+    if config.strip_boilerplate:
+        texts = [c.text for c in strip_boilerplate(texts)]
     timings["ingest"] = time.perf_counter() - t
     _report(progress, "read", len(documents), len(documents))
 
     t = time.perf_counter()
     detector = LanguageDetector(seed=config.seed)
-    langs = [detector.detect(d.text) for d in documents]
+    langs = [detector.detect(text) for text in texts]
     sentences = [
-        split_sentences(d.text, min_chars=config.min_sentence_chars)[: config.max_sentences]
-        for d in documents
+        split_sentences(text, min_chars=config.min_sentence_chars)[: config.max_sentences] for text in texts
     ]
     timings["langid_segment"] = time.perf_counter() - t
 
@@ -212,7 +222,7 @@ def prepare(
         langs,
         margin_k=config.margin_k,
         shingle_size=config.shingle_size,
-        texts=[d.text for d in documents],
+        texts=texts,
     )
     timings["corpus"] = time.perf_counter() - t
     return Prepared(documents=documents, skipped=skipped, corpus=corpus)
