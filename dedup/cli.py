@@ -61,7 +61,7 @@ def scan(
             exists=True,
             file_okay=False,
             dir_okay=True,
-            help="Folder of articles (.txt, .md), read recursively.",
+            help="Folder of articles (.txt, .md, .html, .json, .jsonl, .csv, .tsv), read recursively.",
         ),
     ],
     out: Annotated[
@@ -90,11 +90,41 @@ def scan(
         Path | None,
         typer.Option("--html", dir_okay=False, help="Also write a self-contained HTML report to this file."),
     ] = None,
+    follow_symlinks: Annotated[
+        bool, typer.Option("--follow-symlinks", help="Also read symlinks that point outside FOLDER.")
+    ] = ScanConfig.follow_symlinks,
+    max_chars: Annotated[
+        int, typer.Option("--max-chars", min=1000, help="Longer documents are cut to this many characters.")
+    ] = ScanConfig.max_chars,
+    text_field: Annotated[
+        str | None,
+        typer.Option(
+            "--text-field",
+            help="Field/column with the article text in .json/.jsonl/.csv/.tsv files "
+            "(default: text, body, content, ...).",
+        ),
+    ] = None,
+    id_field: Annotated[
+        str | None,
+        typer.Option(
+            "--id-field", help="Field/column with the record id (default: id, doc_id, ...; else line number)."
+        ),
+    ] = None,
+    keep_boilerplate: Annotated[
+        bool,
+        typer.Option(
+            "--keep-boilerplate", help="Score the full text (keep read-also lines, bylines, appeals...)."
+        ),
+    ] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log each stage's counts and timings.")
     ] = False,
 ) -> None:
-    """Scan FOLDER and print its story groups (or write them with -o)."""
+    """Scan FOLDER and print its story groups (or write them with -o).
+
+    Unusable files are skipped and listed (stderr, OUT/skipped.jsonl); the exit code is 0.
+    Exit 1 when no file could be read, 2 for a bad option or path (missing FOLDER, unwritable OUT).
+    """
     from .pipeline import scan as run_scan
 
     _setup_logging(verbose)
@@ -102,6 +132,21 @@ def scan(
         config = replace(ScanConfig(), threshold=threshold, level=level)
     except InvalidParameterError as err:
         raise typer.BadParameter(str(err), param_hint="--level") from err
+    try:
+        config = replace(
+            config,
+            max_chars=max_chars,
+            follow_symlinks=follow_symlinks,
+            text_field=text_field,
+            id_field=id_field,
+            strip_boilerplate=not keep_boilerplate,
+        )
+    except InvalidParameterError as err:
+        raise typer.BadParameter(str(err)) from err
+    for target in (out, html.parent if html is not None else None):
+        if target is not None and (why := _unwritable(target)):
+            err_console.print(f"[red]error:[/red] {why}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2)
     quiet = as_json or not sys.stderr.isatty()
     try:
         result = _scan_with_progress(run_scan, folder, config, quiet=quiet)
@@ -117,11 +162,31 @@ def scan(
         raise _fail(err) from err
     for skipped in result.skipped:
         err_console.print(f"skipped {skipped.path}: {skipped.reason}", highlight=False)
+    if not result.documents:
+        err_console.print(
+            f"[red]error:[/red] no readable documents in {folder} ({len(result.skipped)} inputs skipped).",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1)
     if as_json:
         for group in result.groups:
             typer.echo(json.dumps(group.to_dict(), ensure_ascii=False, sort_keys=True))
     elif out is None:
         Console().print(_groups_table(result))
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why ``folder`` cannot receive output files (checked before a long scan), or None."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".dedup-write-check."):
+            pass
+    except OSError as err:
+        return f"cannot write to {folder}: {err.strerror or err}. Pass a writable --out folder."
+    return None
 
 
 def _scan_with_progress(run_scan, folder: Path, config: ScanConfig, *, quiet: bool) -> ScanResult:  # noqa: ANN001
