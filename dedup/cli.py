@@ -421,3 +421,114 @@ def archive(
             highlight=False,
         )
         raise typer.Exit(code=1)
+
+
+def _load_model_or_fail():  # -> SentenceTransformer
+    from .model import load_model
+
+    try:
+        return load_model()
+    except DedupError as err:
+        raise _fail(err) from err
+
+
+@app.command("eval")
+def eval_gold(
+    gold_dir: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, file_okay=False, help="A folder with docs/ and gold.tsv, e.g. ../shared/eval/dev."
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", file_okay=False, help="Write the scan, predicted.tsv and reliability.png here."
+        ),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Link threshold.")
+    ] = ScanConfig.threshold,
+    as_json: Annotated[bool, typer.Option("--json", help="Print all metrics as one JSON object.")] = False,
+) -> None:
+    """Scan GOLD_DIR/docs and score the groups against GOLD_DIR/gold.tsv (pairwise, B-cubed, ARI, ECE)."""
+    from .assess import evaluate_gold_dir
+
+    _setup_logging(False)
+    try:
+        metrics = evaluate_gold_dir(
+            gold_dir,
+            config=replace(ScanConfig(), threshold=threshold),
+            model=_load_model_or_fail(),
+            out_dir=out,
+        )
+    except DedupError as err:
+        raise _fail(err) from err
+    if as_json:
+        typer.echo(json.dumps(metrics, ensure_ascii=False, sort_keys=True))
+        return
+    Console().print(_metrics_table(metrics, gold_dir.name))
+    for kind in ("missed_pairs", "wrong_links"):
+        for row in metrics["errors"][kind][:20]:
+            conf = "-" if row["confidence"] is None else f"{row['confidence']:.2f}"
+            typer.echo(
+                f"{kind[:-1].replace('_', ' ')}: {row['doc_a']} {row['doc_b']} "
+                f"{row['lang_a']}-{row['lang_b']} {row['roles']} confidence={conf}"
+            )
+
+
+def _metrics_table(metrics: dict, title: str) -> Table:
+    table = Table(title=f"dedup eval {title}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for group in ("pairwise", "bcubed"):
+        for k in ("precision", "recall", "f1"):
+            table.add_row(f"{group} {k}", f"{metrics[group][k]:.4f}")
+    table.add_row("ARI", f"{metrics['ari']:.4f}")
+    by_lang = metrics.get("pair_recall", {}).get("by_language", {})
+    for rel, row in sorted(by_lang.items()):
+        table.add_row(f"recall {rel}", f"{row['recall']:.4f} ({row['found']}/{row['gold_pairs']})")
+    if metrics.get("hard_negatives"):
+        hn = metrics["hard_negatives"]
+        table.add_row("hard negatives merged", f"{hn.get('merged', 0)}/{hn.get('n', 0)}")
+    if metrics.get("ece") is not None:
+        table.add_row("ECE (10 bins)", f"{metrics['ece']:.4f}")
+    return table
+
+
+@app.command("eval-pairs")
+def eval_pairs(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, file_okay=False, help="A folder with pairs.tsv and texts/, e.g. semeval8-dev."
+        ),
+    ],
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Same-story decision threshold.")] = 0.5,
+) -> None:
+    """Score rated article pairs: Pearson r of the story confidence with 4 - overall, and accuracy."""
+    from .assess import evaluate_rated_pairs
+
+    _setup_logging(False)
+    try:
+        metrics = evaluate_rated_pairs(folder, model=_load_model_or_fail(), threshold=threshold)
+    except DedupError as err:
+        raise _fail(err) from err
+    typer.echo(json.dumps(metrics, ensure_ascii=False, sort_keys=True))
+
+
+@app.command("eval-bitext")
+def eval_bitext(
+    tsv: Annotated[
+        list[Path], typer.Argument(exists=True, dir_okay=False, help="<lang>-eng.tsv files (src, eng).")
+    ],
+) -> None:
+    """Sentence retrieval top-1 accuracy in both directions per bitext file (embedding health check)."""
+    from .assess import evaluate_bitext
+
+    _setup_logging(False)
+    try:
+        metrics = evaluate_bitext(tsv, model=_load_model_or_fail())
+    except DedupError as err:
+        raise _fail(err) from err
+    typer.echo(json.dumps(metrics, sort_keys=True))

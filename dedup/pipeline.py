@@ -130,7 +130,8 @@ def scan(
     timings["cluster"] = time.perf_counter() - t
 
     ids = [d.doc_id for d in documents]
-    pairs = _linked_pairs(corpus, ids, scored, config.threshold)
+    report_threshold = config.threshold if config.report_threshold is None else config.report_threshold
+    pairs = _linked_pairs(corpus, ids, scored, config.threshold, report_threshold)
     groups = _groups(clusters, ids, corpus.langs, link)
     infos = tuple(
         DocumentInfo(doc_id=d.doc_id, lang=lang, n_sentences=len(s), n_chars=len(d.text), sha256=d.sha256)
@@ -277,10 +278,11 @@ def _linked_pairs(
     ids: list[str],
     scored: Mapping[tuple[int, int], tuple[PairFeatures, Alignment, float, float]],
     threshold: float,
+    report_threshold: float,
 ) -> list[Pair]:
     pairs = []
     for (i, j), (feats, alignment, article, story) in scored.items():
-        if max(article, story) < threshold:
+        if max(article, story) < report_threshold:
             continue
         a, b = (i, j) if ids[i] < ids[j] else (j, i)
         relation = _relation(corpus, i, j, article, threshold)
@@ -303,7 +305,6 @@ def _linked_pairs(
                 n_sentences_a=feats.n_sentences_b,
                 n_sentences_b=feats.n_sentences_a,
             )
-        confidence = article if relation is not Relation.SAME_STORY else story
         pairs.append(
             Pair(
                 doc_a=ids[a],
@@ -311,7 +312,7 @@ def _linked_pairs(
                 lang_a=corpus.langs[a],
                 lang_b=corpus.langs[b],
                 relation=relation,
-                confidence=confidence,
+                confidence=article,
                 aligned=tuple(sorted(aligned, key=lambda s: s.i)),
                 features=feats,
                 story_confidence=story,

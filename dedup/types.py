@@ -132,8 +132,10 @@ class PairFeatures:
 class Pair:
     """A scored link between two documents. Canonical: ``doc_a < doc_b``.
 
-    ``confidence`` is the probability, in [0, 1], that both are the same article
-    (for ``same_story`` pairs: the same story).
+    ``confidence`` is the calibrated probability, in [0, 1], that both are the same
+    article (a copy, near-duplicate or translation); ``story_confidence`` that they
+    report the same story. A ``same_story`` pair has a low ``confidence`` and a
+    ``story_confidence`` above the threshold.
     """
 
     doc_a: str
