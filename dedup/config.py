@@ -46,6 +46,8 @@ class ScanConfig:
         text_field: Field/column with the article text in JSON/CSV/TSV inputs
             (None: ``text``, ``body``, ``content``, ...).
         id_field: Field/column with the record id in JSON/CSV/TSV inputs (None: ``id``, ...).
+        report_threshold: Pairs whose article or story confidence reaches this are
+            reported (default: ``threshold``); grouping is unaffected.
     """
 
     threshold: float = 0.5
@@ -66,9 +68,12 @@ class ScanConfig:
     follow_symlinks: bool = False
     text_field: str | None = None
     id_field: str | None = None
+    report_threshold: float | None = None
 
     def __post_init__(self) -> None:
         _check_range("threshold", self.threshold, 0.0, 1.0)
+        if self.report_threshold is not None:
+            _check_range("report_threshold", self.report_threshold, 0.0, 1.0)
         _check_range("min_cosine", self.min_cosine, -1.0, 1.0)
         _check_range("min_margin", self.min_margin, 0.0, None)
         if self.level not in LEVELS:
