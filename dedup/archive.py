@@ -114,7 +114,7 @@ earliest, path. Got 'newest'.
 
     rules: tuple[str, ...] = RULES
     prefer_languages: tuple[str, ...] = ()
-    min_coverage_lead: float = 0.05
+    min_coverage_lead: float = 0.02
 
     def __post_init__(self) -> None:
         rules = tuple(self.rules)
@@ -330,7 +330,9 @@ def copy_kept(
 
     Each file keeps its relative path. A copy goes to a temporary file in the destination folder and
     is renamed into place; then its SHA-256 is compared with the digest the scan recorded, so both a
-    damaged copy and a source changed since the scan are caught. A file that fails is removed from
+    damaged copy and a source changed since the scan are caught. A kept record of a multi-record file
+    (``file.jsonl#3``) brings its whole file, checked against the source's digest taken just before
+    copying. A file that fails is removed from
     ``dest`` and reported; the others are still copied. Nothing under ``root`` is written. Note that a
     hard link shares its data with the original: editing a linked file in ``dest`` edits the original.
 
@@ -354,30 +356,40 @@ def copy_kept(
         dest_path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OutputError(f"cannot create {dest_path}: {err.strerror or err}.") from err
-    kept = [r for r in rows if r.role in KEPT_ROLES and r.sha256]
-    copied: list[str] = []
+    targets: dict[str, str | None] = {}  # file -> expected digest (None: the source's, for containers)
     failed: list[tuple[str, str]] = []
+    for row in rows:
+        if row.role not in KEPT_ROLES or not row.sha256:
+            continue
+        if (root_path / row.path).is_file():
+            targets[row.path] = row.sha256
+        elif "#" in row.path and (root_path / row.path.rsplit("#", 1)[0]).is_file():
+            targets.setdefault(row.path.rsplit("#", 1)[0], None)  # a record: keep its whole file
+        else:
+            failed.append((row.path, "not a file under the scanned folder any more"))
+    copied: list[str] = []
     verb = "link" if link else "copy"
-    for k, row in enumerate(kept):
-        src, dst = root_path / row.path, dest_path / row.path
+    for k, (rel, expected) in enumerate(sorted(targets.items())):
+        src, dst = root_path / rel, dest_path / rel
         try:
+            if expected is None:
+                expected = _sha256_file(src)
             dst.parent.mkdir(parents=True, exist_ok=True)
             (_link_file if link else _copy_file)(src, dst)
             digest = _sha256_file(dst)
         except OSError as err:
-            failed.append((row.path, f"could not {verb}: {err.strerror or err}"))
+            failed.append((rel, f"could not {verb}: {err.strerror or err}"))
             continue
-        if digest != row.sha256:
+        if digest != expected:
             _remove_bad(dst)
-            failed.append(
-                (row.path, f"checksum mismatch after {verb}: expected {row.sha256}, got {digest}; removed")
-            )
+            why = f"checksum mismatch after {verb}: expected {expected}, got {digest}; removed"
+            failed.append((rel, why))
         else:
-            copied.append(row.path)
+            copied.append(rel)
         if progress is not None:
-            progress(verb, k + 1, len(kept))
+            progress(verb, k + 1, len(targets))
     logger.info("%s: %d verified, %d failed", verb, len(copied), len(failed))
-    return CopyResult(copied=tuple(copied), failed=tuple(failed))
+    return CopyResult(copied=tuple(copied), failed=tuple(sorted(failed)))
 
 
 # --------------------------------------------------------------------------------------------------------
