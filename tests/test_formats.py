@@ -1,0 +1,131 @@
+"""Tests of dedup.formats and the format dispatch of dedup.ingest, on small fixtures made here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dedup.formats import extract_html, iter_csv_records, iter_json_records, record_from_object
+from dedup.ingest import read_documents
+
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Storm leaves thousands without power - Daily Example</title>
+<script>window.dataLayer=[];function gtag(){dataLayer.push(arguments)}</script>
+<style>.nav{color:red}</style></head>
+<body><header><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+<div class="cookie-banner">We use cookies to improve your experience. <button>Accept</button></div></header>
+<main><article><h1>Storm leaves thousands without power</h1>
+<p>A powerful storm swept across the west coast on Monday night, leaving more than 40,000 homes
+without electricity.</p>
+<p>Emergency services said they had received hundreds of calls about fallen trees and flooded roads.</p>
+<p>The power company expects most customers to be reconnected by Wednesday evening.</p>
+</article></main>
+<footer><p>© 2022 Daily Example. All rights reserved.</p></footer></body></html>"""
+
+
+def test_extract_html_keeps_article_drops_chrome() -> None:
+    text = extract_html(PAGE)
+    assert "Storm leaves thousands without power" in text
+    assert "fallen trees and flooded roads" in text
+    for junk in ("dataLayer", "color:red", "Accept", "All rights reserved", "Home"):
+        assert junk not in text
+
+
+def test_extract_html_fallback_on_fragment_and_empty() -> None:
+    assert extract_html("<p>Only this.</p><script>var x = 1;</script>") == "Only this."
+    assert extract_html("   ") == ""
+
+
+def test_html_file_with_declared_legacy_charset(tmp_path: Path) -> None:
+    html = (
+        '<html><head><meta charset="windows-1251"></head><body><p>Шторм оставил без света тысячи домов.</p>'
+    )
+    (tmp_path / "ru.htm").write_bytes(html.encode("cp1251"))
+    (tmp_path / "page.HTML").write_text(PAGE, encoding="utf-8")
+    docs, skipped = read_documents(tmp_path)
+    assert skipped == []
+    by_id = {d.doc_id: d.text for d in docs}
+    assert by_id["ru.htm"] == "Шторм оставил без света тысячи домов."
+    assert by_id["page.HTML"].startswith("Storm leaves thousands without power")
+
+
+def test_jsonl_ids_fallback_fields_and_bad_lines(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "a1", "title": "Storm", "text": "It rained a lot."}),
+        "",
+        json.dumps({"body": "No id, so the line number is the key."}),
+        "{not json",
+        json.dumps({"id": "a1", "content": "A repeated id stays unique."}),
+        json.dumps({"id": 9, "summary": "no text field"}),
+        json.dumps([1, 2]),
+    ]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    docs, skipped = read_documents(tmp_path)
+    assert [(d.doc_id, d.text) for d in docs] == [
+        ("feed.jsonl#3", "No id, so the line number is the key."),
+        ("feed.jsonl#a1", "Storm\nIt rained a lot."),
+        ("feed.jsonl#a1~4", "A repeated id stays unique."),
+    ]
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert reasons["feed.jsonl#4"].startswith("invalid JSON on line 4")
+    assert reasons["feed.jsonl#9"].startswith("no text field")
+    assert reasons["feed.jsonl#7"].startswith("not an object")
+
+
+def test_json_array_nested_list_and_custom_fields(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(json.dumps({"articles": [{"text": "One."}, {"text": "Two."}]}))
+    (tmp_path / "b.json").write_text(json.dumps([{"key": "k1", "story": "Custom field."}]))
+    docs, skipped = read_documents(tmp_path)
+    ids = [d.doc_id for d in docs]
+    assert ids == ["a.json#1", "a.json#2"]
+    assert [Path(s.path).name for s in skipped] == ["b.json#1"]
+    docs, skipped = read_documents(tmp_path, text_field="story", id_field="key")
+    assert [(d.doc_id, d.text) for d in docs] == [("b.json#k1", "Custom field.")]
+    assert len(skipped) == 2  # a.json has no "story" field: no fallback once a field is named
+
+
+def test_csv_tsv_with_bom_crlf_and_multiline_cells(tmp_path: Path) -> None:
+    (tmp_path / "x.csv").write_bytes(
+        b'\xef\xbb\xbfID,Headline,Body\r\n1,Hello,"Multi\nline, body."\r\n2,,\r\n,,\r\n3,,Third.\r\n'
+    )
+    (tmp_path / "y.tsv").write_text("id\ttext\n9\tTab text.\n", encoding="utf-8")
+    docs, skipped = read_documents(tmp_path)
+    assert [(d.doc_id, d.text) for d in docs] == [
+        ("x.csv#1", "Hello\nMulti\nline, body."),
+        ("x.csv#3", "Third."),
+        ("y.tsv#9", "Tab text."),
+    ]
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [("x.csv#2", "empty or whitespace-only text")]
+
+
+def test_csv_field_limit_restored_and_long_fields_read() -> None:
+    import csv
+
+    before = csv.field_size_limit()
+    long_text = "word " * 40_000
+    rows = list(iter_csv_records(f"text\n{long_text}\n", max_field_chars=1_000_000))
+    assert rows[0].text == long_text
+    assert csv.field_size_limit() == before
+
+
+def test_record_helpers() -> None:
+    assert record_from_object("x", "5").error == "not an object (got str)"
+    assert record_from_object({"text": 3}, "1").error.startswith("text field is not a string")
+    assert [r.key for r in iter_json_records('{"text": "single"}')] == ["1"]
+
+
+@pytest.mark.parametrize("name", ["empty.jsonl", "empty.csv", "empty.json"])
+def test_empty_record_files_are_skipped(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_bytes(b"")
+    docs, skipped = read_documents(tmp_path)
+    assert docs == [] and [s.reason for s in skipped] == ["empty file"]
+
+
+def test_json_lines_overlong_line_is_reported_not_loaded(tmp_path: Path) -> None:
+    big = json.dumps({"text": "x " * 20_000})
+    (tmp_path / "f.jsonl").write_text(big + "\n" + json.dumps({"text": "small"}) + "\n")
+    docs, skipped = read_documents(tmp_path, max_chars=1000)
+    assert [(d.doc_id, d.text) for d in docs] == [("f.jsonl#2", "small")]
+    assert "longer than" in skipped[0].reason
