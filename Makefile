@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv model lint eval clean-venv
+.PHONY: run test venv model browser lint eval clean-venv
 
 run: model
 	$(BIN)/dedup scan seeds/
@@ -22,7 +22,13 @@ venv: $(STAMP)
 model: venv
 	$(BIN)/dedup model build
 
-test: model
+# Debian's chromium for the HTML report's browser test (driven by playwright; never `playwright install`).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	test -x /usr/bin/chromium || ($(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium)
+
+test: model browser
 	$(BIN)/ruff check dedup tests models benchmarks
 	$(BIN)/python -m pytest --doctest-modules dedup tests
 
