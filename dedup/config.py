@@ -53,7 +53,7 @@ class ScanConfig:
     threshold: float = 0.5
     level: str = "article"
     top_k: int = 20
-    exhaustive_below: int = 1500
+    exhaustive_below: int = 200
     min_cosine: float = 0.35
     min_margin: float = 1.05
     margin_k: int = 4
