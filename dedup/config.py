@@ -48,6 +48,11 @@ class ScanConfig:
         id_field: Field/column with the record id in JSON/CSV/TSV inputs (None: ``id``, ...).
         report_threshold: Pairs whose article or story confidence reaches this are
             reported (default: ``threshold``); grouping is unaffected.
+        use_cache: Keep sentence embeddings in an on-disk cache (see :mod:`dedup.cache`), so a
+            re-run embeds only new sentences.
+        cache_dir: Folder of that cache (None: ``<DEDUP_HOME>/cache``).
+        ann_above: With more documents than this, document candidates come from an approximate
+            nearest-neighbour index (see :mod:`dedup.ann`) instead of exact search (>= 0).
     """
 
     threshold: float = 0.5
@@ -69,6 +74,9 @@ class ScanConfig:
     text_field: str | None = None
     id_field: str | None = None
     report_threshold: float | None = None
+    use_cache: bool = True
+    cache_dir: str | None = None
+    ann_above: int = 20_000
 
     def __post_init__(self) -> None:
         _check_range("threshold", self.threshold, 0.0, 1.0)
@@ -78,7 +86,7 @@ class ScanConfig:
         _check_range("min_margin", self.min_margin, 0.0, None)
         if self.level not in LEVELS:
             raise InvalidParameterError(f"level must be one of {', '.join(LEVELS)}. Got {self.level!r}.")
-        for name in ("strip_boilerplate", "follow_symlinks"):
+        for name in ("strip_boilerplate", "follow_symlinks", "use_cache"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidParameterError(f"{name} must be a bool. Got {getattr(self, name)!r}.")
         for name in ("text_field", "id_field"):
@@ -96,6 +104,7 @@ class ScanConfig:
             ("batch_size", 1),
             ("shingle_size", 2),
             ("seed", 0),
+            ("ann_above", 0),
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -109,14 +109,22 @@ class HashingEncoder:
 
 
 def embed_sentences(
-    encoder: Encoder, sentences: Sequence[str], *, batch_size: int = 32
+    encoder: Encoder,
+    sentences: Sequence[str],
+    *,
+    batch_size: int = 32,
+    progress: Callable[[int, int], None] | None = None,
 ) -> npt.NDArray[np.float32]:
     """Embed sentences, encoding each distinct text once.
+
+    Distinct texts are encoded longest first in chunks of ``16 * batch_size`` (little padding,
+    and ``progress`` is called after each chunk).
 
     Args:
         encoder: Any object following the :class:`Encoder` protocol.
         sentences: Texts in any order; repeats are encoded once.
         batch_size: Sentences per encoder batch.
+        progress: Optional callback ``(distinct texts done, distinct texts in all)``.
 
     Returns:
         (len(sentences), dim) float32, L2-normalised, in input order.
@@ -126,5 +134,19 @@ def embed_sentences(
     for k, s in enumerate(sentences):
         inverse[k] = unique.setdefault(s, len(unique))
     logger.info("embedding %d sentences (%d distinct)", len(sentences), len(unique))
-    vectors = encoder.encode(list(unique), batch_size=batch_size)
-    return vectors[inverse] if len(sentences) else vectors
+    texts = list(unique)
+    if not texts:
+        return encoder.encode(texts, batch_size=batch_size)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    chunk = 16 * batch_size
+    vectors: npt.NDArray[np.float32] | None = None
+    for start in range(0, len(order), chunk):
+        idx = order[start : start + chunk]
+        part = encoder.encode([texts[i] for i in idx], batch_size=batch_size)
+        if vectors is None:
+            vectors = np.empty((len(texts), part.shape[1]), dtype=np.float32)
+        vectors[idx] = part
+        if progress is not None:
+            progress(min(start + chunk, len(order)), len(order))
+    assert vectors is not None
+    return vectors[inverse]

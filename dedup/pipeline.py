@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .boilerplate import strip_boilerplate
+from .cache import maybe_cached
 from .calibrate import ConfidenceModel, load_confidence_model
 from .cluster import cluster_pairs, group_confidence
 from .config import ScanConfig
@@ -210,7 +211,10 @@ def prepare(
             model = load_model()
         encoder = SentenceTransformerEncoder(model)
     flat = [s for doc in sentences for s in doc]
-    vectors = embed_sentences(encoder, flat, batch_size=config.batch_size)
+    with maybe_cached(encoder, cache_dir=config.cache_dir, enabled=config.use_cache) as enc:
+        vectors = embed_sentences(
+            enc, flat, batch_size=config.batch_size, progress=lambda d, n: _report(progress, "embedded", d, n)
+        )
     _report(progress, "embedded", len(flat), len(flat))
     offsets = np.cumsum([0] + [len(s) for s in sentences])
     per_doc = [vectors[offsets[i] : offsets[i + 1]] for i in range(len(documents))]

@@ -31,3 +31,14 @@ def real_model(_real_model):
 @pytest.fixture()
 def seeds_dir() -> Path:
     return SEEDS
+
+
+@pytest.fixture(autouse=True)
+def _isolated_embedding_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scans in tests use a fresh embedding cache, never the user's ``$DEDUP_HOME/cache``."""
+    import dedup.cache
+
+    folder = tmp_path_factory.mktemp("embedding-cache")
+    monkeypatch.setattr(dedup.cache, "default_cache_dir", lambda: folder)
