@@ -67,8 +67,8 @@ def hashing_scan(monkeypatch):
     return fake
 
 
-def _doc(doc_id: str, lang: str, n_chars: int) -> DocumentInfo:
-    return DocumentInfo(doc_id=doc_id, lang=lang, n_sentences=5, n_chars=n_chars, sha256="0" * 64)
+def _doc(doc_id: str, lang: str, n_chars: int, n_sentences: int = 5) -> DocumentInfo:
+    return DocumentInfo(doc_id=doc_id, lang=lang, n_sentences=n_sentences, n_chars=n_chars, sha256="0" * 64)
 
 
 def _feats(cov_a: float, cov_b: float) -> PairFeatures:
@@ -96,7 +96,7 @@ def test_original_language_beats_longer_translation():
 
 
 def test_rule_order_and_preferred_language_are_configurable():
-    docs = [_doc("en.txt", "en", 3000), _doc("nb.txt", "nb", 2800)]
+    docs = [_doc("nb.txt", "nb", 3000), _doc("en.txt", "en", 2800, n_sentences=6)]
     pair = Pair("en.txt", "nb.txt", "en", "nb", Relation.TRANSLATION, 0.99, features=_feats(0.90, 1.0))
     result = _result(docs, [pair], [Group("g00001", ("en.txt", "nb.txt"), 0.99, ("en", "nb"))])
 
@@ -106,8 +106,17 @@ def test_rule_order_and_preferred_language_are_configurable():
     assert kept(ArchivePolicy()) == "nb.txt"
     assert kept(ArchivePolicy(rules=("complete", "original"))) == "en.txt"
     assert kept(ArchivePolicy(prefer_languages=("en",))) == "en.txt"
-    # a coverage lead below min_coverage_lead decides nothing: the longer text wins
+    # a coverage lead below min_coverage_lead decides nothing: the text with more sentences wins
     assert kept(ArchivePolicy(min_coverage_lead=0.2)) == "en.txt"
+
+
+def test_characters_are_compared_within_one_language_only():
+    mixed = [_doc("a-en.txt", "en", 2000), _doc("b-de.txt", "de", 2600)]
+    same = [_doc("a-en.txt", "en", 2000), _doc("b-en.txt", "en", 2600)]
+    for docs, expected in ((mixed, "a-en.txt"), (same, "b-en.txt")):
+        group = Group("g00001", tuple(d.doc_id for d in docs), 0.9, tuple(sorted({d.lang for d in docs})))
+        rows = build_manifest(_result(docs, [], [group]), policy=ArchivePolicy(rules=("complete",)))
+        assert next(r.path for r in rows if r.role == "keep") == expected
 
 
 def test_complete_then_earliest_then_path():
