@@ -26,13 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from .ann import doc_candidate_pairs
 from .boilerplate import strip_boilerplate
 from .cache import maybe_cached
 from .calibrate import ConfidenceModel, load_confidence_model
 from .cluster import cluster_pairs, group_confidence
 from .config import ScanConfig
 from .embed import Encoder, SentenceTransformerEncoder, embed_sentences
-from .index import candidate_pairs
 from .ingest import read_documents
 from .langid import LanguageDetector
 from .score import Alignment, Corpus, build_corpus, score_pair
@@ -260,7 +260,7 @@ def _candidates(corpus: Corpus, config: ScanConfig) -> list[tuple[int, int]]:
     n = corpus.n_docs
     if n <= config.exhaustive_below:
         return [(i, j) for i in range(n) for j in range(i + 1, n)]
-    pairs = set(candidate_pairs(corpus.doc_vectors, top_k=config.top_k))
+    pairs = set(doc_candidate_pairs(corpus.doc_vectors, top_k=config.top_k, ann_above=config.ann_above))
     by_hash: dict[str, list[int]] = {}
     for i, h in enumerate(corpus.text_hashes):
         by_hash.setdefault(h, []).append(i)
