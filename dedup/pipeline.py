@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .ann import doc_candidate_pairs
 from .boilerplate import strip_boilerplate
@@ -92,7 +93,35 @@ def scan(
     t = time.perf_counter()
     candidates = _candidates(corpus, config)
     timings["index"] = time.perf_counter() - t
+    return score_candidates(
+        documents,
+        corpus,
+        candidates,
+        config=config,
+        confidence_model=confidence_model,
+        skipped=prepared.skipped,
+        progress=progress,
+        timings=timings,
+    )
 
+
+def score_candidates(
+    documents: Sequence[Document],
+    corpus: Corpus,
+    candidates: Sequence[tuple[int, int]],
+    *,
+    config: ScanConfig,
+    confidence_model: ConfidenceModel,
+    skipped: Sequence[Skipped] = (),
+    progress: ProgressCallback | None = None,
+    timings: dict[str, float] | None = None,
+) -> ScanResult:
+    """Score candidate pairs (i < j, indices into ``corpus``), cluster, and assemble the result.
+
+    The second half of :func:`scan`, for callers that choose their own candidates
+    (e.g. :func:`dedup.archive_index.scan_against`).
+    """
+    timings = timings if timings is not None else {}
     t = time.perf_counter()
     scored: dict[tuple[int, int], tuple[PairFeatures, Alignment, float, float]] = {}
 
@@ -151,7 +180,7 @@ def scan(
         documents=infos,
         pairs=tuple(pairs),
         groups=tuple(groups),
-        skipped=tuple(prepared.skipped),
+        skipped=tuple(skipped),
         stats=stats,
     )
 
@@ -165,6 +194,21 @@ class Prepared:
     corpus: Corpus
 
 
+@dataclass(frozen=True)
+class Embedded:
+    """Documents read, with their languages, sentences and raw (uncentred) sentence embeddings.
+
+    ``texts`` are the boilerplate-free texts; ``embeddings[i]`` is (len(sentences[i]), dim) float32.
+    """
+
+    documents: list[Document]
+    skipped: list[Skipped]
+    texts: list[str]
+    langs: list[str]
+    sentences: list[list[str]]
+    embeddings: list[npt.NDArray[np.float32]]
+
+
 def prepare(
     inputs: Inputs,
     *,
@@ -175,6 +219,37 @@ def prepare(
     timings: dict[str, float] | None = None,
 ) -> Prepared:
     """Read, identify languages, split, embed and index: everything before pair scoring.
+
+    Arguments as for :func:`scan`; ``timings`` (if given) receives seconds per stage.
+    """
+    config = config or ScanConfig()
+    timings = timings if timings is not None else {}
+    e = embed_documents(
+        inputs, config=config, model=model, encoder=encoder, progress=progress, timings=timings
+    )
+    t = time.perf_counter()
+    corpus = build_corpus(
+        e.sentences,
+        e.embeddings,
+        e.langs,
+        margin_k=config.margin_k,
+        shingle_size=config.shingle_size,
+        texts=e.texts,
+    )
+    timings["corpus"] = time.perf_counter() - t
+    return Prepared(documents=e.documents, skipped=e.skipped, corpus=corpus)
+
+
+def embed_documents(
+    inputs: Inputs,
+    *,
+    config: ScanConfig | None = None,
+    model: Any = None,
+    encoder: Encoder | None = None,
+    progress: ProgressCallback | None = None,
+    timings: dict[str, float] | None = None,
+) -> Embedded:
+    """Read, strip boilerplate, identify languages, split and embed (through the cache).
 
     Arguments as for :func:`scan`; ``timings`` (if given) receives seconds per stage.
     """
@@ -219,18 +294,14 @@ def prepare(
     offsets = np.cumsum([0] + [len(s) for s in sentences])
     per_doc = [vectors[offsets[i] : offsets[i + 1]] for i in range(len(documents))]
     timings["embed"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    corpus = build_corpus(
-        sentences,
-        per_doc,
-        langs,
-        margin_k=config.margin_k,
-        shingle_size=config.shingle_size,
+    return Embedded(
+        documents=documents,
+        skipped=skipped,
         texts=texts,
+        langs=langs,
+        sentences=sentences,
+        embeddings=per_doc,
     )
-    timings["corpus"] = time.perf_counter() - t
-    return Prepared(documents=documents, skipped=skipped, corpus=corpus)
 
 
 def find_pairs(inputs: Inputs, *, threshold: float | None = None, **kwargs: Any) -> list[Pair]:
