@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -46,6 +47,10 @@ _CENTRING_PRIOR = 30.0
 _MIN_MARGIN_DENOMINATOR = 0.15
 # Matches this close are aligned whatever their margin (copies and their neighbours).
 _STRONG_COSINE = 0.9
+# Story vectors weigh sentence k by 1 / (1 + k / _LEAD_DECAY): the lead says what the story is.
+_LEAD_DECAY = 3.0
+_LEAD_SENTENCES = 3
+_ENTITY_RE = re.compile(r"\b[A-Z][\w-]{2,}|\b\d[\d.,]*\d\b|\b\d\b")
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,9 @@ class Corpus:
         weights: (n_sentences,) float32, characters / number of documents sharing the sentence.
         knn: (n_sentences,) float32, mean cosine to the k nearest sentences of other documents.
         doc_vectors: (n_docs, dim) float32, weighted mean of a document's rows, L2-normalised.
+        story_vectors: (n_docs, dim) float32, the same with early sentences weighted up.
+        lead_vectors: (n_docs, dim) float32, mean of the first three rows, L2-normalised.
+        entities: Per document, its names and numbers (see :func:`entity_keys`).
         langs: Per document, its language code.
         shingles: Per document, sorted unique hashed character shingles (uint64).
         text_hashes: Per document, hash of its whitespace-free lower-cased text (exact copies).
@@ -70,6 +78,9 @@ class Corpus:
     weights: npt.NDArray[np.float32]
     knn: npt.NDArray[np.float32]
     doc_vectors: npt.NDArray[np.float32]
+    story_vectors: npt.NDArray[np.float32]
+    lead_vectors: npt.NDArray[np.float32]
+    entities: list[frozenset[str]]
     langs: list[str]
     shingles: list[npt.NDArray[np.uint64]]
     text_hashes: list[str]
@@ -89,6 +100,8 @@ class Alignment:
     pairs: tuple[tuple[int, int, float, float], ...]
     coverage_a: float
     coverage_b: float
+    soft_coverage_a: float = 0.0
+    soft_coverage_b: float = 0.0
 
 
 def normalise_for_hash(text: str) -> str:
@@ -214,12 +227,16 @@ def build_corpus(
         else np.zeros(0, dtype=np.float32)
     )
     doc_vectors = np.zeros((len(sentences), dim), dtype=np.float32)
+    story_vectors = np.zeros_like(doc_vectors)
+    lead_vectors = np.zeros_like(doc_vectors)
     for i in range(len(sentences)):
         rows = slice(int(offsets[i]), int(offsets[i + 1]))
         if offsets[i + 1] > offsets[i]:
-            v = (centred[rows] * weights[rows, None]).sum(axis=0)
-            norm = np.linalg.norm(v)
-            doc_vectors[i] = v / norm if norm > 0 else v
+            w = weights[rows]
+            doc_vectors[i] = _unit((centred[rows] * w[:, None]).sum(axis=0))
+            position = 1.0 + np.arange(len(w), dtype=np.float32) / _LEAD_DECAY
+            story_vectors[i] = _unit((centred[rows] * (w / position)[:, None]).sum(axis=0))
+            lead_vectors[i] = _unit(centred[rows][:_LEAD_SENTENCES].sum(axis=0))
     full_texts = texts if texts is not None else ["\n".join(s) for s in sentences]
     return Corpus(
         sentences=sentences,
@@ -228,10 +245,30 @@ def build_corpus(
         weights=weights,
         knn=knn,
         doc_vectors=doc_vectors,
+        story_vectors=story_vectors,
+        lead_vectors=lead_vectors,
+        entities=[entity_keys(t) for t in full_texts],
         langs=list(langs),
         shingles=[char_shingles(t, size=shingle_size) for t in full_texts],
         text_hashes=[hashlib.sha256(normalise_for_hash(t).encode()).hexdigest() for t in full_texts],
     )
+
+
+def _unit(v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norm = np.linalg.norm(v)
+    return v / norm if norm > 0 else v
+
+
+def entity_keys(text: str) -> frozenset[str]:
+    """Names and numbers of a text: capitalised words (3+ letters) and digit runs, lower-cased,
+    without diacritics. They are spelled alike across most Latin-script languages.
+
+    Example:
+        >>> sorted(entity_keys("Jens Stoltenberg met Olaf Scholz in Berlin on 18 January."))
+        ['18', 'berlin', 'january', 'jens', 'olaf', 'scholz', 'stoltenberg']
+    """
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return frozenset(m.lower() for m in _ENTITY_RE.findall(plain))
 
 
 def _per_doc(keys: list[str], offsets: npt.NDArray[np.int64]) -> list[list[str]]:
@@ -290,7 +327,11 @@ def align_sentences(
     )
     cov_a = float(weights_a[covered_a].sum() / weights_a.sum()) if weights_a.sum() > 0 else 0.0
     cov_b = float(weights_b[covered_b].sum() / weights_b.sum()) if weights_b.sum() > 0 else 0.0
-    return Alignment(pairs=pairs, coverage_a=cov_a, coverage_b=cov_b)
+    soft_a = float((cos.max(axis=1) * weights_a).sum() / weights_a.sum()) if weights_a.sum() > 0 else 0.0
+    soft_b = float((cos.max(axis=0) * weights_b).sum() / weights_b.sum()) if weights_b.sum() > 0 else 0.0
+    return Alignment(
+        pairs=pairs, coverage_a=cov_a, coverage_b=cov_b, soft_coverage_a=soft_a, soft_coverage_b=soft_b
+    )
 
 
 def score_pair(
@@ -326,5 +367,13 @@ def score_pair(
         same_language=corpus.langs[i] == corpus.langs[j],
         n_sentences_a=ra.stop - ra.start,
         n_sentences_b=rb.stop - rb.start,
+        story_cosine=float(corpus.story_vectors[i] @ corpus.story_vectors[j]),
+        soft_coverage=max(alignment.soft_coverage_a, alignment.soft_coverage_b),
+        entity_overlap=_set_jaccard(corpus.entities[i], corpus.entities[j]),
+        lead_cosine=float(corpus.lead_vectors[i] @ corpus.lead_vectors[j]),
     )
     return features, alignment
+
+
+def _set_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0

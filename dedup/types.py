@@ -89,7 +89,11 @@ class PairFeatures:
     """Raw scores of one document pair: the inputs of the confidence model.
 
     Coverage values are length-weighted shares of a document's sentences that have
-    an aligned partner in the other document, in [0, 1].
+    an aligned partner in the other document, in [0, 1]. The last four are the
+    story-level signals: ``story_cosine`` compares lead-weighted document vectors,
+    ``soft_coverage`` is the (larger) weighted mean of each sentence's best cosine in
+    the other document, ``entity_overlap`` the Jaccard overlap of names and numbers,
+    ``lead_cosine`` the cosine of the first three sentences' mean vectors.
     """
 
     coverage_a: float
@@ -103,6 +107,10 @@ class PairFeatures:
     same_language: bool
     n_sentences_a: int
     n_sentences_b: int
+    story_cosine: float = 0.0
+    soft_coverage: float = 0.0
+    entity_overlap: float = 0.0
+    lead_cosine: float = 0.0
 
     @property
     def coverage_min(self) -> float:
@@ -125,6 +133,10 @@ class PairFeatures:
             "same_language": self.same_language,
             "n_sentences_a": self.n_sentences_a,
             "n_sentences_b": self.n_sentences_b,
+            "story_cosine": round(self.story_cosine, 4),
+            "soft_coverage": round(self.soft_coverage, 4),
+            "entity_overlap": round(self.entity_overlap, 4),
+            "lead_cosine": round(self.lead_cosine, 4),
         }
 
 
