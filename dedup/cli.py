@@ -30,6 +30,11 @@ app = typer.Typer(
 )
 model_app = typer.Typer(help="Build and check the offline multilingual model.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+index_app = typer.Typer(
+    help="Keep an embedded archive index, so new articles are checked without re-embedding it.",
+    no_args_is_help=True,
+)
+app.add_typer(index_app, name="index")
 
 err_console = Console(stderr=True)
 
@@ -116,8 +121,19 @@ def scan(
             "--keep-boilerplate", help="Score the full text (keep read-also lines, bylines, appeals...)."
         ),
     ] = False,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            exists=True,
+            file_okay=False,
+            help="Check FOLDER's new articles against this archive index (`dedup index build`); "
+            "archived documents show as archive:<id>.",
+        ),
+    ] = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log each stage's counts and timings.")
+        bool,
+        typer.Option("--verbose", "-v", help="Log each stage's counts and timings, and the peak memory."),
     ] = False,
 ) -> None:
     """Scan FOLDER and print its story groups (or write them with -o).
@@ -127,6 +143,12 @@ def scan(
     """
     from .pipeline import scan as run_scan
 
+    if against is not None:
+        from functools import partial
+
+        from .archive_index import scan_against
+
+        run_scan = partial(scan_against, index=against)
     _setup_logging(verbose)
     try:
         config = replace(ScanConfig(), threshold=threshold, level=level)
@@ -162,6 +184,8 @@ def scan(
         raise _fail(err) from err
     for skipped in result.skipped:
         err_console.print(f"skipped {skipped.path}: {skipped.reason}", highlight=False)
+    if verbose:
+        err_console.print(f"peak memory: {_peak_memory_mib():.0f} MiB", highlight=False)
     if not result.documents:
         err_console.print(
             f"[red]error:[/red] no readable documents in {folder} ({len(result.skipped)} inputs skipped).",
@@ -174,6 +198,14 @@ def scan(
             typer.echo(json.dumps(group.to_dict(), ensure_ascii=False, sort_keys=True))
     elif out is None:
         Console().print(_groups_table(result))
+
+
+def _peak_memory_mib() -> float:
+    """Peak resident memory of this process (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def _unwritable(folder: Path) -> str | None:
@@ -532,3 +564,59 @@ def eval_bitext(
     except DedupError as err:
         raise _fail(err) from err
     typer.echo(json.dumps(metrics, sort_keys=True))
+
+
+@index_app.command("build")
+def index_build(
+    folder: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, dir_okay=True, help="Archive folder to embed.")
+    ],
+    index: Annotated[Path, typer.Option("--index", file_okay=False, help="Index folder to create.")],
+) -> None:
+    """Embed FOLDER once into a new index (replaces an existing dedup index at that path)."""
+    from .archive_index import build_index
+
+    _setup_logging(False)
+    try:
+        summary = build_index(folder, index)
+    except DedupError as err:
+        raise _fail(err) from err
+    n_docs, n_sentences = summary["n_docs"], summary["n_sentences"]
+    err_console.print(f"indexed {n_docs} documents ({n_sentences} sentences) in {index}", highlight=False)
+
+
+@index_app.command("add")
+def index_add(
+    index: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="An index folder.")],
+    folder: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, dir_okay=True, help="Folder of new articles.")
+    ],
+) -> None:
+    """Embed FOLDER's articles and add them to INDEX (an id already there is replaced)."""
+    from .archive_index import add_to_index
+
+    _setup_logging(False)
+    try:
+        summary = add_to_index(index, folder)
+    except DedupError as err:
+        raise _fail(err) from err
+    err_console.print(f"added {summary['n_docs']} documents to {index}")
+
+
+@index_app.command("remove")
+def index_remove(
+    index: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="An index folder.")],
+    doc_ids: Annotated[list[str], typer.Argument(help="Document ids to remove.")],
+) -> None:
+    """Remove documents from INDEX by id (unknown ids are reported and ignored)."""
+    from .archive_index import remove_from_index
+
+    _setup_logging(False)
+    try:
+        removed = remove_from_index(index, doc_ids)
+    except DedupError as err:
+        raise _fail(err) from err
+    missing = sorted(set(doc_ids) - set(removed))
+    err_console.print(f"removed {len(removed)} documents from {index}", highlight=False)
+    if missing:
+        err_console.print(f"not in the index: {', '.join(missing)}", highlight=False)
