@@ -9,7 +9,7 @@ results are held at a time; no n x n matrix is built.
 faiss is an optional dependency (``pip install 'dedup[ann]'``). Without it, :func:`doc_candidate_pairs`
 logs once and falls back to the exact search, which gives the same or better candidates, only slower.
 
-Why faiss over usearch (``benchmarks/bench_ann.py``, 100k 384-d vectors, 2 cores): faiss HNSW built
+Why faiss over usearch (``benchmarks/bench_ann.py``, 10k 384-d vectors, 2 shared cores): faiss HNSW built
 and queried faster and had higher recall@20 than usearch HNSW at similar settings (clustered data:
 0.957 vs 0.938 at 10k; planted near-duplicate pairs 1.000 vs 0.9995); both install from PyPI
 wheels (~65 MB vs ~57 MB with usearch's numkong dependency). faiss IVF-Flat builds fastest but lost
