@@ -46,7 +46,7 @@ ARTICLE_FEATURES = (
     "same_language",
     "log_min_sentences",
 )
-STORY_FEATURES = ("doc_cosine", "coverage_max", "same_language")
+STORY_FEATURES = ("story_cosine", "soft_coverage", "coverage_max", "entity_overlap", "lead_cosine")
 
 
 def feature_value(features: PairFeatures, name: str) -> float:
@@ -93,13 +93,32 @@ class Calibrator:
         self.C = C
         self.random_state = random_state
 
-    def fit(self, X: npt.NDArray[np.float64], y: npt.NDArray[np.int64]) -> Calibrator:
+    def fit(
+        self,
+        X: npt.NDArray[np.float64],
+        y: npt.NDArray[np.float64],
+        sample_weight: npt.NDArray[np.float64] | None = None,
+    ) -> Calibrator:
+        """Fit on features X (n, n_features) and targets y in [0, 1].
+
+        Targets may be soft (e.g. a mean rating rescaled to [0, 1]): each row then
+        counts as a positive with weight y and a negative with weight 1 - y.
+        """
         from sklearn.linear_model import LogisticRegression
 
         if self.C <= 0:
             raise InvalidParameterError(f"C must be a float > 0. Got {self.C}.")
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if np.any((y < 0) | (y > 1)):
+            raise InvalidParameterError("y must hold targets in [0, 1].")
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        X2 = np.vstack([X, X])
+        y2 = np.concatenate([np.ones(len(y)), np.zeros(len(y))])
+        w2 = np.concatenate([w * y, w * (1 - y)])
+        keep = w2 > 0
         model = LogisticRegression(C=self.C, random_state=self.random_state, max_iter=1000)
-        model.fit(np.asarray(X, dtype=np.float64), np.asarray(y))
+        model.fit(X2[keep], y2[keep], sample_weight=w2[keep])
         self.coef_ = model.coef_[0].astype(np.float64)
         self.intercept_ = float(model.intercept_[0])
         return self
