@@ -43,7 +43,6 @@ ARTICLE_FEATURES = (
     "mean_cosine",
     "mean_margin",
     "shingle_jaccard",
-    "same_language",
     "log_min_sentences",
 )
 STORY_FEATURES = ("story_cosine", "soft_coverage", "coverage_max", "entity_overlap", "lead_cosine")
