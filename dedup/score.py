@@ -44,7 +44,7 @@ _MAX_WEIGHT_CHARS = 300
 _CENTRING_PRIOR = 30.0
 # Ratio-margin denominators are floored: centred cosines of unrelated sentences sit
 # near zero, and a tiny denominator would make any chance match look significant.
-_MIN_MARGIN_DENOMINATOR = 0.15
+_MIN_MARGIN_DENOMINATOR = 0.3
 # Matches this close are aligned whatever their margin (copies and their neighbours).
 _STRONG_COSINE = 0.9
 # Story vectors weigh sentence k by 1 / (1 + k / _LEAD_DECAY): the lead says what the story is.
