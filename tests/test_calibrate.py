@@ -16,11 +16,12 @@ from dedup.errors import InvalidParameterError, ModelError
 from dedup.types import PairFeatures
 
 
-def _features(coverage: float, n_aligned: int = 6, cosine: float = 0.7) -> PairFeatures:
+def _features(coverage: float, cosine: float = 0.7) -> PairFeatures:
+    """Two 10-sentence documents, ``coverage`` of each aligned to the other."""
     return PairFeatures(
         coverage_a=coverage,
         coverage_b=coverage,
-        n_aligned=n_aligned,
+        n_aligned=round(10 * coverage),
         mean_cosine=cosine,
         mean_margin=1.5,
         length_ratio=0.9,
