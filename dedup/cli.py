@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from dataclasses import replace
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -56,6 +57,13 @@ def _setup_logging(verbose: bool) -> None:
         handlers=[RichHandler(console=err_console, show_path=False)],
         force=True,
     )
+
+
+class Backend(str, Enum):
+    """Where `dedup scan` runs: this process, or Ray (local or a cluster; the [ray] extra)."""
+
+    LOCAL = "local"
+    RAY = "ray"
 
 
 @app.command()
@@ -135,6 +143,17 @@ def scan(
         bool,
         typer.Option("--verbose", "-v", help="Log each stage's counts and timings, and the peak memory."),
     ] = False,
+    backend: Annotated[
+        Backend,
+        typer.Option(help="'ray' reads and embeds on Ray workers (needs the ray extra); same output."),
+    ] = Backend.LOCAL,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Join this Ray cluster (default: start a local Ray)."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Ray embedding workers (each loads the model once).")
+    ] = 2,
 ) -> None:
     """Scan FOLDER and print its story groups (or write them with -o).
 
@@ -149,6 +168,8 @@ def scan(
         from .archive_index import scan_against
 
         run_scan = partial(scan_against, index=against)
+    if backend is Backend.RAY:
+        run_scan = _ray_scan(against, ray_address, workers)
     _setup_logging(verbose)
     try:
         config = replace(ScanConfig(), threshold=threshold, level=level)
@@ -206,6 +227,24 @@ def _peak_memory_mib() -> float:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _ray_scan(against: Path | None, ray_address: str | None, workers: int):  # noqa: ANN202
+    """``scan_with_ray`` bound to the options; exit 2 (usage) when Ray is missing."""
+    from functools import partial
+
+    from .ray_backend import RayUnavailableError, require_ray, scan_with_ray
+
+    if against is not None:
+        raise typer.BadParameter("is not supported with --backend ray.", param_hint="--against")
+    try:
+        require_ray()
+    except RayUnavailableError as err:
+        from rich.markup import escape
+
+        err_console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from err
+    return partial(scan_with_ray, ray_address=ray_address, n_workers=workers)
 
 
 def _unwritable(folder: Path) -> str | None:

@@ -49,7 +49,7 @@ from .embed import Encoder, embed_sentences
 from .errors import DedupError, InputError, InvalidParameterError
 from .ingest import _read_file, _walk, read_documents
 from .langid import LanguageDetector
-from .pipeline import Inputs, _candidates, score_candidates
+from .pipeline import Inputs, ProgressCallback, _candidates, _report, score_candidates
 from .score import build_corpus
 from .segment import split_sentences
 from .types import Document, ScanResult, Skipped
@@ -94,6 +94,7 @@ def scan_with_ray(
     confidence_model: ConfidenceModel | None = None,
     work_dir: str | Path | None = None,
     max_restarts: int = 3,
+    progress: ProgressCallback | None = None,
 ) -> ScanResult:
     """Scan like :func:`dedup.pipeline.scan`, with reading, language ID and embedding on Ray.
 
@@ -113,7 +114,9 @@ def scan_with_ray(
             ``run-*`` folder): a local path, a folder every node shares, or an ``s3://`` URI.
             None uses a temporary folder on this machine (only right for a one-node Ray) and
             deletes it afterwards.
-        max_restarts: Times a dead actor is restarted, and a failed task or actor call retried.
+        max_restarts: Times a dead actor is restarted and its call retried (>= 0).
+        progress: Optional callback ``(stage, done, total)``, called as each stage ends (and per
+            500 scored pairs); the library never prints.
 
     Returns:
         The same ScanResult as the local backend (``stats`` also has ``"backend": "ray"``).
@@ -142,6 +145,7 @@ def scan_with_ray(
         if config.strip_boilerplate:
             texts = [c.text for c in strip_boilerplate(texts)]
         timings["ingest"] = time.perf_counter() - t
+        _report(progress, "read", len(documents), len(documents))
 
         t = time.perf_counter()
         langs, sentences = _split(ray, texts, config, n_workers, remote, _join(run, "documents"))
@@ -153,6 +157,7 @@ def scan_with_ray(
         offsets = np.cumsum([0] + [len(s) for s in sentences])
         per_doc = [vectors[offsets[i] : offsets[i + 1]] for i in range(len(documents))]
         timings["embed"] = time.perf_counter() - t
+        _report(progress, "embedded", len(flat), len(flat))
 
     t = time.perf_counter()
     corpus = build_corpus(
@@ -169,6 +174,7 @@ def scan_with_ray(
         config=config,
         confidence_model=confidence_model,
         skipped=skipped,
+        progress=progress,
         timings=timings,
     )
     result.stats["backend"] = "ray"

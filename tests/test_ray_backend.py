@@ -156,3 +156,14 @@ def test_n_workers_is_validated():
 
     with pytest.raises(InvalidParameterError, match="n_workers"):
         scan_with_ray({"a": "text"}, n_workers=0)
+
+
+def test_cli_without_ray_exits_2_with_the_install_hint(monkeypatch, seeds_dir):
+    from typer.testing import CliRunner
+
+    from dedup.cli import app
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    result = CliRunner().invoke(app, ["scan", str(seeds_dir), "--backend", "ray"])
+    assert result.exit_code == 2
+    assert "pip install -e '.[ray]'" in result.output
