@@ -14,7 +14,14 @@ from dedup.embed import HashingEncoder
 from dedup.index import candidate_pairs, top_k_neighbours
 from dedup.pipeline import scan
 
-needs_faiss = pytest.mark.skipif(not ann_available(), reason="the [ann] extra (faiss-cpu) is not installed")
+
+@pytest.fixture()
+def _faiss() -> None:
+    # the dev extra installs faiss-cpu; a missing one is a failure, never a skip
+    assert ann_available(), "faiss-cpu is not installed: run `pip install -e '.[dev]'`"
+
+
+needs_faiss = pytest.mark.usefixtures("_faiss")
 
 
 def _clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
