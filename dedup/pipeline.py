@@ -36,7 +36,7 @@ from .config import ScanConfig
 from .embed import Encoder, SentenceTransformerEncoder, embed_sentences
 from .ingest import read_documents
 from .langid import LanguageDetector
-from .score import Alignment, Corpus, build_corpus, score_pair
+from .score import Alignment, Corpus, build_corpus, is_exact_copy, score_pair
 from .segment import split_sentences
 from .types import (
     AlignedSentence,
@@ -130,7 +130,7 @@ def score_candidates(
             feats, alignment = score_pair(
                 corpus, i, j, min_cosine=config.min_cosine, min_margin=config.min_margin
             )
-            if corpus.text_hashes[i] == corpus.text_hashes[j]:
+            if is_exact_copy(corpus, i, j):
                 article = story = 1.0
             elif feats.n_aligned < config.min_aligned:
                 article = 0.0
@@ -334,14 +334,15 @@ def _candidates(corpus: Corpus, config: ScanConfig) -> list[tuple[int, int]]:
     pairs = set(doc_candidate_pairs(corpus.doc_vectors, top_k=config.top_k, ann_above=config.ann_above))
     by_hash: dict[str, list[int]] = {}
     for i, h in enumerate(corpus.text_hashes):
-        by_hash.setdefault(h, []).append(i)
+        if h:  # an empty text copies nothing
+            by_hash.setdefault(h, []).append(i)
     for members in by_hash.values():
         pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
     return sorted(pairs)
 
 
 def _relation(corpus: Corpus, i: int, j: int, article: float, threshold: float) -> Relation:
-    if corpus.text_hashes[i] == corpus.text_hashes[j]:
+    if is_exact_copy(corpus, i, j):
         return Relation.EXACT
     if article >= threshold:
         return Relation.NEAR_DUPLICATE if corpus.langs[i] == corpus.langs[j] else Relation.TRANSLATION

@@ -69,7 +69,8 @@ class Corpus:
         entities: Per document, its names and numbers (see :func:`entity_keys`).
         langs: Per document, its language code.
         shingles: Per document, sorted unique hashed character shingles (uint64).
-        text_hashes: Per document, hash of its whitespace-free lower-cased text (exact copies).
+        text_hashes: Per document, hash of its whitespace-free lower-cased text (exact copies);
+            empty for a document with no letters or digits left, which copies nothing.
     """
 
     sentences: list[list[str]]
@@ -250,8 +251,18 @@ def build_corpus(
         entities=[entity_keys(t) for t in full_texts],
         langs=list(langs),
         shingles=[char_shingles(t, size=shingle_size) for t in full_texts],
-        text_hashes=[hashlib.sha256(normalise_for_hash(t).encode()).hexdigest() for t in full_texts],
+        text_hashes=[_text_hash(t) for t in full_texts],
     )
+
+
+def _text_hash(text: str) -> str:
+    key = normalise_for_hash(text)
+    return hashlib.sha256(key.encode()).hexdigest() if key else ""
+
+
+def is_exact_copy(corpus: Corpus, i: int, j: int) -> bool:
+    """True when documents i and j have the same non-empty normalised text."""
+    return bool(corpus.text_hashes[i]) and corpus.text_hashes[i] == corpus.text_hashes[j]
 
 
 def _unit(v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

@@ -76,3 +76,4 @@ def test_to_pandas_tables():
     result = scan(_texts(), encoder=HashingEncoder())
     assert list(result.to_pandas("groups").columns) == ["group_id", "members", "confidence", "languages"]
     assert "relation" in result.to_pandas("pairs").columns
+

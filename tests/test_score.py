@@ -7,7 +7,15 @@ from hypothesis import strategies as st
 
 from dedup.embed import HashingEncoder
 from dedup.errors import InvalidParameterError
-from dedup.score import align_sentences, build_corpus, centre_by_language, char_shingles, jaccard, score_pair
+from dedup.score import (
+    align_sentences,
+    build_corpus,
+    centre_by_language,
+    char_shingles,
+    is_exact_copy,
+    jaccard,
+    score_pair,
+)
 
 ENC = HashingEncoder(dim=128)
 
@@ -110,3 +118,15 @@ def test_features_stay_in_range(doc_a, doc_b):
     for value in (feats.coverage_a, feats.coverage_b, feats.length_ratio, feats.shingle_jaccard):
         assert 0.0 <= value <= 1.0
     assert -1.0 - 1e-6 <= feats.doc_cosine <= 1.0 + 1e-6
+
+
+def test_texts_without_letters_or_digits_are_not_exact_copies_of_each_other():
+    docs = [STORY, list(STORY), ["..."], ["—"]]
+    corpus = build_corpus(
+        docs,
+        [ENC.encode(d) for d in docs],
+        ["en"] * 4,
+        texts=["\n".join(STORY), "\n".join(STORY), "...", "— !"],
+    )
+    assert is_exact_copy(corpus, 0, 1)
+    assert not is_exact_copy(corpus, 2, 3)
