@@ -129,6 +129,14 @@ def scan(
             "--keep-boilerplate", help="Score the full text (keep read-also lines, bylines, appeals...)."
         ),
     ] = False,
+    first_tier: Annotated[
+        bool,
+        typer.Option(
+            "--first-tier/--no-first-tier",
+            help="Sentence-encode only articles that a cheap static-vector + MinHash tier gives a "
+            "possible partner; the rest are singletons (faster on archives of mostly unique articles).",
+        ),
+    ] = False,
     against: Annotated[
         Path | None,
         typer.Option(
@@ -170,6 +178,10 @@ def scan(
         run_scan = partial(scan_against, index=against)
     if backend is Backend.RAY:
         run_scan = _ray_scan(against, ray_address, workers)
+    if first_tier and (against is not None or backend is Backend.RAY):
+        raise typer.BadParameter(
+            "is not supported with --against or --backend ray.", param_hint="--first-tier"
+        )
     _setup_logging(verbose)
     try:
         config = replace(ScanConfig(), threshold=threshold, level=level)
@@ -183,6 +195,7 @@ def scan(
             text_field=text_field,
             id_field=id_field,
             strip_boilerplate=not keep_boilerplate,
+            first_tier=first_tier,
         )
     except InvalidParameterError as err:
         raise typer.BadParameter(str(err)) from err
@@ -319,6 +332,21 @@ def model_build(
     except DedupError as err:
         raise _fail(err) from err
     err_console.print(f"model ready at {path}")
+
+
+@model_app.command("build-static")
+def model_build_static(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if a static model exists.")] = False,
+) -> None:
+    """Distill the first tier's static model (model2vec) from the built model, offline, once (minutes)."""
+    from .first_tier import build_static_model
+
+    _setup_logging(False)
+    try:
+        path = build_static_model(force=force)
+    except DedupError as err:
+        raise _fail(err) from err
+    err_console.print(f"static model ready at {path}")
 
 
 @model_app.command("verify")

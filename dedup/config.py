@@ -53,6 +53,9 @@ class ScanConfig:
         cache_dir: Folder of that cache (None: ``<DEDUP_HOME>/cache``).
         ann_above: With more documents than this, document candidates come from an approximate
             nearest-neighbour index (see :mod:`dedup.ann`) instead of exact search (>= 0).
+        first_tier: Sentence-encode only documents that a cheap first tier (static model2vec
+            vectors + shingle MinHash, see :mod:`dedup.first_tier`) gives a possible partner; the
+            others become singletons without being encoded.
     """
 
     threshold: float = 0.5
@@ -77,6 +80,7 @@ class ScanConfig:
     use_cache: bool = True
     cache_dir: str | None = None
     ann_above: int = 20_000
+    first_tier: bool = False
 
     def __post_init__(self) -> None:
         _check_range("threshold", self.threshold, 0.0, 1.0)
@@ -86,7 +90,7 @@ class ScanConfig:
         _check_range("min_margin", self.min_margin, 0.0, None)
         if self.level not in LEVELS:
             raise InvalidParameterError(f"level must be one of {', '.join(LEVELS)}. Got {self.level!r}.")
-        for name in ("strip_boilerplate", "follow_symlinks", "use_cache"):
+        for name in ("strip_boilerplate", "follow_symlinks", "use_cache", "first_tier"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidParameterError(f"{name} must be a bool. Got {getattr(self, name)!r}.")
         for name in ("text_field", "id_field"):

@@ -92,8 +92,10 @@ def scan(
     documents, corpus = prepared.documents, prepared.corpus
     t = time.perf_counter()
     candidates = _candidates(corpus, config)
+    if prepared.encoded is not None:  # first tier: documents that were not encoded stay singletons
+        candidates = [(i, j) for i, j in candidates if prepared.encoded[i] and prepared.encoded[j]]
     timings["index"] = time.perf_counter() - t
-    return score_candidates(
+    result = score_candidates(
         documents,
         corpus,
         candidates,
@@ -103,6 +105,11 @@ def scan(
         progress=progress,
         timings=timings,
     )
+    if prepared.encoded is not None and prepared.n_sentences is not None:
+        from .first_tier import restore_unencoded
+
+        result = restore_unencoded(result, prepared.n_sentences, prepared.encoded)
+    return result
 
 
 def score_candidates(
@@ -187,18 +194,25 @@ def score_candidates(
 
 @dataclass(frozen=True)
 class Prepared:
-    """Documents read, and their sentence-level arrays, ready for pair scoring."""
+    """Documents read, and their sentence-level arrays, ready for pair scoring.
+
+    With ``ScanConfig.first_tier``, ``encoded`` marks the documents that were sentence-encoded (the
+    others are in the corpus without sentences) and ``n_sentences`` holds every document's count.
+    """
 
     documents: list[Document]
     skipped: list[Skipped]
     corpus: Corpus
+    encoded: npt.NDArray[np.bool_] | None = None
+    n_sentences: list[int] | None = None
 
 
 @dataclass(frozen=True)
 class Embedded:
     """Documents read, with their languages, sentences and raw (uncentred) sentence embeddings.
 
-    ``texts`` are the boilerplate-free texts; ``embeddings[i]`` is (len(sentences[i]), dim) float32.
+    ``texts`` are the boilerplate-free texts; ``embeddings[i]`` is (len(sentences[i]), dim) float32,
+    or (0, dim) where ``encoded`` (set with ``ScanConfig.first_tier``, see :mod:`dedup.first_tier`) is False.
     """
 
     documents: list[Document]
@@ -207,6 +221,7 @@ class Embedded:
     langs: list[str]
     sentences: list[list[str]]
     embeddings: list[npt.NDArray[np.float32]]
+    encoded: npt.NDArray[np.bool_] | None = None
 
 
 def prepare(
@@ -228,8 +243,11 @@ def prepare(
         inputs, config=config, model=model, encoder=encoder, progress=progress, timings=timings
     )
     t = time.perf_counter()
+    sentences = e.sentences
+    if e.encoded is not None:  # first tier: unencoded documents enter the corpus without sentences
+        sentences = [s if k else [] for s, k in zip(e.sentences, e.encoded.tolist(), strict=True)]
     corpus = build_corpus(
-        e.sentences,
+        sentences,
         e.embeddings,
         e.langs,
         margin_k=config.margin_k,
@@ -237,7 +255,10 @@ def prepare(
         texts=e.texts,
     )
     timings["corpus"] = time.perf_counter() - t
-    return Prepared(documents=e.documents, skipped=e.skipped, corpus=corpus)
+    n_sentences = [len(s) for s in e.sentences] if e.encoded is not None else None
+    return Prepared(
+        documents=e.documents, skipped=e.skipped, corpus=corpus, encoded=e.encoded, n_sentences=n_sentences
+    )
 
 
 def embed_documents(
@@ -285,13 +306,18 @@ def embed_documents(
 
             model = load_model()
         encoder = SentenceTransformerEncoder(model)
-    flat = [s for doc in sentences for s in doc]
+    to_embed, encoded = sentences, None
+    if config.first_tier:  # only documents with a candidate partner are encoded (dedup.first_tier)
+        from .first_tier import plan_encoding
+
+        to_embed, encoded = plan_encoding(sentences, langs, texts, config=config, encoder=encoder)
+    flat = [s for doc in to_embed for s in doc]
     with maybe_cached(encoder, cache_dir=config.cache_dir, enabled=config.use_cache) as enc:
         vectors = embed_sentences(
             enc, flat, batch_size=config.batch_size, progress=lambda d, n: _report(progress, "embedded", d, n)
         )
     _report(progress, "embedded", len(flat), len(flat))
-    offsets = np.cumsum([0] + [len(s) for s in sentences])
+    offsets = np.cumsum([0] + [len(s) for s in to_embed])
     per_doc = [vectors[offsets[i] : offsets[i + 1]] for i in range(len(documents))]
     timings["embed"] = time.perf_counter() - t
     return Embedded(
@@ -301,6 +327,7 @@ def embed_documents(
         langs=langs,
         sentences=sentences,
         embeddings=per_doc,
+        encoded=encoded,
     )
 
 
