@@ -107,6 +107,8 @@ def bench_model(results: dict, parts: str = "abce", repeat: int = 1) -> None:
         "warm_seconds_by_stage": warm.stats["seconds"], "same_pairs": same, "target": ">= 20",
     }
     print(results["b_warm_vs_cold"], flush=True)
+    if "c" not in parts and "e" not in parts:
+        return
 
     # (c) candidate search on the same document vectors
     prepared = prepare(docs, config=config, model=model)

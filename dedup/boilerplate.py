@@ -320,7 +320,7 @@ def _is_nav(s: str) -> bool:
 
 def _key(line: str) -> str:
     text = unicodedata.normalize("NFKC", line).lower()
-    return "".join(ch for ch in text if ch.isalnum())
+    return re.sub(r"[\W_]+", "", text)  # same as keeping ch.isalnum(), several times faster
 
 
 def _looks_like_headline(line: str) -> bool:

@@ -138,6 +138,11 @@ class EmbeddingCache:
                 conn.execute("COMMIT")
             elif version != _SCHEMA_VERSION or not {"models", "vectors"} <= tables:
                 raise sqlite3.DatabaseError(f"unexpected schema (version {version}, tables {sorted(tables)})")
+            if "preprocessed" not in tables:  # added after v1 files existed: create it on open
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS preprocessed (version TEXT NOT NULL, key BLOB NOT NULL, "
+                    "value BLOB NOT NULL, PRIMARY KEY (version, key)) WITHOUT ROWID"
+                )
         except BaseException:
             conn.close()
             raise
@@ -256,6 +261,51 @@ class EmbeddingCache:
                 db.executemany(
                     "INSERT OR REPLACE INTO vectors (model, key, vec) VALUES (?, ?, ?)",
                     [(model, k, v.tobytes()) for k, v in zip(keys, vectors, strict=True)],
+                )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.DatabaseError as err:
+            self._rebuild(err)
+
+    def get_preprocessed(self, version: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Stored per-document preprocessing results for ``keys`` under ``version`` (missing are absent).
+
+        Args:
+            version: Identifies the preprocessing code and its parameters (see :mod:`dedup.preprocess`).
+            keys: Document keys (sha256 digests).
+
+        Returns:
+            ``{key: value}`` for the keys found; values are opaque bytes.
+        """
+        try:
+            db = self._db()
+            found: dict[bytes, bytes] = {}
+            for start in range(0, len(keys), _LOOKUP_CHUNK):
+                chunk = keys[start : start + _LOOKUP_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for key, value in db.execute(
+                    f"SELECT key, value FROM preprocessed WHERE version = ? AND key IN ({marks})",
+                    (version, *chunk),
+                ):
+                    found[bytes(key)] = bytes(value)
+            return found
+        except sqlite3.DatabaseError as err:
+            self._rebuild(err)
+            return {}
+
+    def put_preprocessed(self, version: str, items: Sequence[tuple[bytes, bytes]]) -> None:
+        """Store ``(key, value)`` preprocessing results under ``version`` in one transaction."""
+        if not items:
+            return
+        try:
+            db = self._db()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT OR REPLACE INTO preprocessed (version, key, value) VALUES (?, ?, ?)",
+                    [(version, k, v) for k, v in items],
                 )
             except BaseException:
                 db.execute("ROLLBACK")

@@ -35,9 +35,8 @@ from .cluster import cluster_pairs, group_confidence
 from .config import ScanConfig
 from .embed import Encoder, SentenceTransformerEncoder, embed_sentences
 from .ingest import read_documents
-from .langid import LanguageDetector
+from .preprocess import detect_and_split
 from .score import Alignment, Corpus, build_corpus, is_exact_copy, score_pair
-from .segment import split_sentences
 from .types import (
     AlignedSentence,
     Document,
@@ -292,11 +291,7 @@ def embed_documents(
     _report(progress, "read", len(documents), len(documents))
 
     t = time.perf_counter()
-    detector = LanguageDetector(seed=config.seed)
-    langs = [detector.detect(text) for text in texts]
-    sentences = [
-        split_sentences(text, min_chars=config.min_sentence_chars)[: config.max_sentences] for text in texts
-    ]
+    langs, sentences = detect_and_split(texts, config)  # cached per cleaned text (dedup.preprocess)
     timings["langid_segment"] = time.perf_counter() - t
 
     t = time.perf_counter()
