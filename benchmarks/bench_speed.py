@@ -225,7 +225,9 @@ def bench_synthetic(results: dict, sizes: list[int], timeout: float) -> None:
         except subprocess.TimeoutExpired:
             rows.append({"n_docs": n, "skipped": f"did not finish within {timeout:.0f} s"})
         print(rows[-1], flush=True)
-    results["d_synthetic_scale"] = rows
+    measured = {r["n_docs"] for r in rows}  # keep earlier rows of sizes not measured in this run
+    kept = [r for r in results.get("d_synthetic_scale", []) if r.get("n_docs") not in measured]
+    results["d_synthetic_scale"] = sorted(kept + rows, key=lambda r: r["n_docs"])
 
 
 def summary(results: dict) -> str:

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from .errors import InvalidParameterError
-from .index import candidate_pairs
+from .index import candidate_pairs, knn_mean_similarity
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,21 @@ _warned = False
 def ann_available() -> bool:
     """True when faiss can be imported (the ``[ann]`` extra is installed)."""
     return importlib.util.find_spec("faiss") is not None
+
+
+def _hnsw_index(x: npt.NDArray[np.float32], *, m: int, ef_construction: int) -> Any:
+    """A faiss inner-product HNSW index of the rows of ``x``, built on one thread (deterministic)."""
+    import faiss
+
+    index = faiss.IndexHNSWFlat(x.shape[1], m, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = ef_construction
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)  # deterministic graph
+    try:
+        index.add(x)
+    finally:
+        faiss.omp_set_num_threads(threads)
+    return index
 
 
 def ann_top_k_neighbours(
@@ -75,7 +91,6 @@ def ann_top_k_neighbours(
         ImportError: If faiss is not installed.
         InvalidParameterError: If vectors is not 2-D or top_k < 1.
     """
-    import faiss
 
     if vectors.ndim != 2:
         raise InvalidParameterError(f"vectors must be a 2-D array (n, dim). Got shape {vectors.shape}.")
@@ -86,14 +101,7 @@ def ann_top_k_neighbours(
     if k <= 0:
         return np.zeros((n, 0), dtype=np.int64), np.zeros((n, 0), dtype=np.float32)
     x = np.ascontiguousarray(vectors, dtype=np.float32)
-    index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = ef_construction
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)  # deterministic graph
-    try:
-        index.add(x)
-    finally:
-        faiss.omp_set_num_threads(threads)
+    index = _hnsw_index(x, m=m, ef_construction=ef_construction)
     index.hnsw.efSearch = max(ef_search, k + 1)
     indices = np.full((n, k), -1, dtype=np.int64)
     scores = np.full((n, k), -np.inf, dtype=np.float32)
@@ -138,3 +146,127 @@ def doc_candidate_pairs(
     indices, _ = ann_top_k_neighbours(vectors, top_k=top_k)
     pairs = {(min(i, int(j)), max(i, int(j))) for i, row in enumerate(indices) for j in row if j >= 0}
     return sorted(pairs)
+
+
+def ann_knn_mean_similarity(
+    vectors: npt.NDArray[np.float32],
+    owners: npt.NDArray[np.int64],
+    *,
+    k: int = 4,
+    skip: int = 0,
+    m: int = 16,
+    ef_construction: int = 64,
+    ef_search: int = 64,
+    extra: int = 12,
+    block_size: int = 4096,
+) -> npt.NDArray[np.float32]:
+    """Approximate :func:`dedup.index.knn_mean_similarity` (faiss HNSW): same contract, linear memory.
+
+    Each row asks the index for its ``k + skip + extra`` nearest rows; rows of the same document are
+    dropped. A row left with fewer than ``k + skip`` foreign neighbours (its own document has many
+    similar sentences) is asked again for ``k + skip + (sentences in its document)`` rows, which
+    always leaves enough. Scores are exact inner products of the neighbours found; only the choice
+    of neighbours is approximate.
+
+    Args:
+        vectors: (n_sentences, dim) float32, L2-normalised.
+        owners: (n_sentences,) document index of each row.
+        k: Neighbours averaged (>= 1), those ranked skip+1 .. skip+k among foreign rows.
+        skip: Nearest foreign neighbours passed over (>= 0).
+        m: HNSW links per node. Increase for recall (more memory and build time).
+        ef_construction: Build-time beam width. Increase for recall (slower build).
+        ef_search: Query-time beam width (raised to the number of rows asked for).
+        extra: Rows asked for beyond ``k + skip`` on the first try, to absorb same-document rows.
+        block_size: Query rows per block. Decrease to lower memory.
+
+    Returns:
+        (n_sentences,) float32. Rows with no foreign neighbour in that rank range get 0.
+
+    Raises:
+        ImportError: If faiss is not installed.
+        InvalidParameterError: If vectors is not 2-D, owners has another length, k < 1 or skip < 0.
+
+    Example:
+        >>> import numpy as np
+        >>> v = np.eye(3, dtype=np.float32)
+        >>> ann_knn_mean_similarity(v, np.array([0, 1, 2]), k=1).tolist()
+        [0.0, 0.0, 0.0]
+    """
+    if vectors.ndim != 2:
+        raise InvalidParameterError(f"vectors must be a 2-D array (n, dim). Got shape {vectors.shape}.")
+    if k < 1 or skip < 0:
+        raise InvalidParameterError(f"k must be >= 1 and skip >= 0. Got k={k}, skip={skip}.")
+    owners = np.asarray(owners, dtype=np.int64)
+    if owners.shape != (vectors.shape[0],):
+        raise InvalidParameterError(
+            f"owners must have one entry per row of vectors. Got {owners.shape} for {vectors.shape[0]} rows."
+        )
+    n = vectors.shape[0]
+    out = np.zeros(n, dtype=np.float32)
+    if n < 2:
+        return out
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    index = _hnsw_index(x, m=m, ef_construction=ef_construction)
+    need = k + skip
+    own = np.bincount(owners)[owners]  # rows of each row's own document, itself included
+    for start in range(0, n, block_size):
+        rows = np.arange(start, min(n, start + block_size))
+        asked = min(need + extra, n)
+        while len(rows):
+            index.hnsw.efSearch = max(ef_search, asked)
+            sims, ids = index.search(x[rows], asked)
+            foreign = (ids >= 0) & (owners[np.maximum(ids, 0)] != owners[rows, None])
+            enough = (foreign.sum(axis=1) >= need) | (asked >= np.minimum(need + own[rows], n))
+            done, sims, foreign = rows[enough], sims[enough], foreign[enough]
+            top = -np.sort(-np.where(foreign, sims, -np.inf), axis=1)[:, skip:need]
+            finite = np.isfinite(top)
+            counts = finite.sum(axis=1)
+            sums = np.where(finite, top, 0.0).sum(axis=1)
+            out[done] = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+            rows = rows[~enough]
+            if len(rows):
+                asked = int(min(need + own[rows].max(), n))
+    return out
+
+
+def sentence_knn_mean_similarity(
+    vectors: npt.NDArray[np.float32],
+    owners: npt.NDArray[np.int64],
+    *,
+    k: int = 4,
+    skip: int = 0,
+    ann_above: int | None = 50_000,
+) -> npt.NDArray[np.float32]:
+    """The margin's neighbourhood term: exact up to ``ann_above`` rows (or without faiss), HNSW above.
+
+    See :func:`dedup.index.knn_mean_similarity` (exact, cost grows with n²) and
+    :func:`ann_knn_mean_similarity` (approximate, about n log n, memory linear in n).
+
+    Args:
+        vectors: (n_sentences, dim) float32, L2-normalised.
+        owners: (n_sentences,) document index of each row.
+        k: Neighbours averaged (>= 1).
+        skip: Nearest foreign neighbours passed over (>= 0).
+        ann_above: Use the HNSW index when there are more rows than this; None: always exact.
+
+    Returns:
+        (n_sentences,) float32.
+
+    Example:
+        >>> import numpy as np
+        >>> v = np.eye(3, dtype=np.float32)
+        >>> sentence_knn_mean_similarity(v, np.array([0, 1, 2]), k=1, ann_above=0).tolist()
+        [0.0, 0.0, 0.0]
+    """
+    global _warned
+    if ann_above is None or len(vectors) <= ann_above:
+        return knn_mean_similarity(vectors, owners, k=k, skip=skip)
+    if not ann_available():
+        if not _warned:
+            logger.warning(
+                "%d sentences: install faiss (pip install 'dedup[ann]') for a faster margin; exact search",
+                len(vectors),
+            )
+            _warned = True
+        return knn_mean_similarity(vectors, owners, k=k, skip=skip)
+    return ann_knn_mean_similarity(vectors, owners, k=k, skip=skip)

@@ -380,6 +380,7 @@ def scan_against(
         margin_k=config.margin_k,
         shingle_size=config.shingle_size,
         texts=list(new.texts) + [order[a].doc["text"] for a in involved],
+        knn_ann_above=config.knn_ann_above,
     )
     timings["corpus"] = time.perf_counter() - t
     position = {a: n_new + p for p, a in enumerate(involved)}

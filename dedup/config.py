@@ -53,6 +53,9 @@ class ScanConfig:
         cache_dir: Folder of that cache (None: ``<DEDUP_HOME>/cache``).
         ann_above: With more documents than this, document candidates come from an approximate
             nearest-neighbour index (see :mod:`dedup.ann`) instead of exact search (>= 0).
+        knn_ann_above: With more sentences than this, the margin's neighbourhood term (each
+            sentence's mean similarity to its nearest sentences in other documents) comes from a
+            faiss HNSW index instead of exact search, whose cost grows with the square (>= 0).
         first_tier: Sentence-encode only documents that a cheap first tier (static model2vec
             vectors + shingle MinHash, see :mod:`dedup.first_tier`) gives a possible partner; the
             others become singletons without being encoded.
@@ -80,6 +83,7 @@ class ScanConfig:
     use_cache: bool = True
     cache_dir: str | None = None
     ann_above: int = 20_000
+    knn_ann_above: int = 50_000
     first_tier: bool = False
 
     def __post_init__(self) -> None:
@@ -109,6 +113,7 @@ class ScanConfig:
             ("shingle_size", 2),
             ("seed", 0),
             ("ann_above", 0),
+            ("knn_ann_above", 0),
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:

@@ -252,6 +252,7 @@ def prepare(
         margin_k=config.margin_k,
         shingle_size=config.shingle_size,
         texts=e.texts,
+        knn_ann_above=config.knn_ann_above,
     )
     timings["corpus"] = time.perf_counter() - t
     n_sentences = [len(s) for s in e.sentences] if e.encoded is not None else None

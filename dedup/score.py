@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .ann import sentence_knn_mean_similarity
 from .errors import InvalidParameterError
-from .index import knn_mean_similarity
 from .types import PairFeatures
 
 # Sentence weights: characters, capped so one run-on sentence cannot dominate a document.
@@ -183,6 +183,7 @@ def build_corpus(
     margin_skip: int = 4,
     shingle_size: int = 5,
     texts: list[str] | None = None,
+    knn_ann_above: int | None = None,
 ) -> Corpus:
     """Assemble per-document sentences and embeddings into a :class:`Corpus`.
 
@@ -196,6 +197,8 @@ def build_corpus(
         shingle_size: Character n-gram size for the lexical-overlap feature.
         texts: Per document, the full text for shingles and exact-copy hashes
             (defaults to the joined sentences).
+        knn_ann_above: With more sentences than this, the margin denominators come from a faiss
+            HNSW index (:func:`dedup.ann.sentence_knn_mean_similarity`); None: always exact.
 
     Returns:
         The corpus, ready for :func:`score_pair`.
@@ -224,7 +227,7 @@ def build_corpus(
     sent_langs = [langs[o] for o in owners]
     centred = centre_by_language(flat, sent_langs, weights) if len(flat) else flat
     knn = (
-        knn_mean_similarity(centred, owners, k=margin_k, skip=margin_skip)
+        sentence_knn_mean_similarity(centred, owners, k=margin_k, skip=margin_skip, ann_above=knn_ann_above)
         if len(flat)
         else np.zeros(0, dtype=np.float32)
     )

@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 
 import dedup.ann
-from dedup.ann import ann_available, ann_top_k_neighbours, doc_candidate_pairs
+from dedup.ann import (
+    ann_available,
+    ann_knn_mean_similarity,
+    ann_top_k_neighbours,
+    doc_candidate_pairs,
+    sentence_knn_mean_similarity,
+)
 from dedup.config import ScanConfig
 from dedup.embed import HashingEncoder
-from dedup.index import candidate_pairs, top_k_neighbours
+from dedup.index import candidate_pairs, knn_mean_similarity, top_k_neighbours
 from dedup.pipeline import scan
 
 
@@ -85,3 +91,73 @@ def test_scan_with_ann_threshold_finds_the_same_groups(monkeypatch: pytest.Monke
     config = ScanConfig(exhaustive_below=0, top_k=3, ann_above=0)
     approx = scan(texts, config=config, encoder=HashingEncoder())
     assert [g.members for g in approx.groups] == [g.members for g in exact.groups]
+
+
+def _documents_of(n_docs: int, per_doc: int, dim: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Sentences in clusters shared across documents, plus documents whose sentences are near-copies."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((n_docs // 2, dim)).astype(np.float32)
+    x = centres[rng.integers(0, len(centres), n_docs * per_doc)]
+    x = x + 0.5 * rng.standard_normal(x.shape).astype(np.float32)
+    owners = np.repeat(np.arange(n_docs), per_doc)
+    x[owners == 0] = x[0] + 0.01 * rng.standard_normal((per_doc, dim)).astype(np.float32)  # own near-copies
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32), owners
+
+
+@needs_faiss
+@pytest.mark.parametrize(("k", "skip"), [(1, 0), (4, 4), (3, 7)])
+def test_ann_knn_mean_similarity_matches_exact(k: int, skip: int) -> None:
+    x, owners = _documents_of(120, 25)  # 25 sentences per document > k + skip + extra: re-queries happen
+    exact = knn_mean_similarity(x, owners, k=k, skip=skip, chunk_size=97)
+    approx = ann_knn_mean_similarity(x, owners, k=k, skip=skip, block_size=113)
+    assert approx.shape == exact.shape and approx.dtype == np.float32
+    diff = np.abs(approx - exact)
+    assert float(diff.mean()) < 0.002 and float(np.quantile(diff, 0.99)) < 0.02
+    # document 0's sentences are each other's nearest rows: its values must still be foreign-only
+    assert np.allclose(approx[owners == 0], exact[owners == 0], atol=1e-5)
+
+
+@needs_faiss
+def test_ann_knn_mean_similarity_edge_cases() -> None:
+    one = np.eye(1, 4, dtype=np.float32)
+    assert ann_knn_mean_similarity(one, np.array([0]), k=2).tolist() == [0.0]
+    same_doc = np.eye(3, dtype=np.float32)
+    assert ann_knn_mean_similarity(same_doc, np.zeros(3, dtype=np.int64), k=1).tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="owners"):
+        ann_knn_mean_similarity(same_doc, np.zeros(2, dtype=np.int64))
+
+
+@needs_faiss
+def test_sentence_knn_switches_at_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    x, owners = _documents_of(40, 5)
+    calls: list[int] = []
+    real = dedup.ann.ann_knn_mean_similarity
+    monkeypatch.setattr(
+        dedup.ann, "ann_knn_mean_similarity", lambda v, o, **kw: calls.append(len(v)) or real(v, o, **kw)
+    )
+    exact = knn_mean_similarity(x, owners, k=4, skip=4)
+    assert np.array_equal(sentence_knn_mean_similarity(x, owners, k=4, skip=4, ann_above=len(x)), exact)
+    assert np.array_equal(sentence_knn_mean_similarity(x, owners, k=4, skip=4, ann_above=None), exact)
+    assert calls == []
+    sentence_knn_mean_similarity(x, owners, k=4, skip=4, ann_above=len(x) - 1)
+    assert calls == [len(x)]
+    monkeypatch.setattr(dedup.ann, "ann_available", lambda: False)
+    monkeypatch.setattr(dedup.ann, "_warned", False)
+    assert np.array_equal(sentence_knn_mean_similarity(x, owners, k=4, skip=4, ann_above=0), exact)
+
+
+@needs_faiss
+def test_scan_with_sentence_ann_forced_finds_the_same_pairs() -> None:
+    base = [
+        "A storm hit the western coast on Monday night. Thousands of homes lost power.",
+        "The central bank raised its key interest rate by half a point on Thursday.",
+        "The city council approved a new budget for public transport and trams.",
+        "Scientists found a new species of frog in the rain forest of the north.",
+    ]
+    texts = {f"d{k:02d}": base[k % 4] + f"\nReport {k // 4} of the series.\nFiled late." for k in range(16)}
+    exact = scan(texts, config=ScanConfig(use_cache=False), encoder=HashingEncoder())
+    approx = scan(texts, config=ScanConfig(use_cache=False, knn_ann_above=0), encoder=HashingEncoder())
+    assert [g.members for g in approx.groups] == [g.members for g in exact.groups]
+    assert [(p.doc_a, p.doc_b, p.relation) for p in approx.pairs] == [
+        (p.doc_a, p.doc_b, p.relation) for p in exact.pairs
+    ]
