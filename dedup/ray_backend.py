@@ -18,9 +18,11 @@ as in the local backend (``config.use_cache``; one cache per node, at ``config.c
 
 Ray is optional (``pip install -e '.[ray]'``); importing this module does not import it.
 
-Example (needs Ray; the fake encoder avoids loading the model):
-    >>> from dedup.ray_backend import scan_with_ray  # doctest: +SKIP
-    >>> from dedup.embed import HashingEncoder  # doctest: +SKIP
+Example (the scan itself needs Ray, so it is not run here; the fake encoder avoids the model):
+    >>> from dedup.ray_backend import INSTALL_HINT, scan_with_ray
+    >>> INSTALL_HINT.split(": ")[-1]
+    "pip install -e '.[ray]'"
+    >>> from dedup.embed import HashingEncoder
     >>> result = scan_with_ray("seeds", encoder_factory=HashingEncoder, n_workers=2)  # doctest: +SKIP
 """
 
