@@ -28,7 +28,6 @@ Example (the scan itself needs Ray, so it is not run here; the fake encoder avoi
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import shutil
@@ -51,17 +50,16 @@ from .config import ScanConfig
 from .embed import Encoder, embed_sentences
 from .errors import DedupError, InputError, InvalidParameterError
 from .ingest import _read_file, _walk, read_documents
-from .langid import LanguageDetector
 from .pipeline import Inputs, ProgressCallback, _candidates, _report, score_candidates
+from .preprocess import detect_and_split
 from .score import build_corpus
-from .segment import split_sentences
 from .types import Document, ScanResult, Skipped
 
 logger = logging.getLogger(__name__)
 
 INSTALL_HINT = "the Ray backend needs Ray. Install it with: pip install -e '.[ray]'"
 _READ_BATCH = 64  # files per read task
-_DOC_BATCH = 256  # documents per language-ID/splitting task
+_DOC_BATCH = 512  # documents per language-ID/splitting task (~1.5 s of work)
 
 
 class RayUnavailableError(DedupError, ImportError):
@@ -126,15 +124,20 @@ def scan_with_ray(
 
     Raises:
         RayUnavailableError: If Ray is not installed.
-        InvalidParameterError: If ``n_workers`` < 1 or ``cpus_per_worker`` <= 0.
+        InvalidParameterError: If ``n_workers`` < 1, ``cpus_per_worker`` <= 0 or ``config.first_tier``
+            (not supported here yet).
         InputError: If the input path is missing or not a folder.
     """
     if not isinstance(n_workers, int) or isinstance(n_workers, bool) or n_workers < 1:
         raise InvalidParameterError(f"n_workers must be an int >= 1. Got {n_workers!r}.")
     if not isinstance(cpus_per_worker, (int, float)) or cpus_per_worker <= 0:
         raise InvalidParameterError(f"cpus_per_worker must be a number > 0. Got {cpus_per_worker!r}.")
-    ray = require_ray()
     config = config or ScanConfig()
+    if config.first_tier:
+        raise InvalidParameterError(
+            "first_tier is not supported by the Ray backend yet. Got first_tier=True; use the local backend."
+        )
+    ray = require_ray()
     confidence_model = confidence_model or load_confidence_model()
     encoder_factory = encoder_factory or default_encoder
     timings: dict[str, float] = {}
@@ -164,7 +167,13 @@ def scan_with_ray(
 
     t = time.perf_counter()
     corpus = build_corpus(
-        sentences, per_doc, langs, margin_k=config.margin_k, shingle_size=config.shingle_size, texts=texts
+        sentences,
+        per_doc,
+        langs,
+        margin_k=config.margin_k,
+        shingle_size=config.shingle_size,
+        texts=texts,
+        knn_ann_above=config.knn_ann_above,
     )
     timings["corpus"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -306,12 +315,8 @@ def _split(
 def _split_batch(batch: Any, *, config: ScanConfig) -> Any:
     import pyarrow as pa
 
-    detector = _detector(config.seed)
-    texts = batch["text"].to_pylist()
-    langs = [detector.detect(t) for t in texts]
-    sentences = [
-        split_sentences(t, min_chars=config.min_sentence_chars)[: config.max_sentences] for t in texts
-    ]
+    # The local backend's function (and its per-text cache, one per node), so results are the same.
+    langs, sentences = detect_and_split(batch["text"].to_pylist(), config)
     return pa.table(
         {
             "doc": batch["doc"],
@@ -319,12 +324,6 @@ def _split_batch(batch: Any, *, config: ScanConfig) -> Any:
             "sentences": pa.array(sentences, type=pa.list_(pa.string())),
         }
     )
-
-
-@functools.lru_cache(maxsize=4)
-def _detector(seed: int) -> LanguageDetector:
-    """One detector per worker process and seed (building one loads the profiles: ~0.3 s)."""
-    return LanguageDetector(seed=seed)
 
 
 def _embed(

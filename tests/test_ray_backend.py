@@ -156,6 +156,8 @@ def test_n_workers_is_validated():
 
     with pytest.raises(InvalidParameterError, match="n_workers"):
         scan_with_ray({"a": "text"}, n_workers=0)
+    with pytest.raises(InvalidParameterError, match="first_tier"):
+        scan_with_ray({"a": "text"}, config=ScanConfig(first_tier=True))
 
 
 def test_cli_without_ray_exits_2_with_the_install_hint(monkeypatch, seeds_dir):
