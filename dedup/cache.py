@@ -22,6 +22,9 @@ Why SQLite (stdlib ``sqlite3``) rather than a memory-mapped array plus a key ind
 Vectors are stored as float32 (exactly what the encoder returned, so cached and fresh runs give
 identical output): about 1.6 KB per distinct 384-d sentence, i.e. ~1.6 GB per million sentences.
 
+The same file holds a second table, ``preprocessed``: per-document language and sentences, keyed by
+a preprocessing version and the cleaned text's sha256 (see :mod:`dedup.preprocess`).
+
 Example:
     >>> import tempfile
     >>> from dedup.embed import HashingEncoder
