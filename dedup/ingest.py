@@ -26,7 +26,6 @@ from __future__ import annotations
 import codecs
 import errno
 import hashlib
-import json
 import logging
 import os
 import re
@@ -45,8 +44,8 @@ from .formats import (
     extract_html,
     html_charset,
     iter_csv_records,
+    iter_json_lines,
     iter_json_records,
-    record_from_object,
 )
 from .types import Document, Skipped
 
@@ -234,15 +233,7 @@ def read_documents(
     if isinstance(inputs, Mapping):
         docs, skipped = _read_mapping(inputs, max_chars)
     elif isinstance(inputs, (str, os.PathLike)):
-        root = Path(inputs).expanduser()
-        if not root.exists():
-            raise InputError(f"input folder {str(root)!r} does not exist. Pass an existing folder.")
-        if not root.is_dir():
-            raise InputError(
-                f"input {str(root)!r} is not a folder. "
-                "Pass a folder, or a list of file paths for single files."
-            )
-        root = root.absolute()
+        root = resolve_folder(inputs)
         docs, skipped = [], []
         for rel, path in _walk(root, follow_symlinks, exts, skipped):
             _add(_read_file(path, rel, root, max_chars, follow_symlinks, text_field, id_field), docs, skipped)
@@ -496,7 +487,9 @@ def _read_records(
                 max_field_chars=line_cap,
             )
         else:
-            records = _json_lines(_bounded_lines(fh, line_cap, where, out), text_field, id_field)
+            records = iter_json_lines(
+                _bounded_lines(fh, line_cap, where, out), text_field=text_field, id_field=id_field
+            )
         seen: set[str] = set()
         for n, record in enumerate(records, start=1):
             doc_id = f"{rel}#{record.key}"
@@ -534,17 +527,20 @@ def _bounded_lines(fh: TextIO, line_cap: int, where: str, skipped: list[Document
         yield line
 
 
-def _json_lines(lines: Iterable[str], text_field: str | None, id_field: str | None) -> Iterator[Record]:
-    for n, line in enumerate(lines, start=1):
-        line = line.strip().lstrip("\ufeff")
-        if not line:
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as err:
-            yield Record(str(n), None, f"invalid JSON on line {n}: {err.msg}")
-            continue
-        yield record_from_object(obj, str(n), text_field=text_field, id_field=id_field)
+def resolve_folder(folder: str | os.PathLike[str]) -> Path:
+    """The absolute path of an input folder, checked.
+
+    Raises:
+        InputError: If it does not exist or is not a folder.
+    """
+    root = Path(folder).expanduser()
+    if not root.exists():
+        raise InputError(f"input folder {str(root)!r} does not exist. Pass an existing folder.")
+    if not root.is_dir():
+        raise InputError(
+            f"input {str(root)!r} is not a folder. Pass a folder, or a list of file paths for single files."
+        )
+    return root.absolute()
 
 
 def _cap(text: str, max_chars: int) -> str:

@@ -49,7 +49,7 @@ from .calibrate import ConfidenceModel, load_confidence_model
 from .config import ScanConfig
 from .embed import Encoder, embed_sentences
 from .errors import DedupError, InputError, InvalidParameterError
-from .ingest import _read_file, _walk, read_documents
+from .ingest import _read_file, _walk, read_documents, resolve_folder
 from .pipeline import Inputs, ProgressCallback, _candidates, _report, score_candidates
 from .preprocess import detect_and_split
 from .score import build_corpus
@@ -240,15 +240,7 @@ def _list_files(
     from .ingest import SUPPORTED_EXTENSIONS
 
     if isinstance(inputs, (str, os.PathLike)):
-        root = Path(inputs).expanduser()
-        if not root.exists():
-            raise InputError(f"input folder {str(root)!r} does not exist. Pass an existing folder.")
-        if not root.is_dir():
-            raise InputError(
-                f"input {str(root)!r} is not a folder. "
-                "Pass a folder, or a list of file paths for single files."
-            )
-        root = root.absolute()
+        root = resolve_folder(inputs)
         exts = tuple(e.lower() for e in SUPPORTED_EXTENSIONS)
         return root, list(_walk(root, config.follow_symlinks, exts, skipped))
     paths = [Path(p).expanduser().absolute() for p in inputs]
