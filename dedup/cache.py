@@ -258,13 +258,21 @@ class EmbeddingCache:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         try:
             model = self._model_id(identity, int(vectors.shape[1]))
+        except sqlite3.DatabaseError as err:
+            self._rebuild(err)
+            return
+        self._write(
+            "INSERT OR REPLACE INTO vectors (model, key, vec) VALUES (?, ?, ?)",
+            [(model, k, v.tobytes()) for k, v in zip(keys, vectors, strict=True)],
+        )
+
+    def _write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Run ``sql`` over ``rows`` in one transaction (all or nothing); a corrupt file is rebuilt."""
+        try:
             db = self._db()
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.executemany(
-                    "INSERT OR REPLACE INTO vectors (model, key, vec) VALUES (?, ?, ?)",
-                    [(model, k, v.tobytes()) for k, v in zip(keys, vectors, strict=True)],
-                )
+                db.executemany(sql, rows)
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -302,20 +310,10 @@ class EmbeddingCache:
         """Store ``(key, value)`` preprocessing results under ``version`` in one transaction."""
         if not items:
             return
-        try:
-            db = self._db()
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.executemany(
-                    "INSERT OR REPLACE INTO preprocessed (version, key, value) VALUES (?, ?, ?)",
-                    [(version, k, v) for k, v in items],
-                )
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        except sqlite3.DatabaseError as err:
-            self._rebuild(err)
+        self._write(
+            "INSERT OR REPLACE INTO preprocessed (version, key, value) VALUES (?, ?, ?)",
+            [(version, k, v) for k, v in items],
+        )
 
     def stats(self) -> dict[str, Any]:
         """Rows per model identity and the file size in bytes."""
