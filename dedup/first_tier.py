@@ -132,7 +132,7 @@ sentence-transformers folder (no config.json). Build the model first with `dedup
     import importlib.util
 
     if importlib.util.find_spec("model2vec") is None:
-        raise ModelError("model2vec is not installed. Install it with `pip install model2vec skeletoken`.")
+        raise ModelError("model2vec is not installed. Install it with `pip install -e '.[first-tier]'`.")
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TQDM_DISABLE": "1"}
