@@ -32,6 +32,15 @@ test: model browser
 	$(BIN)/ruff check dedup tests models benchmarks
 	$(BIN)/python -m pytest --doctest-modules dedup tests
 
+# The README's accuracy figures, one command: results in out/accuracy-*.json
+EVAL := ../shared/eval
+eval: model
+	mkdir -p out
+	$(BIN)/dedup eval $(EVAL)/dev --json > out/accuracy-dev.json
+	$(BIN)/dedup eval $(EVAL)/dev-hard --json > out/accuracy-dev-hard.json
+	$(BIN)/dedup eval-pairs $(EVAL)/semeval8-dev > out/accuracy-semeval8-dev.json
+	$(BIN)/dedup eval-bitext $(EVAL)/bitext/*.tsv > out/accuracy-bitext.json
+
 lint: venv
 	$(BIN)/ruff check dedup tests models benchmarks
 
