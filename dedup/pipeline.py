@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 Inputs = str | Path | Sequence[str | Path] | Mapping[str, str]
 ProgressCallback = Callable[[str, int, int], None]
+# (features, alignment, article confidence, story confidence) of one scored pair
+ScoredPair = tuple[PairFeatures, Alignment, float, float]
 
 
 def scan(
@@ -121,30 +123,26 @@ def score_candidates(
     skipped: Sequence[Skipped] = (),
     progress: ProgressCallback | None = None,
     timings: dict[str, float] | None = None,
+    prescored: Mapping[tuple[int, int], ScoredPair] | None = None,
 ) -> ScanResult:
     """Score candidate pairs (i < j, indices into ``corpus``), cluster, and assemble the result.
 
     The second half of :func:`scan`, for callers that choose their own candidates
-    (e.g. :func:`dedup.archive_index.scan_against`).
+    (e.g. :func:`dedup.archive_index.scan_against`). ``prescored`` holds pairs already
+    scored elsewhere with :func:`score_pairs` (e.g. in parallel blocks by the Ray backend).
     """
     timings = timings if timings is not None else {}
     t = time.perf_counter()
-    scored: dict[tuple[int, int], tuple[PairFeatures, Alignment, float, float]] = {}
+    scored: dict[tuple[int, int], ScoredPair] = {}
 
-    def score(i: int, j: int) -> tuple[PairFeatures, Alignment, float, float]:
+    def score(i: int, j: int) -> ScoredPair:
         if (i, j) not in scored:
-            feats, alignment = score_pair(
-                corpus, i, j, min_cosine=config.min_cosine, min_margin=config.min_margin
-            )
-            if is_exact_copy(corpus, i, j):
-                article = story = 1.0
-            elif feats.n_aligned < config.min_aligned:
-                article = 0.0
-                story = confidence_model.story_confidence(feats)
+            if prescored is not None and (i, j) in prescored:
+                scored[(i, j)] = prescored[(i, j)]
             else:
-                article = confidence_model.article_confidence(feats)
-                story = max(article, confidence_model.story_confidence(feats))
-            scored[(i, j)] = (feats, alignment, article, story)
+                scored[(i, j)] = score_pairs(
+                    corpus, [(i, j)], config=config, confidence_model=confidence_model
+                )[(i, j)]
         return scored[(i, j)]
 
     for k, (i, j) in enumerate(candidates):
@@ -189,6 +187,36 @@ def score_candidates(
         skipped=tuple(skipped),
         stats=stats,
     )
+
+
+def score_pairs(
+    corpus: Corpus,
+    pairs: Sequence[tuple[int, int]],
+    *,
+    config: ScanConfig,
+    confidence_model: ConfidenceModel,
+) -> dict[tuple[int, int], ScoredPair]:
+    """Features, alignment, article and story confidence of each pair (i < j) of the corpus.
+
+    Each pair depends only on the corpus, so blocks of pairs can be scored anywhere and merged.
+    Exact copies get 1.0; pairs with fewer than ``config.min_aligned`` aligned sentences get
+    article confidence 0.
+    """
+    out: dict[tuple[int, int], ScoredPair] = {}
+    for i, j in pairs:
+        feats, alignment = score_pair(
+            corpus, i, j, min_cosine=config.min_cosine, min_margin=config.min_margin
+        )
+        if is_exact_copy(corpus, i, j):
+            article = story = 1.0
+        elif feats.n_aligned < config.min_aligned:
+            article = 0.0
+            story = confidence_model.story_confidence(feats)
+        else:
+            article = confidence_model.article_confidence(feats)
+            story = max(article, confidence_model.story_confidence(feats))
+        out[(i, j)] = (feats, alignment, article, story)
+    return out
 
 
 @dataclass(frozen=True)
@@ -375,7 +403,7 @@ def _relation(corpus: Corpus, i: int, j: int, article: float, threshold: float) 
 def _linked_pairs(
     corpus: Corpus,
     ids: list[str],
-    scored: Mapping[tuple[int, int], tuple[PairFeatures, Alignment, float, float]],
+    scored: Mapping[tuple[int, int], ScoredPair],
     threshold: float,
     report_threshold: float,
 ) -> list[Pair]:

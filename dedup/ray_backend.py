@@ -6,7 +6,8 @@ on the same input; only where the work runs differs::
     files --(Ray tasks: read)--> documents --(driver: boilerplate, needs the whole folder)-->
     clean texts --(Ray tasks: language ID + sentences)--> documents/*.parquet -->
     (driver: plan of distinct sentences) --(Ray actors, model loaded once each: embed)-->
-    embeddings/*.parquet --(driver: Corpus, candidates, scoring, clustering)--> ScanResult
+    embeddings/*.parquet --(driver: Corpus, candidates)--> corpus in the object store
+    --(Ray tasks: score blocks of candidate pairs)--> (driver: clustering) --> ScanResult
 
 Why the driver plans the embedding batches: the encoder's output for a sentence changes in the last
 float bits (~1e-7) with the other sentences of its padded batch (measured: 27 % of the seed
@@ -50,9 +51,17 @@ from .config import ScanConfig
 from .embed import Encoder, embed_sentences
 from .errors import DedupError, InputError, InvalidParameterError
 from .ingest import _read_file, _walk, read_documents, resolve_folder
-from .pipeline import Inputs, ProgressCallback, _candidates, _report, score_candidates
+from .pipeline import (
+    Inputs,
+    ProgressCallback,
+    ScoredPair,
+    _candidates,
+    _report,
+    score_candidates,
+    score_pairs,
+)
 from .preprocess import detect_and_split
-from .score import build_corpus
+from .score import Corpus, build_corpus
 from .types import Document, ScanResult, Skipped
 
 logger = logging.getLogger(__name__)
@@ -60,6 +69,7 @@ logger = logging.getLogger(__name__)
 INSTALL_HINT = "the Ray backend needs Ray. Install it with: pip install -e '.[ray]'"
 _READ_BATCH = 64  # files per read task
 _DOC_BATCH = 512  # documents per language-ID/splitting task (~1.5 s of work)
+_SCORE_BLOCK = 5000  # candidate pairs per scoring task (~0.5 s of work)
 
 
 class RayUnavailableError(DedupError, ImportError):
@@ -165,20 +175,25 @@ def scan_with_ray(
         timings["embed"] = time.perf_counter() - t
         _report(progress, "embedded", len(flat), len(flat))
 
-    t = time.perf_counter()
-    corpus = build_corpus(
-        sentences,
-        per_doc,
-        langs,
-        margin_k=config.margin_k,
-        shingle_size=config.shingle_size,
-        texts=texts,
-        knn_ann_above=config.knn_ann_above,
-    )
-    timings["corpus"] = time.perf_counter() - t
-    t = time.perf_counter()
-    candidates = _candidates(corpus, config)
-    timings["index"] = time.perf_counter() - t
+        t = time.perf_counter()
+        corpus = build_corpus(
+            sentences,
+            per_doc,
+            langs,
+            margin_k=config.margin_k,
+            shingle_size=config.shingle_size,
+            texts=texts,
+            knn_ann_above=config.knn_ann_above,
+        )
+        timings["corpus"] = time.perf_counter() - t
+        t = time.perf_counter()
+        candidates = _candidates(corpus, config)
+        timings["index"] = time.perf_counter() - t
+        t = time.perf_counter()
+        prescored = _score_blocks(
+            ray, corpus, candidates, config, confidence_model, cpus_per_worker, max_restarts
+        )
+        timings["score_blocks"] = time.perf_counter() - t
     result = score_candidates(
         documents,
         corpus,
@@ -188,6 +203,7 @@ def scan_with_ray(
         skipped=skipped,
         progress=progress,
         timings=timings,
+        prescored=prescored,
     )
     result.stats["backend"] = "ray"
     result.stats["n_workers"] = n_workers
@@ -195,6 +211,40 @@ def scan_with_ray(
 
 
 # ------------------------------------------------------------------------------------------ stages
+
+
+def _score_block(
+    corpus: Corpus, block: list[tuple[int, int]], config: ScanConfig, confidence_model: ConfidenceModel
+) -> dict[tuple[int, int], ScoredPair]:
+    return score_pairs(corpus, block, config=config, confidence_model=confidence_model)
+
+
+def _score_blocks(
+    ray: Any,
+    corpus: Corpus,
+    candidates: list[tuple[int, int]],
+    config: ScanConfig,
+    confidence_model: ConfidenceModel,
+    cpus_per_worker: float,
+    max_restarts: int,
+) -> dict[tuple[int, int], ScoredPair]:
+    """Score candidate pairs as Ray tasks over blocks of ``_SCORE_BLOCK`` pairs, one shared corpus.
+
+    Each pair's score depends only on the corpus (put once in the object store), so the
+    blocks are independent; a failed task is retried. Results are merged in candidate order.
+    """
+    if not candidates:
+        return {}
+    corpus_ref = ray.put(corpus)
+    task = ray.remote(_score_block).options(num_cpus=cpus_per_worker, max_retries=max_restarts)
+    refs = [
+        task.remote(corpus_ref, candidates[k : k + _SCORE_BLOCK], config, confidence_model)
+        for k in range(0, len(candidates), _SCORE_BLOCK)
+    ]
+    merged: dict[tuple[int, int], ScoredPair] = {}
+    for part in ray.get(refs):
+        merged.update(part)
+    return {pair: merged[pair] for pair in candidates}
 
 
 def _read(

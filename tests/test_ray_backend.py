@@ -94,6 +94,17 @@ def test_ray_matches_local_on_synthetic_folder(ray_local, synthetic, tmp_path):
     assert result.stats["backend"] == "ray"
 
 
+def test_pair_scoring_in_many_blocks_matches_local(ray_local, synthetic, tmp_path, monkeypatch):
+    """Candidate pairs scored as Ray tasks over small blocks (odd size, so blocks cross groups)."""
+    import dedup.ray_backend
+
+    monkeypatch.setattr(dedup.ray_backend, "_SCORE_BLOCK", 7)
+    folder, expected = synthetic
+    result = scan_with_ray(folder, config=SYNTHETIC_CONFIG, encoder_factory=HashingEncoder, n_workers=2)
+    assert result.stats["n_candidates"] > 7 * 3  # really several blocks
+    assert _outputs(result, tmp_path / "out") == expected
+
+
 def test_ray_matches_local_with_cold_caches(ray_local, synthetic, tmp_path):
     """Through the embedding cache (fresh on each side), the encoder sees the same batches."""
     folder, expected = synthetic
