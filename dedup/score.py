@@ -47,6 +47,8 @@ _CENTRING_PRIOR = 30.0
 _MIN_MARGIN_DENOMINATOR = 0.3
 # Matches this close are aligned whatever their margin (copies and their neighbours).
 _STRONG_COSINE = 0.9
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
 # Story vectors weigh sentence k by 1 / (1 + k / _LEAD_DECAY): the lead says what the story is.
 _LEAD_DECAY = 3.0
 _LEAD_SENTENCES = 3
@@ -120,19 +122,33 @@ def normalise_for_hash(text: str) -> str:
 def char_shingles(text: str, *, size: int = 5) -> npt.NDArray[np.uint64]:
     """Hashed character n-grams of the whitespace-free text (works for scripts without spaces).
 
+    Each n-gram of code points is hashed with FNV-1a and a splitmix64 finaliser, vectorised
+    over all positions (deterministic across processes, uniform enough for MinHash). A text
+    shorter than ``size`` is one n-gram.
+
+    Returns:
+        Sorted unique uint64 hashes; empty when no letter or digit is left.
+
     Example:
         >>> len(char_shingles("abcdef", size=5))
         2
+        >>> jaccard(char_shingles("abcdef"), char_shingles("ABC def!"))
+        1.0
     """
     key = normalise_for_hash(text)
-    if len(key) < size:
-        key_grams = [key] if key else []
-    else:
-        key_grams = [key[k : k + size] for k in range(len(key) - size + 1)]
-    hashes = {
-        int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little") for g in key_grams
-    }
-    return np.array(sorted(hashes), dtype=np.uint64)
+    if not key:
+        return np.zeros(0, dtype=np.uint64)
+    points = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = max(len(points) - size + 1, 1)
+    h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
+    for m in range(min(size, len(points))):
+        h = (h ^ points[m : m + n]) * _FNV_PRIME
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return np.unique(h)
 
 
 def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:

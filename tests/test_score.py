@@ -130,3 +130,25 @@ def test_texts_without_letters_or_digits_are_not_exact_copies_of_each_other():
     )
     assert is_exact_copy(corpus, 0, 1)
     assert not is_exact_copy(corpus, 2, 3)
+
+
+def _naive_jaccard(a: str, b: str, size: int = 5) -> float:
+    """Jaccard of the n-gram strings themselves, no hashing (the oracle)."""
+    from dedup.score import normalise_for_hash
+
+    def grams(text: str) -> set[str]:
+        key = normalise_for_hash(text)
+        return (
+            {key[k : k + size] for k in range(len(key) - size + 1)}
+            if len(key) >= size
+            else ({key} if key else set())
+        )
+
+    ga, gb = grams(a), grams(b)
+    return len(ga & gb) / len(ga | gb) if ga and gb else 0.0
+
+
+@settings(deadline=None, max_examples=50)
+@given(st.text(min_size=0, max_size=80), st.text(min_size=0, max_size=80))
+def test_hashed_shingle_jaccard_equals_the_exact_ngram_jaccard(a, b):
+    assert jaccard(char_shingles(a), char_shingles(b)) == pytest.approx(_naive_jaccard(a, b))
