@@ -383,8 +383,16 @@ def _write_html(result: ScanResult, folder: Path | None, path: Path) -> None:
 
     texts = None
     if folder is not None and folder.is_dir():
-        max_chars = result.stats.get("config", {}).get("max_chars", ScanConfig.max_chars)
-        texts = {d.doc_id: d.text for d in read_documents(folder, max_chars=max_chars)[0]}
+        # read the articles again exactly as the scan did, so doc ids match
+        used = result.stats.get("config", {})
+        documents, _ = read_documents(
+            folder,
+            max_chars=used.get("max_chars", ScanConfig.max_chars),
+            follow_symlinks=used.get("follow_symlinks", False),
+            text_field=used.get("text_field"),
+            id_field=used.get("id_field"),
+        )
+        texts = {d.doc_id: d.text for d in documents}
     write_text_atomic(path, render_html(result, texts, title=f"dedup report: {folder or 'scan'}"))
 
 
