@@ -47,6 +47,8 @@ _CENTRING_PRIOR = 30.0
 _MIN_MARGIN_DENOMINATOR = 0.3
 # Matches this close are aligned whatever their margin (copies and their neighbours).
 _STRONG_COSINE = 0.9
+# Rows per block when centring, so temporaries stay small next to the embedding matrix.
+_ROW_BLOCK = 65536
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 # Story vectors weigh sentence k by 1 / (1 + k / _LEAD_DECAY): the lead says what the story is.
@@ -160,34 +162,66 @@ def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:
 
 
 def centre_by_language(
-    embeddings: npt.NDArray[np.float32], langs: Sequence[str], weights: npt.NDArray[np.float32]
+    embeddings: npt.NDArray[np.float32],
+    langs: Sequence[str],
+    weights: npt.NDArray[np.float32],
+    *,
+    inplace: bool = False,
 ) -> npt.NDArray[np.float32]:
     """Subtract each language's (weighted) mean embedding and re-normalise rows.
 
-    A language with few sentences gets a mean shrunk towards the global mean.
+    A language with few sentences gets a mean shrunk towards the global mean. Works in
+    row blocks, so the extra memory is a block, not a copy of the matrix.
 
     Args:
         embeddings: (n, dim) float32, L2-normalised.
         langs: Language of each row.
         weights: (n,) non-negative row weights.
+        inplace: Overwrite ``embeddings`` instead of returning a new array.
 
     Returns:
         (n, dim) float32, L2-normalised (an all-zero row stays zero).
+
+    Example:
+        >>> import numpy as np
+        >>> e = np.array([[1, 0], [0.8, 0.6], [0, 1]], dtype=np.float32)
+        >>> c = centre_by_language(e, ["en", "en", "de"], np.ones(3, dtype=np.float32))
+        >>> np.allclose(np.linalg.norm(c, axis=1), 1.0)
+        True
     """
     langs_arr = np.asarray(langs)
     w = weights.astype(np.float64)
     total = w.sum()
-    global_mean = (embeddings * w[:, None]).sum(axis=0) / total if total > 0 else embeddings.mean(axis=0)
-    centred = np.empty_like(embeddings)
+    all_rows = np.arange(len(w))
+    global_mean = (
+        _weighted_sum(embeddings, w, all_rows) / total
+        if total > 0
+        else embeddings.mean(axis=0, dtype=np.float64)
+    )
+    out = embeddings if inplace else embeddings.copy()
     mean_weight = total / max(len(w), 1)
+    prior = _CENTRING_PRIOR * mean_weight
     for lang in sorted(set(langs_arr.tolist())):
-        mask = langs_arr == lang
-        lw = w[mask]
-        prior = _CENTRING_PRIOR * mean_weight
-        mean = ((embeddings[mask] * lw[:, None]).sum(axis=0) + prior * global_mean) / (lw.sum() + prior)
-        centred[mask] = embeddings[mask] - mean.astype(np.float32)
-    norms = np.linalg.norm(centred, axis=1, keepdims=True)
-    return (centred / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+        rows = np.flatnonzero(langs_arr == lang)
+        mean = (_weighted_sum(embeddings, w, rows) + prior * global_mean) / (w[rows].sum() + prior)
+        for start in range(0, len(rows), _ROW_BLOCK):
+            block = rows[start : start + _ROW_BLOCK]
+            out[block] = out[block] - mean.astype(np.float32)
+    for start in range(0, len(out), _ROW_BLOCK):
+        block = out[start : start + _ROW_BLOCK]
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        block /= np.where(norms > 0, norms, 1.0).astype(np.float32)
+    return out
+
+
+def _weighted_sum(
+    embeddings: npt.NDArray[np.float32], w: npt.NDArray[np.float64], rows: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    acc = np.zeros(embeddings.shape[1], dtype=np.float64)
+    for start in range(0, len(rows), _ROW_BLOCK):
+        block = rows[start : start + _ROW_BLOCK]
+        acc += (embeddings[block].astype(np.float64) * w[block, None]).sum(axis=0)
+    return acc
 
 
 def build_corpus(
@@ -241,7 +275,7 @@ def build_corpus(
         dtype=np.float32,
     )
     sent_langs = [langs[o] for o in owners]
-    centred = centre_by_language(flat, sent_langs, weights) if len(flat) else flat
+    centred = centre_by_language(flat, sent_langs, weights, inplace=True) if len(flat) else flat
     knn = (
         sentence_knn_mean_similarity(centred, owners, k=margin_k, skip=margin_skip, ann_above=knn_ann_above)
         if len(flat)
