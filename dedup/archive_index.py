@@ -54,8 +54,8 @@ from .config import ScanConfig
 from .embed import Encoder, SentenceTransformerEncoder
 from .errors import IndexMismatchError, InputError
 from .index import candidate_pairs
-from .pipeline import Embedded, Inputs, ProgressCallback, embed_documents, score_candidates
-from .score import build_corpus, normalise_for_hash
+from .pipeline import Embedded, Inputs, ProgressCallback, corpus_from, embed_documents, score_candidates
+from .score import normalise_for_hash
 from .types import Document, ScanResult
 
 logger = logging.getLogger(__name__)
@@ -373,14 +373,12 @@ def scan_against(
                  path=order[a].doc.get("path"), sha256=order[a].doc["sha256"])
         for a in involved
     ]
-    corpus = build_corpus(
+    corpus = corpus_from(
         list(new.sentences) + [order[a].doc["sentences"] for a in involved],
         list(new.embeddings) + arch_emb,
         list(new.langs) + [order[a].doc["lang"] for a in involved],
-        margin_k=config.margin_k,
-        shingle_size=config.shingle_size,
-        texts=list(new.texts) + [order[a].doc["text"] for a in involved],
-        knn_ann_above=config.knn_ann_above,
+        list(new.texts) + [order[a].doc["text"] for a in involved],
+        config,
     )
     timings["corpus"] = time.perf_counter() - t
     position = {a: n_new + p for p, a in enumerate(involved)}

@@ -273,19 +273,30 @@ def prepare(
     sentences = e.sentences
     if e.encoded is not None:  # first tier: unencoded documents enter the corpus without sentences
         sentences = [s if k else [] for s, k in zip(e.sentences, e.encoded.tolist(), strict=True)]
-    corpus = build_corpus(
-        sentences,
-        e.embeddings,
-        e.langs,
-        margin_k=config.margin_k,
-        shingle_size=config.shingle_size,
-        texts=e.texts,
-        knn_ann_above=config.knn_ann_above,
-    )
+    corpus = corpus_from(sentences, e.embeddings, e.langs, e.texts, config)
     timings["corpus"] = time.perf_counter() - t
     n_sentences = [len(s) for s in e.sentences] if e.encoded is not None else None
     return Prepared(
         documents=e.documents, skipped=e.skipped, corpus=corpus, encoded=e.encoded, n_sentences=n_sentences
+    )
+
+
+def corpus_from(
+    sentences: list[list[str]],
+    embeddings: list[npt.NDArray[np.float32]],
+    langs: list[str],
+    texts: list[str],
+    config: ScanConfig,
+) -> Corpus:
+    """:func:`dedup.score.build_corpus` with the scan's settings (the one place they are mapped)."""
+    return build_corpus(
+        sentences,
+        embeddings,
+        langs,
+        margin_k=config.margin_k,
+        shingle_size=config.shingle_size,
+        texts=texts,
+        knn_ann_above=config.knn_ann_above,
     )
 
 

@@ -57,11 +57,12 @@ from .pipeline import (
     ScoredPair,
     _candidates,
     _report,
+    corpus_from,
     score_candidates,
     score_pairs,
 )
 from .preprocess import detect_and_split
-from .score import Corpus, build_corpus
+from .score import Corpus
 from .types import Document, ScanResult, Skipped
 
 logger = logging.getLogger(__name__)
@@ -176,15 +177,7 @@ def scan_with_ray(
         _report(progress, "embedded", len(flat), len(flat))
 
         t = time.perf_counter()
-        corpus = build_corpus(
-            sentences,
-            per_doc,
-            langs,
-            margin_k=config.margin_k,
-            shingle_size=config.shingle_size,
-            texts=texts,
-            knn_ann_above=config.knn_ann_above,
-        )
+        corpus = corpus_from(sentences, per_doc, langs, texts, config)
         timings["corpus"] = time.perf_counter() - t
         t = time.perf_counter()
         candidates = _candidates(corpus, config)
