@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import InvalidParameterError
-from .index import candidate_pairs, knn_mean_similarity
+from .index import candidate_pairs, knn_mean_similarity, pairs_from_neighbours
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +144,7 @@ def doc_candidate_pairs(
             _warned = True
         return candidate_pairs(vectors, top_k=top_k)
     indices, _ = ann_top_k_neighbours(vectors, top_k=top_k)
-    pairs = {(min(i, int(j)), max(i, int(j))) for i, row in enumerate(indices) for j in row if j >= 0}
-    return sorted(pairs)
+    return pairs_from_neighbours(indices)
 
 
 def ann_knn_mean_similarity(

@@ -73,7 +73,18 @@ def candidate_pairs(
         Sorted list of index pairs (i, j) with i < j.
     """
     indices, _ = top_k_neighbours(vectors, top_k=top_k, chunk_size=chunk_size)
-    pairs = {(min(i, int(j)), max(i, int(j))) for i, row in enumerate(indices) for j in row}
+    return pairs_from_neighbours(indices)
+
+
+def pairs_from_neighbours(indices: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
+    """Sorted unordered pairs (i < j) from a neighbour table; entries < 0 (no neighbour) are ignored.
+
+    Example:
+        >>> import numpy as np
+        >>> pairs_from_neighbours(np.array([[1], [0], [-1]]))
+        [(0, 1)]
+    """
+    pairs = {(min(i, int(j)), max(i, int(j))) for i, row in enumerate(indices) for j in row if j >= 0}
     return sorted(pairs)
 
 
