@@ -240,6 +240,7 @@ class Embedded:
 
     ``texts`` are the boilerplate-free texts; ``embeddings[i]`` is (len(sentences[i]), dim) float32,
     or (0, dim) where ``encoded`` (set with ``ScanConfig.first_tier``, see :mod:`dedup.first_tier`) is False.
+    ``embeddings[i]`` are row views of ``vectors``, all embedded sentences in document order.
     """
 
     documents: list[Document]
@@ -248,6 +249,7 @@ class Embedded:
     langs: list[str]
     sentences: list[list[str]]
     embeddings: list[npt.NDArray[np.float32]]
+    vectors: npt.NDArray[np.float32]
     encoded: npt.NDArray[np.bool_] | None = None
 
 
@@ -273,7 +275,8 @@ def prepare(
     sentences = e.sentences
     if e.encoded is not None:  # first tier: unencoded documents enter the corpus without sentences
         sentences = [s if k else [] for s, k in zip(e.sentences, e.encoded.tolist(), strict=True)]
-    corpus = corpus_from(sentences, e.embeddings, e.langs, e.texts, config)
+    # The one matrix of sentence vectors becomes the corpus's (centred in place): no second copy.
+    corpus = corpus_from(sentences, e.vectors, e.langs, e.texts, config, copy=False)
     timings["corpus"] = time.perf_counter() - t
     n_sentences = [len(s) for s in e.sentences] if e.encoded is not None else None
     return Prepared(
@@ -283,10 +286,12 @@ def prepare(
 
 def corpus_from(
     sentences: list[list[str]],
-    embeddings: list[npt.NDArray[np.float32]],
+    embeddings: list[npt.NDArray[np.float32]] | npt.NDArray[np.float32],
     langs: list[str],
     texts: list[str],
     config: ScanConfig,
+    *,
+    copy: bool = True,
 ) -> Corpus:
     """:func:`dedup.score.build_corpus` with the scan's settings (the one place they are mapped)."""
     return build_corpus(
@@ -297,6 +302,7 @@ def corpus_from(
         shingle_size=config.shingle_size,
         texts=texts,
         knn_ann_above=config.knn_ann_above,
+        copy=copy,
     )
 
 
@@ -362,6 +368,7 @@ def embed_documents(
         langs=langs,
         sentences=sentences,
         embeddings=per_doc,
+        vectors=vectors,
         encoded=encoded,
     )
 

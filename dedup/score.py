@@ -226,7 +226,7 @@ def _weighted_sum(
 
 def build_corpus(
     sentences: list[list[str]],
-    embeddings: list[npt.NDArray[np.float32]],
+    embeddings: list[npt.NDArray[np.float32]] | npt.NDArray[np.float32],
     langs: list[str],
     *,
     margin_k: int = 4,
@@ -234,12 +234,14 @@ def build_corpus(
     shingle_size: int = 5,
     texts: list[str] | None = None,
     knn_ann_above: int | None = None,
+    copy: bool = True,
 ) -> Corpus:
     """Assemble per-document sentences and embeddings into a :class:`Corpus`.
 
     Args:
         sentences: Per document, its sentences (may be empty).
-        embeddings: Per document, (n_sentences, dim) float32 L2-normalised embeddings.
+        embeddings: Per document, (n_sentences, dim) float32 L2-normalised embeddings; or one
+            (total sentences, dim) array with every document's rows in document order.
         langs: Per document, its language code.
         margin_k: Neighbours in the margin denominator (>= 1).
         margin_skip: Nearest foreign neighbours left out of the denominator (a sentence's
@@ -249,23 +251,23 @@ def build_corpus(
             (defaults to the joined sentences).
         knn_ann_above: With more sentences than this, the margin denominators come from a faiss
             HNSW index (:func:`dedup.ann.sentence_knn_mean_similarity`); None: always exact.
+        copy: False lets a single float32 C-contiguous ``embeddings`` array be centred in place and
+            kept as the corpus's matrix (no second copy of the largest array; the caller's array
+            changes). Per-document arrays are always copied into one matrix.
 
     Returns:
         The corpus, ready for :func:`score_pair`.
     """
-    if not (len(sentences) == len(embeddings) == len(langs)):
+    n_embedded = len(sentences) if isinstance(embeddings, np.ndarray) else len(embeddings)
+    if not (len(sentences) == n_embedded == len(langs)):
         raise InvalidParameterError(
             f"sentences, embeddings and langs must have one entry per document. "
             f"Got {len(sentences)}, {len(embeddings)}, {len(langs)}."
         )
     lengths = np.array([len(s) for s in sentences], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    dim = next((e.shape[1] for e in embeddings if e.ndim == 2 and e.shape[0]), 1)
-    flat = (
-        np.concatenate([e.reshape(-1, dim) for e in embeddings]).astype(np.float32)
-        if offsets[-1]
-        else np.zeros((0, dim), dtype=np.float32)
-    )
+    flat = _embedding_matrix(embeddings, int(offsets[-1]), copy=copy)
+    dim = flat.shape[1]
     owners = np.repeat(np.arange(len(sentences)), lengths)
     flat_sents = [s for doc in sentences for s in doc]
     keys = [normalise_for_hash(s) for s in flat_sents]
@@ -307,6 +309,25 @@ def build_corpus(
         shingles=[char_shingles(t, size=shingle_size) for t in full_texts],
         text_hashes=[_text_hash(t) for t in full_texts],
     )
+
+
+def _embedding_matrix(
+    embeddings: list[npt.NDArray[np.float32]] | npt.NDArray[np.float32], n_rows: int, *, copy: bool
+) -> npt.NDArray[np.float32]:
+    """One (n_rows, dim) float32 matrix of all sentence embeddings, copied unless ``copy`` is False."""
+    if isinstance(embeddings, np.ndarray):
+        if embeddings.ndim != 2 or embeddings.shape[0] != n_rows:
+            raise InvalidParameterError(
+                f"a single embeddings array must have one row per sentence ({n_rows}). "
+                f"Got shape {embeddings.shape}."
+            )
+        if copy:
+            return np.array(embeddings, dtype=np.float32, order="C")
+        return np.ascontiguousarray(embeddings, dtype=np.float32)
+    dim = next((e.shape[1] for e in embeddings if e.ndim == 2 and e.shape[0]), 1)
+    if not n_rows:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.concatenate([e.reshape(-1, dim) for e in embeddings]).astype(np.float32, copy=False)
 
 
 def _text_hash(text: str) -> str:

@@ -152,3 +152,21 @@ def _naive_jaccard(a: str, b: str, size: int = 5) -> float:
 @given(st.text(min_size=0, max_size=80), st.text(min_size=0, max_size=80))
 def test_hashed_shingle_jaccard_equals_the_exact_ngram_jaccard(a, b):
     assert jaccard(char_shingles(a), char_shingles(b)) == pytest.approx(_naive_jaccard(a, b))
+
+
+def test_one_flat_matrix_gives_the_same_corpus_and_copy_false_reuses_it():
+    docs = [STORY, OTHER, [], STORY[:2]]
+    per_doc = [ENC.encode(d) for d in docs]
+    flat = np.concatenate(per_doc)
+    original = flat.copy()
+    from_list = build_corpus(docs, per_doc, ["en", "en", "en", "de"], margin_k=2, margin_skip=0)
+    copied = build_corpus(docs, flat, ["en", "en", "en", "de"], margin_k=2, margin_skip=0)
+    assert np.array_equal(flat, original)  # copy=True (the default) leaves the caller's array alone
+    in_place = build_corpus(docs, flat, ["en", "en", "en", "de"], margin_k=2, margin_skip=0, copy=False)
+    assert np.shares_memory(in_place.embeddings, flat)
+    for corpus in (copied, in_place):
+        assert np.array_equal(corpus.embeddings, from_list.embeddings)
+        assert np.array_equal(corpus.knn, from_list.knn)
+        assert np.array_equal(corpus.doc_vectors, from_list.doc_vectors)
+    with pytest.raises(InvalidParameterError, match="one row per sentence"):
+        build_corpus(docs, flat[:-1], ["en", "en", "en", "de"])
