@@ -7,7 +7,7 @@ Above ``ScanConfig.ann_above`` documents, candidate pairs come from a faiss ``In
 results are held at a time; no n x n matrix is built.
 
 faiss is an optional dependency (``pip install 'dedup[ann]'``). Without it, :func:`doc_candidate_pairs`
-logs once and falls back to the exact search, which gives the same or better candidates, only slower.
+logs a warning and falls back to the exact search, which gives the same or better candidates, only slower.
 
 Why faiss over usearch (``benchmarks/bench_ann.py``, 10k 384-d vectors, 2 shared cores): faiss HNSW built
 and queried faster and had higher recall@20 than usearch HNSW at similar settings (clustered data:
@@ -41,7 +41,6 @@ from .index import candidate_pairs, knn_mean_similarity, pairs_from_neighbours
 
 logger = logging.getLogger(__name__)
 
-_warned = False
 
 
 def ann_available() -> bool:
@@ -131,17 +130,14 @@ def doc_candidate_pairs(
     Returns:
         Sorted list of index pairs (i, j) with i < j.
     """
-    global _warned
     if len(vectors) <= ann_above:
         return candidate_pairs(vectors, top_k=top_k)
     if not ann_available():
-        if not _warned:
-            logger.warning(
-                "%d documents: install faiss (pip install 'dedup[ann]') for faster candidate search; "
-                "using exact search",
-                len(vectors),
-            )
-            _warned = True
+        logger.warning(
+            "%d documents: install faiss (pip install 'dedup[ann]') for faster candidate search; "
+            "using exact search",
+            len(vectors),
+        )
         return candidate_pairs(vectors, top_k=top_k)
     indices, _ = ann_top_k_neighbours(vectors, top_k=top_k)
     return pairs_from_neighbours(indices)
@@ -257,15 +253,12 @@ def sentence_knn_mean_similarity(
         >>> sentence_knn_mean_similarity(v, np.array([0, 1, 2]), k=1, ann_above=0).tolist()
         [0.0, 0.0, 0.0]
     """
-    global _warned
     if ann_above is None or len(vectors) <= ann_above:
         return knn_mean_similarity(vectors, owners, k=k, skip=skip)
     if not ann_available():
-        if not _warned:
-            logger.warning(
-                "%d sentences: install faiss (pip install 'dedup[ann]') for a faster margin; exact search",
-                len(vectors),
-            )
-            _warned = True
+        logger.warning(
+            "%d sentences: install faiss (pip install 'dedup[ann]') for a faster margin; exact search",
+            len(vectors),
+        )
         return knn_mean_similarity(vectors, owners, k=k, skip=skip)
     return ann_knn_mean_similarity(vectors, owners, k=k, skip=skip)

@@ -95,6 +95,7 @@ def knn_mean_similarity(
     k: int = 4,
     skip: int = 0,
     chunk_size: int = 1024,
+    rows: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.float32]:
     """Mean cosine of each row to its nearest rows owned by a different document.
 
@@ -109,9 +110,11 @@ def knn_mean_similarity(
         k: Neighbours averaged (>= 1), those ranked skip+1 .. skip+k; fewer when fewer exist.
         skip: Nearest foreign neighbours passed over (>= 0).
         chunk_size: Rows per block.
+        rows: Only these rows (indices into ``vectors``), still searched against all rows; None: all.
 
     Returns:
-        (n_sentences,) float32. Rows with no neighbour in that rank range get 0.
+        (n_sentences,) float32, or (len(rows),) when ``rows`` is given. Rows with no neighbour in
+        that rank range get 0.
 
     Example:
         >>> import numpy as np
@@ -123,11 +126,13 @@ def knn_mean_similarity(
     if k < 1 or skip < 0:
         raise InvalidParameterError(f"k must be >= 1 and skip >= 0. Got k={k}, skip={skip}.")
     n = vectors.shape[0]
-    out = np.zeros(n, dtype=np.float32)
+    queries = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    out = np.zeros(len(queries), dtype=np.float32)
     kk = min(k + skip, n)
-    for start in range(0, n, chunk_size):
-        block = vectors[start : start + chunk_size] @ vectors.T
-        same = owners[start : start + chunk_size, None] == owners[None, :]
+    for start in range(0, len(queries), chunk_size):
+        chunk = queries[start : start + chunk_size]
+        block = vectors[chunk] @ vectors.T
+        same = owners[chunk, None] == owners[None, :]
         block[same] = -np.inf
         top = -np.partition(-block, kk - 1, axis=1)[:, :kk] if kk < n else block
         top = -np.sort(-top, axis=1)[:, skip:kk]

@@ -70,7 +70,6 @@ def test_tiny_inputs() -> None:
 
 def test_without_faiss_falls_back_to_exact_search(monkeypatch: pytest.MonkeyPatch, caplog) -> None:  # noqa: ANN001
     monkeypatch.setattr(dedup.ann, "ann_available", lambda: False)
-    monkeypatch.setattr(dedup.ann, "_warned", False)
     x = _clustered(90)
     with caplog.at_level(logging.WARNING, logger="dedup.ann"):
         assert doc_candidate_pairs(x, top_k=4, ann_above=10) == candidate_pairs(x, top_k=4)
@@ -142,7 +141,6 @@ def test_sentence_knn_switches_at_the_threshold(monkeypatch: pytest.MonkeyPatch)
     sentence_knn_mean_similarity(x, owners, k=4, skip=4, ann_above=len(x) - 1)
     assert calls == [len(x)]
     monkeypatch.setattr(dedup.ann, "ann_available", lambda: False)
-    monkeypatch.setattr(dedup.ann, "_warned", False)
     assert np.array_equal(sentence_knn_mean_similarity(x, owners, k=4, skip=4, ann_above=0), exact)
 
 

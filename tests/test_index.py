@@ -65,3 +65,13 @@ def test_bad_parameters_name_the_parameter():
         top_k_neighbours(v, top_k=0)
     with pytest.raises(InvalidParameterError, match="2-D"):
         top_k_neighbours(v[0], top_k=1)
+
+
+def test_knn_mean_for_chosen_rows_equals_those_rows_of_the_full_result():
+    rng = np.random.default_rng(3)
+    v = _unit(rng, 60)
+    owners = np.repeat(np.arange(20), 3)
+    full = knn_mean_similarity(v, owners, k=3, skip=1)
+    rows = np.array([59, 0, 17, 17, 31])
+    chosen = knn_mean_similarity(v, owners, k=3, skip=1, rows=rows, chunk_size=2)
+    assert chosen.shape == (5,) and np.allclose(chosen, full[rows], atol=1e-6)
