@@ -133,17 +133,24 @@ def score_candidates(
     """
     timings = timings if timings is not None else {}
     t = time.perf_counter()
-    scored: dict[tuple[int, int], ScoredPair] = {}
+    level_index = 2 if config.level == "article" else 3
+    report_threshold = config.threshold if config.report_threshold is None else config.report_threshold
+    # Every scored pair keeps its link confidence; only reported pairs keep features and alignment
+    # (at 10^5 documents, holding the alignment of every candidate dominated peak memory).
+    link: dict[tuple[int, int], float] = {}
+    reported: dict[tuple[int, int], ScoredPair] = {}
 
-    def score(i: int, j: int) -> ScoredPair:
-        if (i, j) not in scored:
+    def score(i: int, j: int) -> float:
+        if (i, j) not in link:
             if prescored is not None and (i, j) in prescored:
-                scored[(i, j)] = prescored[(i, j)]
+                scored = prescored[(i, j)]
             else:
-                scored[(i, j)] = score_pairs(
-                    corpus, [(i, j)], config=config, confidence_model=confidence_model
-                )[(i, j)]
-        return scored[(i, j)]
+                one = score_pairs(corpus, [(i, j)], config=config, confidence_model=confidence_model)
+                scored = one[(i, j)]
+            link[(i, j)] = scored[level_index]
+            if max(scored[2], scored[3]) >= report_threshold:
+                reported[(i, j)] = scored
+        return link[(i, j)]
 
     for k, (i, j) in enumerate(candidates):
         score(i, j)
@@ -152,20 +159,11 @@ def score_candidates(
     timings["score"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    level_index = 2 if config.level == "article" else 3
-    link = {key: value[level_index] for key, value in scored.items()}
-    clusters = cluster_pairs(
-        len(documents),
-        link,
-        threshold=config.threshold,
-        score_missing=lambda i, j: score(i, j)[level_index],
-    )
-    link = {key: value[level_index] for key, value in scored.items()}  # now with pairs scored on demand
-    timings["cluster"] = time.perf_counter() - t
+    clusters = cluster_pairs(len(documents), link, threshold=config.threshold, score_missing=score)
+    timings["cluster"] = time.perf_counter() - t  # link now also holds the pairs scored on demand
 
     ids = [d.doc_id for d in documents]
-    report_threshold = config.threshold if config.report_threshold is None else config.report_threshold
-    pairs = _linked_pairs(corpus, ids, scored, config.threshold, report_threshold)
+    pairs = _linked_pairs(corpus, ids, reported, config.threshold, report_threshold)
     groups = _groups(clusters, ids, corpus.langs, link)
     infos = tuple(
         DocumentInfo(doc_id=d.doc_id, lang=lang, n_sentences=len(s), n_chars=len(d.text), sha256=d.sha256)
@@ -175,7 +173,7 @@ def score_candidates(
         "n_docs": len(documents),
         "n_sentences": int(corpus.offsets[-1]),
         "n_candidates": len(candidates),
-        "n_scored": len(scored),
+        "n_scored": len(link),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
         "config": config.to_dict(),
     }
