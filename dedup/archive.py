@@ -58,15 +58,15 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_path, write_text_atomic
 from .errors import InvalidParameterError, OutputError
 from .ingest import decode_bytes
-from .report import jsonl_text, write_text_atomic
+from .report import jsonl_text
 from .types import DocumentInfo, Group, Pair, Relation, ScanResult
 
 __all__ = [
@@ -562,14 +562,8 @@ def _sha256_file(path: Path) -> str:
 
 def _copy_file(src: Path, dst: Path) -> None:
     """Copy ``src`` (read-only) to a temp file beside ``dst`` with its timestamps, then rename."""
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(dst) as tmp:
         shutil.copy2(src, tmp)
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _link_file(src: Path, dst: Path) -> None:

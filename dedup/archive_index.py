@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .atomic import atomic_path
 from .cache import encoder_identity
 from .calibrate import ConfidenceModel, load_confidence_model
 from .config import ScanConfig
@@ -90,10 +91,8 @@ def _identity(encoder: Encoder) -> str:
 
 
 def _write_json_atomic(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=True)
-    os.replace(tmp, path)
 
 
 def _read_manifest(index: Path) -> dict[str, Any]:

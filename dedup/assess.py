@@ -134,8 +134,9 @@ def _write_outputs(
     docs: Path,
     config: ScanConfig,
 ) -> None:
+    from .atomic import write_text_atomic
     from .evaluate import plot_reliability
-    from .report import write_scan, write_text_atomic
+    from .report import write_scan
 
     linked = ScanResult(
         documents=result.documents,

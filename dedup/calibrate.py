@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .atomic import atomic_path
 from .errors import InvalidParameterError, ModelError
 from .types import PairFeatures
 
@@ -201,7 +200,5 @@ def save_confidence_model(model: ConfidenceModel, path: Path | str, **meta: Any)
     """Write parameters as JSON atomically (temp file + rename)."""
     path = Path(path)
     text = json.dumps(model.to_dict(**meta), indent=2, sort_keys=True) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

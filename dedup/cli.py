@@ -377,9 +377,9 @@ def model_verify() -> None:
 
 def _write_html(result: ScanResult, folder: Path | None, path: Path) -> None:
     """Render the HTML report, with the articles read again from ``folder`` when it is there."""
+    from .atomic import write_text_atomic
     from .html_report import render_html
     from .ingest import read_documents
-    from .report import write_text_atomic
 
     texts = None
     if folder is not None and folder.is_dir():

@@ -28,7 +28,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from .atomic import atomic_path
 from .errors import InputError, InvalidParameterError
 
 logger = logging.getLogger(__name__)
@@ -882,15 +882,8 @@ def plot_reliability(
         else (f"ECE {_ece_of_curve(curve):.4f} (n={total})" if total else "no data")
     )
     ax.legend(loc="upper left", fontsize=8)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return out
 
 
