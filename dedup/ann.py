@@ -42,7 +42,6 @@ from .index import candidate_pairs, knn_mean_similarity, pairs_from_neighbours
 logger = logging.getLogger(__name__)
 
 
-
 def ann_available() -> bool:
     """True when faiss can be imported (the ``[ann]`` extra is installed)."""
     return importlib.util.find_spec("faiss") is not None
@@ -67,9 +66,9 @@ def ann_top_k_neighbours(
     vectors: npt.NDArray[np.float32],
     *,
     top_k: int,
-    m: int = 32,
-    ef_construction: int = 80,
-    ef_search: int = 128,
+    m: int = 48,
+    ef_construction: int = 200,
+    ef_search: int = 512,
     block_size: int = 8192,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """Approximate top-k cosine neighbours of every row among the other rows (faiss HNSW).
