@@ -23,6 +23,28 @@ def test_top_k_matches_brute_force_across_chunk_boundaries(chunk_size):
     assert np.allclose(scores, np.take_along_axis(sims, expected, axis=1))
 
 
+@pytest.mark.parametrize("max_block", [40, 1000, 1 << 25])
+def test_top_k_breaks_ties_by_index_like_a_stable_sort(max_block):
+    # Small integer vectors: every dot product is exact, whatever the block shape, and many rows
+    # tie at the k-th place; the copies of row 0 tie with each other.
+    rng = np.random.default_rng(2)
+    v = rng.integers(-2, 3, size=(60, 3)).astype(np.float32)
+    v[30:45] = v[0]
+    idx, scores = top_k_neighbours(v, top_k=6, max_block=max_block)
+    sims = v @ v.T
+    np.fill_diagonal(sims, -np.inf)
+    expected = np.argsort(-sims, axis=1, kind="stable")[:, :6]
+    assert np.array_equal(idx, expected)
+    assert np.array_equal(scores, np.take_along_axis(sims, expected, axis=1))
+
+
+def test_top_k_never_prefers_a_nan_row():
+    v = np.array([[1, 0], [np.nan, np.nan], [0.8, 0.6], [0, 1]], dtype=np.float32)
+    idx, _ = top_k_neighbours(v, top_k=2)
+    assert idx[0].tolist() == [2, 3]
+    assert idx[3].tolist() == [2, 0]
+
+
 def test_top_k_is_capped_and_excludes_self():
     v = _unit(np.random.default_rng(1), 3)
     idx, _ = top_k_neighbours(v, top_k=10)
