@@ -17,6 +17,8 @@ from dataclasses import dataclass, fields
 from .errors import InvalidParameterError
 
 LEVELS = ("article", "story")
+ENCODERS = ("onnx-int8", "torch")
+"""Encoders :func:`dedup.model.load_encoder` can load; the first is the default."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class ScanConfig:
         first_tier: Sentence-encode only documents that a cheap first tier (static model2vec
             vectors + shingle MinHash, see :mod:`dedup.first_tier`) gives a possible partner; the
             others become singletons without being encoded.
+        encoder: Encoder loaded when no model or encoder is passed in: ``onnx-int8`` (ONNX Runtime,
+            int8) or ``torch`` (fp32 sentence-transformers); see :func:`dedup.model.load_encoder`.
     """
 
     threshold: float = 0.5
@@ -85,8 +89,10 @@ class ScanConfig:
     ann_above: int = 20_000
     knn_ann_above: int = 50_000
     first_tier: bool = False
+    encoder: str = ENCODERS[0]
 
     def __post_init__(self) -> None:
+        check_encoder(self.encoder)
         _check_range("threshold", self.threshold, 0.0, 1.0)
         if self.report_threshold is not None:
             _check_range("report_threshold", self.report_threshold, 0.0, 1.0)
@@ -121,6 +127,12 @@ class ScanConfig:
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def check_encoder(kind: object) -> None:
+    """Raise :class:`InvalidParameterError` unless ``kind`` is one of :data:`ENCODERS`."""
+    if kind not in ENCODERS:
+        raise InvalidParameterError(f"encoder must be one of {', '.join(ENCODERS)}. Got {kind!r}.")
 
 
 def _check_range(name: str, value: object, low: float, high: float | None) -> None:
