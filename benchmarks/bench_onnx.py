@@ -1,13 +1,15 @@
 """(e) Encoder variants: torch dynamic int8, ONNX Runtime fp32 / int8 vs the model as built (torch fp32).
 
 Exports the BertModel under ``dedup.model.load_model()`` with ``torch.onnx.export`` (dynamic batch and
-sequence axes) and builds these int8 variants with ``onnxruntime.quantization`` (int8 weights, per channel):
+sequence axes; ``dedup.onnx_encoder.export_onnx_fp32``) and builds these int8 variants with
+``onnxruntime.quantization`` (int8 weights, per channel):
 
 * ``ort_int8_dynamic_default``: ``quantize_dynamic`` with default op types (MatMul and embedding Gathers);
 * ``ort_int8_dynamic_mm_excl_l4ffn_bs1``: ``quantize_dynamic`` of the weight MatMuls only, with layer 4's
   FFN output projection left in fp32 (the most sensitive MatMul, by per-layer measurement), always run
   one sentence per batch: dynamic quantisation takes one activation scale over the whole batch, so only
-  batch size 1 makes a sentence's vector independent of what it is batched with;
+  batch size 1 makes a sentence's vector independent of what it is batched with. Since adopted as the
+  default encoder: built by ``dedup.onnx_encoder.quantise_int8`` and run by its ``OnnxEncoder``;
 * ``ort_int8_static_qdq_excl_ffnout``: ``quantize_static`` (QDQ, MinMax calibration on 200 seeded
   dev-hard sentences, one per batch) of the weight MatMuls, all 12 FFN output projections left in fp32;
   fixed activation scales, so vectors do not depend on batch composition.
@@ -23,7 +25,7 @@ same-run ratio; the 1-minute load average before and after the timing rounds is 
 machine is shared. With ``--f1`` the variants that meet the bar (min cosine >= 0.99 and batch
 dependence <= 1e-5 max abs) are plugged into ``dedup.pipeline.scan`` as a
 :class:`dedup.embed.Encoder` and dev-hard pairwise F1 is scored against gold (torch fp32 as reference).
-Nothing is adopted. Results: ``benchmarks/results/onnx.json``.
+Results: ``benchmarks/results/onnx.json``.
 
 Run: .venv/bin/python benchmarks/bench_onnx.py [--n N] [--f1] [--rounds R] [--time-n N] [--dep-n N]
      [--work-dir DIR] [--variants NAME ...]
@@ -45,19 +47,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dedup.onnx_encoder import L4_FFN_OUT, export_onnx_fp32, open_onnx_encoder, quantise_int8
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_HARD = ROOT.parent / "shared" / "eval" / "dev-hard"
 OUT = ROOT / "benchmarks" / "results" / "onnx.json"
 COS_BAR = 0.99
 BATCH_DEP_BAR = 1e-5  # max abs difference between a vector encoded at batch size 1 and at 32
 THREADS = 2
-L4_FFN_OUT = "/bert/encoder/layer.4/output/dense/MatMul"
 
 
 class OrtEncoder:
-    """A :class:`dedup.embed.Encoder` over an ONNX BertModel: mean pooling, L2 normalisation.
+    """A batched :class:`dedup.embed.Encoder` over an ONNX BertModel: mean pooling, L2 normalisation.
 
-    ``fixed_batch_size`` overrides the caller's batch size (1 makes dynamic int8 batch-independent).
+    For the variants that run in padded batches; the adopted one-sentence-per-call variant uses the
+    package's :class:`dedup.onnx_encoder.OnnxEncoder`.
     """
 
     def __init__(
@@ -68,7 +72,6 @@ class OrtEncoder:
         name: str,
         prefix: str = "query: ",
         threads: int = THREADS,
-        fixed_batch_size: int | None = None,
     ) -> None:
         import onnxruntime as ort
 
@@ -79,10 +82,8 @@ class OrtEncoder:
         self.tokenizer = tokenizer
         self.name = name
         self.prefix = prefix
-        self.fixed_batch_size = fixed_batch_size
 
     def encode(self, sentences: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
-        batch_size = self.fixed_batch_size or batch_size
         texts = [self.prefix + s for s in sentences]
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
@@ -119,50 +120,6 @@ class FixedBatch:
         return self.encoder.encode(sentences, batch_size=self.batch_size)
 
 
-def export_fp32(model: Any, path: Path) -> Path:
-    """Write the model's BertModel as ONNX (opset 17, dynamic batch and sequence axes)."""
-    import torch
-
-    bert = model[0].auto_model.eval()
-
-    class Wrapped(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.bert(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                token_type_ids=token_type_ids,
-                return_dict=False,
-            )[0]
-
-    enc = model.tokenizer(["query: a short example sentence."], return_tensors="pt")
-    args = (
-        enc["input_ids"],
-        enc["attention_mask"],
-        enc.get("token_type_ids", torch.zeros_like(enc["input_ids"])),
-    )
-    axes = {0: "batch", 1: "seq"}
-    torch.onnx.export(
-        Wrapped(),
-        args,
-        str(path),
-        input_names=["input_ids", "attention_mask", "token_type_ids"],
-        output_names=["last_hidden_state"],
-        dynamic_axes={
-            "input_ids": axes,
-            "attention_mask": axes,
-            "token_type_ids": axes,
-            "last_hidden_state": axes,
-        },
-        opset_version=17,
-        dynamo=False,
-    )
-    return path
-
-
 def _weight_matmuls(fp32: Path) -> list[str]:
     import onnx
 
@@ -175,19 +132,6 @@ def quantise_dynamic_default(fp32: Path, out: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True)
-
-
-def quantise_dynamic_excl_l4(fp32: Path, out: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(
-        str(fp32),
-        str(out),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        op_types_to_quantize=["MatMul"],
-        nodes_to_exclude=[L4_FFN_OUT],
-    )
 
 
 def quantise_static_excl_ffn_out(
@@ -288,7 +232,7 @@ def main() -> None:
 
     from dedup.config import ScanConfig
     from dedup.embed import SentenceTransformerEncoder
-    from dedup.model import load_model
+    from dedup.model import load_model, model_dir
 
     sys.path.insert(0, str(ROOT))
     from benchmarks.bench_speed import _sentences
@@ -307,7 +251,7 @@ def main() -> None:
         fp32 = work / "fp32.onnx"
         builds: dict[str, Callable[[Path], None]] = {
             "int8_dynamic_default.onnx": lambda p: quantise_dynamic_default(fp32, p),
-            "int8_dynamic_mm_excl_l4ffn.onnx": lambda p: quantise_dynamic_excl_l4(fp32, p),
+            "int8_dynamic_mm_excl_l4ffn.onnx": lambda p: quantise_int8(fp32, p),
             "int8_static_qdq_excl_ffnout.onnx": lambda p: quantise_static_excl_ffn_out(
                 fp32, p, all_sentences, tok
             ),
@@ -315,7 +259,7 @@ def main() -> None:
         build_s: dict[str, float] = {}
         if not fp32.exists():
             t = time.perf_counter()
-            export_fp32(model, fp32)
+            export_onnx_fp32(model, fp32)
             build_s["fp32.onnx"] = round(time.perf_counter() - t, 1)
         for name, build in builds.items():
             if not (work / name).exists():
@@ -345,7 +289,10 @@ def main() -> None:
                 "quantize_dynamic(weight_type=QInt8, per_channel=True); MatMul + Gather",
             ),
             "ort_int8_dynamic_mm_excl_l4ffn_bs1": (
-                lambda: ort("int8_dynamic_mm_excl_l4ffn.onnx", fixed_batch_size=1),
+                # the package's encoder (dedup.onnx_encoder), one sentence per call
+                lambda: open_onnx_encoder(
+                    work / "int8_dynamic_mm_excl_l4ffn.onnx", model_dir(), name="ort-int8", n_threads=THREADS
+                ),
                 1,
                 "int8_dynamic_mm_excl_l4ffn.onnx",
                 "quantize_dynamic(weight_type=QInt8, per_channel=True, op_types_to_quantize=['MatMul'], "

@@ -5,8 +5,9 @@ picked on dev-hard by ``benchmarks/bench_onnx.py``; this encodes 150 seeded pair
 ``../shared/eval/bitext`` (both sides, 1,800 sentences) with it and with the model as built, and
 prints min / mean cosine and the count below 0.99 per language.
 
-Run: .venv/bin/python -m benchmarks.onnx_bitext_cosine --onnx WORK_DIR/int8_dynamic_mm_excl_l4ffn.onnx
-(``bench_onnx.py --work-dir WORK_DIR`` writes that file.)
+Run: .venv/bin/python -m benchmarks.onnx_bitext_cosine --onnx FILE, where FILE is the default encoder's
+``model-int8.onnx`` (``dedup model build``; see ``dedup.onnx_encoder.onnx_model_dir``) or the
+``int8_dynamic_mm_excl_l4ffn.onnx`` that ``bench_onnx.py --work-dir WORK_DIR`` writes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_onnx import OrtEncoder
+from dedup.onnx_encoder import open_onnx_encoder
 
 BITEXT = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "bitext"
 
@@ -29,11 +30,11 @@ def main() -> None:
     args = ap.parse_args()
 
     from dedup.embed import SentenceTransformerEncoder
-    from dedup.model import load_model
+    from dedup.model import load_model, model_dir
 
     model = load_model()
     fp32 = SentenceTransformerEncoder(model)
-    int8 = OrtEncoder(args.onnx, model.tokenizer, name="ort-int8", fixed_batch_size=1)
+    int8 = open_onnx_encoder(args.onnx, model_dir(), name="ort-int8")
     rng = np.random.default_rng(0)
     every = []
     for tsv in sorted(BITEXT.glob("*.tsv")):

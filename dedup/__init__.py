@@ -1,8 +1,10 @@
 """dedup: find copies, near-duplicates and translations among news articles.
 
 Importing dedup loads no model and imports neither torch nor sentence-transformers. Load the
-multilingual model once with ``model = dedup.load_model()`` and pass it to every call
-(``dedup.find_pairs(folder, model=model)``), or keep it in a :class:`Detector`.
+encoder once with ``encoder = dedup.load_encoder()`` (the int8 ONNX encoder; ``"torch"`` for the
+fp32 sentence-transformers model) and pass it to every call
+(``dedup.find_pairs(folder, encoder=encoder)``), or keep it in a :class:`Detector`. A
+``SentenceTransformer`` of your own (``model=``, e.g. ``dedup.load_model()``) is used as it is.
 
 Example (with the fake encoder, so no model is loaded):
     >>> import dedup
@@ -27,7 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .api import Detector, to_frame, to_records
 from .config import ScanConfig
 from .errors import DedupError, InputError, InvalidParameterError, ModelError, OutputError
-from .model import build_model, load_model
+from .model import build_model, load_encoder, load_model
 from .pipeline import find_groups, find_pairs, scan
 from .types import AlignedSentence, DocumentInfo, Group, Pair, Relation, ScanResult, Skipped
 
@@ -41,6 +43,7 @@ __all__ = [
     "find_pairs",
     "find_groups",
     "scan",
+    "load_encoder",
     "load_model",
     "build_model",
     "Detector",

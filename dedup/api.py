@@ -118,15 +118,16 @@ def _pair_record(pair: Pair) -> dict[str, Any]:
 class Detector:
     """A reusable scanner for notebooks: set the parameters once, keep the loaded model between calls.
 
-    scikit-learn conventions: ``__init__`` only stores its arguments; the model is loaded on first use
-    and kept in ``model_``; :meth:`fit` optionally re-fits the article-level confidence model on
-    labelled documents and stores it in ``confidence_model_``.
+    scikit-learn conventions: ``__init__`` only stores its arguments; without ``model`` or ``encoder``
+    the encoder named by ``config.encoder`` (default the int8 ONNX one, :func:`dedup.load_encoder`) is
+    loaded on first use and kept in ``encoder_``; :meth:`fit` optionally re-fits the article-level
+    confidence model on labelled documents and stores it in ``confidence_model_``.
 
     Args:
         threshold: Minimum link confidence, in [0, 1], for two documents to share a group.
         level: ``article`` (copies, near-duplicates, translations) or ``story``.
         config: Other scan parameters; ``threshold`` and ``level`` above override its fields.
-        model: A loaded SentenceTransformer (``dedup.load_model()``); loaded on first use when None.
+        model: A loaded SentenceTransformer (``dedup.load_model()``), used as it is when given.
         encoder: Any :class:`~dedup.embed.Encoder`; overrides ``model`` (e.g. ``HashingEncoder()``).
         confidence_model: Calibration to use before :meth:`fit`; defaults to the shipped one.
     """
@@ -176,8 +177,8 @@ class Detector:
                     f"set_params got an unknown parameter {name!r}; valid: {', '.join(valid)}."
                 )
             setattr(self, name, value)
-            if name == "model":
-                self.__dict__.pop("model_", None)
+            if name in ("model", "encoder", "config"):
+                self.__dict__.pop("encoder_", None)
         return self
 
     # ---------------------------------------------------------------------------------------------
@@ -193,14 +194,14 @@ class Detector:
     def _model_kwargs(self) -> dict[str, Any]:
         if self.encoder is not None:
             return {"encoder": self.encoder}
-        if getattr(self, "model_", None) is None:
-            if self.model is not None:
-                self.model_ = self.model
-            else:
-                from .model import load_model
+        if self.model is not None:
+            return {"model": self.model}
+        kind = self.scan_config().encoder
+        if getattr(self, "encoder_", None) is None or self.encoder_kind_ != kind:
+            from .model import load_encoder
 
-                self.model_ = load_model()
-        return {"model": self.model_}
+            self.encoder_, self.encoder_kind_ = load_encoder(kind), kind
+        return {"encoder": self.encoder_}
 
     def _confidence_model(self) -> ConfidenceModel | None:
         return getattr(self, "confidence_model_", None) or self.confidence_model

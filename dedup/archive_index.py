@@ -52,7 +52,7 @@ from .atomic import atomic_path
 from .cache import encoder_identity
 from .calibrate import ConfidenceModel, load_confidence_model
 from .config import ScanConfig
-from .embed import Encoder, SentenceTransformerEncoder
+from .embed import Encoder
 from .errors import IndexMismatchError, InputError
 from .index import candidate_pairs
 from .pipeline import Embedded, Inputs, ProgressCallback, corpus_from, embed_documents, score_candidates
@@ -76,14 +76,10 @@ class _Record:
     doc: dict[str, Any]
 
 
-def _resolve_encoder(model: Any, encoder: Encoder | None) -> Encoder:
-    if encoder is not None:
-        return encoder
-    if model is None:
-        from .model import load_model
+def _resolve_encoder(model: Any, encoder: Encoder | None, config: ScanConfig) -> Encoder:
+    from .model import resolve_encoder
 
-        model = load_model()
-    return SentenceTransformerEncoder(model)
+    return resolve_encoder(encoder, model, kind=config.encoder)
 
 
 def _identity(encoder: Encoder) -> str:
@@ -108,11 +104,28 @@ def _read_manifest(index: Path) -> dict[str, Any]:
 
 
 def _check_identity(index: Path, manifest: dict[str, Any], identity: str) -> None:
-    if manifest.get("model") != identity:
+    built = manifest.get("model")
+    if built != identity:
+        kind = _encoder_kind(built)
+        hint = f"Use the encoder it was built with (--encoder {kind}) or rebuild it" if kind else "Rebuild it"
         raise IndexMismatchError(
-            f"index {index} was built with model {manifest.get('model')!r}, not {identity!r}. "
-            "Rebuild it with `dedup index build` using the current model."
+            f"index {index} was built with model {built!r}, not {identity!r}. "
+            f"{hint} with `dedup index build` using the current model."
         )
+
+
+def _encoder_kind(identity: Any) -> str | None:
+    """Which ``ScanConfig.encoder`` gives ``identity`` on this machine's build, or None (another model)."""
+    from .model import MODEL_NAME
+    from .onnx_encoder import onnx_model_name
+
+    if not isinstance(identity, str):
+        return None
+    if identity.startswith(onnx_model_name() + ":"):
+        return "onnx-int8"
+    if identity.startswith(MODEL_NAME + ":"):
+        return "torch"
+    return None
 
 
 def _doc_vector(
@@ -188,7 +201,7 @@ def build_index(
     """
     config = config or ScanConfig()
     index = Path(index)
-    encoder = _resolve_encoder(model, encoder)
+    encoder = _resolve_encoder(model, encoder, config)
     emb = _embed(inputs, config, encoder, progress)
     dim = _dim(emb, encoder)
     if index.exists():
@@ -219,7 +232,7 @@ def add_to_index(
     config = config or ScanConfig()
     index = Path(index)
     manifest = _read_manifest(index)
-    encoder = _resolve_encoder(model, encoder)
+    encoder = _resolve_encoder(model, encoder, config)
     _check_identity(index, manifest, _identity(encoder))
     emb = _embed(inputs, config, encoder, progress)
     dim = _dim(emb, encoder)
@@ -312,7 +325,7 @@ def scan_against(
     confidence_model = confidence_model or load_confidence_model()
     index = Path(index)
     manifest = _read_manifest(index)
-    encoder = _resolve_encoder(model, encoder)
+    encoder = _resolve_encoder(model, encoder, config)
     _check_identity(index, manifest, _identity(encoder))
     timings: dict[str, float] = {}
     new = embed_documents(inputs, config=config, encoder=encoder, progress=progress, timings=timings)

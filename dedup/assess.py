@@ -31,7 +31,7 @@ import numpy as np
 
 from .calibrate import ConfidenceModel, load_confidence_model
 from .config import ScanConfig
-from .embed import Encoder, SentenceTransformerEncoder, embed_sentences
+from .embed import Encoder, embed_sentences
 from .errors import InputError
 from .evaluate import (
     bitext_retrieval,
@@ -218,11 +218,9 @@ def evaluate_bitext(
         ``{lang: {"src2eng": acc, "eng2src": acc, "n": rows}}``.
     """
     if encoder is None:
-        if model is None:
-            from .model import load_model
+        from .model import resolve_encoder
 
-            model = load_model()
-        encoder = SentenceTransformerEncoder(model)
+        encoder = resolve_encoder(model=model)
     out: dict[str, dict[str, float]] = {}
     for path in paths:
         path = Path(path)

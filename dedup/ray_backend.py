@@ -38,6 +38,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +88,11 @@ def require_ray() -> Any:
     return ray
 
 
-def default_encoder() -> Encoder:
-    """The local backend's default encoder: the offline model behind the e5 adapter."""
-    from .embed import SentenceTransformerEncoder
-    from .model import load_model
+def default_encoder(kind: str = "onnx-int8") -> Encoder:
+    """The local backend's default encoder (:func:`dedup.model.load_encoder` of ``kind``)."""
+    from .model import load_encoder
 
-    return SentenceTransformerEncoder(load_model())
+    return load_encoder(kind)
 
 
 def scan_with_ray(
@@ -150,7 +150,7 @@ def scan_with_ray(
         )
     ray = require_ray()
     confidence_model = confidence_model or load_confidence_model()
-    encoder_factory = encoder_factory or default_encoder
+    encoder_factory = encoder_factory or partial(default_encoder, config.encoder)
     timings: dict[str, float] = {}
     with _ray_session(ray, ray_address), _work_dir(work_dir) as base:
         run = _join(base, f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}")

@@ -28,6 +28,19 @@ def real_model(_real_model):
     return _real_model
 
 
+@pytest.fixture(scope="session")
+def _real_onnx_encoder():
+    from dedup.onnx_encoder import load_onnx_encoder
+
+    return load_onnx_encoder()
+
+
+@pytest.fixture()
+def real_onnx_encoder(_real_onnx_encoder):
+    """The default encoder (int8 ONNX, built by `dedup model build`), loaded once per session."""
+    return _real_onnx_encoder
+
+
 @pytest.fixture()
 def seeds_dir() -> Path:
     return SEEDS

@@ -9,7 +9,7 @@ import pytest
 
 import dedup
 import dedup.model
-from dedup import Detector, to_frame
+from dedup import Detector, ScanConfig, to_frame
 from dedup.api import to_records
 from dedup.calibrate import ARTICLE_FEATURES
 from dedup.embed import HashingEncoder
@@ -77,21 +77,24 @@ def test_to_frame_pairs_groups_and_result():
 def test_detector_reuses_the_model(monkeypatch):
     calls = []
 
-    def fake_load_model(*args, **kwargs):
-        calls.append(1)
-        return _FakeModel()
+    def fake_load_encoder(kind="onnx-int8", **kwargs):
+        calls.append(kind)
+        return HashingEncoder()
 
-    monkeypatch.setattr(dedup.model, "load_model", fake_load_model)
+    monkeypatch.setattr(dedup.model, "load_encoder", fake_load_encoder)
     detector = Detector(threshold=0.5)
     first = detector.find_pairs(TEXTS)
     groups = detector.find_groups(TEXTS)
     detector.scan(TEXTS)
-    assert len(calls) == 1
+    assert calls == ["onnx-int8"]  # the default encoder, loaded once
     assert [(p.doc_a, p.doc_b) for p in first] == [("a.txt", "b.txt")]
     assert groups[0].members == ("a.txt", "b.txt")
+    detector.set_params(config=ScanConfig(encoder="torch"))
+    detector.find_pairs(TEXTS)
+    assert calls == ["onnx-int8", "torch"]  # config.encoder picks the encoder that is loaded
     detector.set_params(model=_FakeModel())
     detector.find_pairs(TEXTS)
-    assert len(calls) == 1  # a given model is used, never loaded
+    assert calls == ["onnx-int8", "torch"]  # a given model is used, never loaded
 
 
 def test_detector_params_follow_sklearn_conventions():

@@ -110,9 +110,7 @@ def test_model_mismatch_is_refused(tmp_path: Path) -> None:
 def test_cli_index_commands_and_scan_against(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dedup.cli import app
 
-    monkeypatch.setattr(dedup.model, "load_model", lambda *a, **k: None)
-    monkeypatch.setattr(dedup.pipeline, "SentenceTransformerEncoder", lambda model: HashingEncoder())
-    monkeypatch.setattr(dedup.archive_index, "SentenceTransformerEncoder", lambda model: HashingEncoder())
+    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
     old, new = tmp_path / "old", tmp_path / "new"
     for folder, texts in ((old, ARCHIVE), (new, NEW)):
         folder.mkdir()

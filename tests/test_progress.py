@@ -33,8 +33,7 @@ def test_scan_reports_embedding_progress() -> None:
 def test_verbose_scan_prints_peak_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dedup.cli import app
 
-    monkeypatch.setattr(dedup.model, "load_model", lambda *a, **k: None)
-    monkeypatch.setattr(dedup.pipeline, "SentenceTransformerEncoder", lambda model: HashingEncoder())
+    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
     (tmp_path / "a.txt").write_text("A storm hit the coast on Monday.\nThousands lost power.")
     result = CliRunner().invoke(app, ["scan", str(tmp_path), "--json", "-v"])
     assert result.exit_code == 0, result.output

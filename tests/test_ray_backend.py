@@ -147,12 +147,16 @@ def test_worker_killed_mid_run_is_restarted_with_the_same_output(ray_local, synt
 
 
 @pytest.mark.model
-def test_ray_matches_local_on_seeds_with_the_real_model(ray_local, real_model, seeds_dir, tmp_path):
-    config = ScanConfig(use_cache=False)
-    local = scan(seeds_dir, config=config, model=real_model)
-    assert local.pairs, "the seeds should give at least one pair"
-    result = scan_with_ray(seeds_dir, config=config, n_workers=2)
-    assert _outputs(result, tmp_path / "ray") == _outputs(local, tmp_path / "local")
+def test_ray_matches_local_on_seeds_with_the_real_model(
+    ray_local, real_model, real_onnx_encoder, seeds_dir, tmp_path
+):
+    local_kwargs_of = {"onnx-int8": {"encoder": real_onnx_encoder}, "torch": {"model": real_model}}
+    for kind, local_kwargs in local_kwargs_of.items():
+        config = ScanConfig(use_cache=False, encoder=kind)
+        local = scan(seeds_dir, config=config, **local_kwargs)
+        assert local.pairs, "the seeds should give at least one pair"
+        result = scan_with_ray(seeds_dir, config=config, n_workers=2)  # workers load config.encoder
+        assert _outputs(result, tmp_path / f"ray-{kind}") == _outputs(local, tmp_path / f"local-{kind}"), kind
 
 
 def test_without_ray_the_error_says_how_to_install(monkeypatch):

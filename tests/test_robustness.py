@@ -112,9 +112,8 @@ def fake_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture()
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI's model loader returns nothing and the encoder is the deterministic HashingEncoder."""
-    monkeypatch.setattr(dedup.model, "load_model", lambda *a, **k: None)
-    monkeypatch.setattr(dedup.pipeline, "SentenceTransformerEncoder", lambda model: HashingEncoder())
+    """The CLI's encoder loader returns the deterministic HashingEncoder."""
+    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
 
 
 def test_fuzz_corpus_scan_finishes_and_reports_every_bad_file(tmp_path: Path, fake_unreadable: None) -> None:
