@@ -350,7 +350,7 @@ def select_documents(
     min_cosine: float = MIN_COSINE,
     min_jaccard: float = MIN_JACCARD,
     shingle_size: int = 5,
-    ann_above: int = 20_000,
+    ann_above: int = 250_000,
 ) -> FirstTier:
     """Decide which documents have a possible partner and so deserve sentence encoding.
 
