@@ -46,6 +46,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
@@ -101,7 +102,10 @@ class EmbeddingCache:
     """A SQLite store of float32 vectors keyed by (model identity, sentence key).
 
     Opening never fails on a damaged file: it warns with :class:`CacheWarning`, deletes the
-    file and starts empty. Any ``sqlite3.DatabaseError`` while reading or writing does the same.
+    file and starts empty. Any ``sqlite3.DatabaseError`` while reading or writing does the same,
+    except misuse (``ProgrammingError``, re-raised) and a lock held past ``timeout`` by another
+    process (:class:`~dedup.errors.DedupError`): neither means the file is damaged. One instance may
+    be used from several threads (calls are serialised), as Ray actors do.
 
     Args:
         directory: Folder of the cache file (created if needed).
@@ -114,6 +118,7 @@ class EmbeddingCache:
         self.timeout = timeout
         self._conn: sqlite3.Connection | None = None
         self._model_ids: dict[str, int] = {}
+        self._lock = threading.RLock()
         self.rebuilt = False
         self._open()
 
@@ -121,7 +126,9 @@ class EmbeddingCache:
 
     def _connect(self) -> sqlite3.Connection:
         self.directory.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        # check_same_thread=False: a Ray actor (or any caller) may open the cache in one thread and use
+        # it from another; self._lock serialises every use of the connection.
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -158,12 +165,20 @@ class EmbeddingCache:
             self._rebuild(err)
 
     def _rebuild(self, err: BaseException) -> None:
+        if isinstance(err, sqlite3.ProgrammingError):  # misuse of the connection, not a damaged file
+            raise err
+        if getattr(err, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            raise DedupError(
+                f"the embedding cache at {self.path} stayed locked by another process for "
+                f"{self.timeout:.0f} s. Retry, pass another cache_dir, or disable the cache "
+                "(use_cache=False)."
+            ) from err
         warnings.warn(
             f"embedding cache at {self.path} is unreadable ({err}); deleting it and starting empty.",
             CacheWarning,
             stacklevel=3,
         )
-        self.close()
+        self._close()
         self._model_ids.clear()
         for suffix in ("", "-wal", "-shm", "-journal"):
             try:
@@ -181,6 +196,10 @@ class EmbeddingCache:
 
     def close(self) -> None:
         """Close the connection (committed data stays on disk)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -197,7 +216,8 @@ class EmbeddingCache:
     def verify(self) -> bool:
         """Run ``PRAGMA quick_check`` (reads every page); True when the file is sound."""
         try:
-            return self._db().execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            with self._lock:
+                return self._db().execute("PRAGMA quick_check").fetchone()[0] == "ok"
         except sqlite3.DatabaseError:
             return False
 
@@ -226,11 +246,12 @@ class EmbeddingCache:
 
         A stored vector of unexpected length counts as missing.
         """
-        try:
-            return self._get(identity, keys)
-        except sqlite3.DatabaseError as err:
-            self._rebuild(err)
-            return {}
+        with self._lock:
+            try:
+                return self._get(identity, keys)
+            except sqlite3.DatabaseError as err:
+                self._rebuild(err)
+                return {}
 
     def _get(self, identity: str, keys: Sequence[bytes]) -> dict[bytes, npt.NDArray[np.float32]]:
         model = self._model_id(identity, None)
@@ -256,29 +277,31 @@ class EmbeddingCache:
         if not keys:
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        try:
-            model = self._model_id(identity, int(vectors.shape[1]))
-        except sqlite3.DatabaseError as err:
-            self._rebuild(err)
-            return
-        self._write(
-            "INSERT OR REPLACE INTO vectors (model, key, vec) VALUES (?, ?, ?)",
-            [(model, k, v.tobytes()) for k, v in zip(keys, vectors, strict=True)],
-        )
+        with self._lock:
+            try:
+                model = self._model_id(identity, int(vectors.shape[1]))
+            except sqlite3.DatabaseError as err:
+                self._rebuild(err)
+                return
+            self._write(
+                "INSERT OR REPLACE INTO vectors (model, key, vec) VALUES (?, ?, ?)",
+                [(model, k, v.tobytes()) for k, v in zip(keys, vectors, strict=True)],
+            )
 
     def _write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """Run ``sql`` over ``rows`` in one transaction (all or nothing); a corrupt file is rebuilt."""
-        try:
-            db = self._db()
-            db.execute("BEGIN IMMEDIATE")
+        with self._lock:
             try:
-                db.executemany(sql, rows)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        except sqlite3.DatabaseError as err:
-            self._rebuild(err)
+                db = self._db()
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    db.executemany(sql, rows)
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            except sqlite3.DatabaseError as err:
+                self._rebuild(err)
 
     def get_preprocessed(self, version: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         """Stored per-document preprocessing results for ``keys`` under ``version`` (missing are absent).
@@ -290,21 +313,22 @@ class EmbeddingCache:
         Returns:
             ``{key: value}`` for the keys found; values are opaque bytes.
         """
-        try:
-            db = self._db()
-            found: dict[bytes, bytes] = {}
-            for start in range(0, len(keys), _LOOKUP_CHUNK):
-                chunk = keys[start : start + _LOOKUP_CHUNK]
-                marks = ",".join("?" * len(chunk))
-                for key, value in db.execute(
-                    f"SELECT key, value FROM preprocessed WHERE version = ? AND key IN ({marks})",
-                    (version, *chunk),
-                ):
-                    found[bytes(key)] = bytes(value)
-            return found
-        except sqlite3.DatabaseError as err:
-            self._rebuild(err)
-            return {}
+        with self._lock:
+            try:
+                db = self._db()
+                found: dict[bytes, bytes] = {}
+                for start in range(0, len(keys), _LOOKUP_CHUNK):
+                    chunk = keys[start : start + _LOOKUP_CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    for key, value in db.execute(
+                        f"SELECT key, value FROM preprocessed WHERE version = ? AND key IN ({marks})",
+                        (version, *chunk),
+                    ):
+                        found[bytes(key)] = bytes(value)
+                return found
+            except sqlite3.DatabaseError as err:
+                self._rebuild(err)
+                return {}
 
     def put_preprocessed(self, version: str, items: Sequence[tuple[bytes, bytes]]) -> None:
         """Store ``(key, value)`` preprocessing results under ``version`` in one transaction."""
@@ -317,10 +341,11 @@ class EmbeddingCache:
 
     def stats(self) -> dict[str, Any]:
         """Rows per model identity and the file size in bytes."""
-        rows = self._db().execute(
-            "SELECT m.identity, count(v.key) FROM models m LEFT JOIN vectors v ON v.model = m.id "
-            "GROUP BY m.id"
-        ).fetchall()
+        with self._lock:
+            rows = self._db().execute(
+                "SELECT m.identity, count(v.key) FROM models m LEFT JOIN vectors v ON v.model = m.id "
+                "GROUP BY m.id"
+            ).fetchall()
         size = sum(p.stat().st_size for p in self.directory.glob(CACHE_FILE + "*"))
         return {"models": dict(rows), "bytes": size}
 

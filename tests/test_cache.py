@@ -159,3 +159,37 @@ def test_unknown_sentence_transformer_has_no_identity() -> None:
 
     assert encoder_identity(SentenceTransformerEncoder(object())) is None
     assert encoder_identity(HashingEncoder(dim=32)) == "hashing-32-3"
+
+
+def test_cache_opened_in_one_thread_works_in_another(tmp_path: Path) -> None:
+    # Ray actors are built in one thread and called in another; that must not look like damage.
+    import threading
+    import warnings
+
+    cache = EmbeddingCache(tmp_path)
+    vec = np.ones((1, 4), dtype=np.float32)
+    cache.put("m", [b"k1"], vec)
+    found: dict = {}
+
+    def use_it() -> None:
+        cache.put("m", [b"k2"], 2 * vec)
+        found.update(cache.get("m", [b"k1", b"k2"]))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)  # a rebuild would warn
+        worker = threading.Thread(target=use_it)
+        worker.start()
+        worker.join()
+    assert sorted(found) == [b"k1", b"k2"]
+    assert not cache.rebuilt
+    assert cache.get("m", [b"k2"])[b"k2"].tolist() == [2.0] * 4
+
+
+def test_misuse_is_raised_and_never_deletes_the_cache(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path)
+    cache.put("m", [b"k1"], np.ones((1, 4), dtype=np.float32))
+    with pytest.raises(sqlite3.ProgrammingError):
+        cache._rebuild(sqlite3.ProgrammingError("closed connection"))
+    again = EmbeddingCache(tmp_path)
+    assert b"k1" in again.get("m", [b"k1"])
+    assert not again.rebuilt
