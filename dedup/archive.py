@@ -52,7 +52,6 @@ Example:
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import logging
 import os
@@ -65,7 +64,7 @@ from typing import Any
 
 from .atomic import atomic_path, write_text_atomic
 from .errors import InvalidParameterError, OutputError
-from .ingest import decode_bytes
+from .ingest import decode_bytes, sha256_file
 from .report import jsonl_text
 from .types import DocumentInfo, Group, Pair, Relation, ScanResult
 
@@ -376,10 +375,10 @@ def copy_kept(
         src, dst = root_path / rel, dest_path / rel
         try:
             if expected is None:
-                expected = _sha256_file(src)
+                expected = sha256_file(src)
             dst.parent.mkdir(parents=True, exist_ok=True)
             (_link_file if link else _copy_file)(src, dst)
-            digest = _sha256_file(dst)
+            digest = sha256_file(dst)
         except OSError as err:
             failed.append((rel, f"could not {verb}: {err.strerror or err}"))
             continue
@@ -550,14 +549,6 @@ def _read_text(path: Path) -> str | None:
         return None
     text, _ = decode_bytes(data, final=len(data) < _MAX_DATE_BYTES)
     return text
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _copy_file(src: Path, dst: Path) -> None:

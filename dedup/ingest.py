@@ -49,7 +49,7 @@ from .formats import (
 )
 from .types import Document, Skipped
 
-__all__ = ["read_documents", "normalize_text", "sha256_bytes", "decode_bytes"]
+__all__ = ["read_documents", "normalize_text", "sha256_bytes", "sha256_file", "decode_bytes"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,22 @@ def sha256_bytes(data: bytes) -> str:
         'e3b0c44298fc1c14'
     """
     return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | Path) -> str:
+    """Return the hex SHA-256 digest of a file's bytes, read in 1 MiB chunks (any size).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile() as f:
+        ...     sha256_file(f.name)[:16]
+        'e3b0c44298fc1c14'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def normalize_text(text: str) -> str:

@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import ModelError
+from .ingest import sha256_file
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -532,12 +533,14 @@ def _write_folder(src: _Source, out: Path) -> None:
         f"`{QUERY_PREFIX}`.\n", encoding="utf-8")
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _file_problem(folder: Path, rel: str, info: dict[str, Any], *, deep: bool) -> str | None:
+    """Why ``folder / rel`` does not match its stamp entry ``info`` (size; sha256 when ``deep``), or None."""
+    f = folder / rel
+    if not f.is_file() or f.stat().st_size != info.get("size"):
+        return f"{rel} is missing or has the wrong size"
+    if deep and sha256_file(f) != info.get("sha256"):
+        return f"{rel} does not match its recorded sha256"
+    return None
 
 
 def _make_stamp(src: _Source, out: Path) -> dict[str, Any]:
@@ -552,7 +555,7 @@ def _make_stamp(src: _Source, out: Path) -> dict[str, Any]:
                    "sha256": src.sha256, "size": len(src.data)},
         "dims": {**_dims(src), "pieces": len(src.pieces)},
         "builder": {name: version(name) for name in ("sentencepiece", "tokenizers")},
-        "files": {p.relative_to(out).as_posix(): {"size": p.stat().st_size, "sha256": _sha256_file(p)}
+        "files": {p.relative_to(out).as_posix(): {"size": p.stat().st_size, "sha256": sha256_file(p)}
                   for p in files},
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -582,11 +585,8 @@ def _stamp_problem(path: Path, *, deep: bool = False) -> str | None:
     if not isinstance(files, dict) or "model.safetensors" not in files:
         return f"its {STAMP_FILE} lists no files"
     for rel, info in files.items():
-        f = path / rel
-        if not f.is_file() or f.stat().st_size != info.get("size"):
-            return f"{rel} is missing or has the wrong size"
-        if deep and _sha256_file(f) != info.get("sha256"):
-            return f"{rel} does not match its recorded sha256"
+        if problem := _file_problem(path, rel, info, deep=deep):
+            return problem
     return None
 
 

@@ -31,7 +31,6 @@ Example (a stand-in session, so nothing is built or loaded):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -48,6 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import ModelError
+from .ingest import sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -249,14 +249,6 @@ def quantise_int8(fp32: Path, out: Path) -> Path:
     return out
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _source_weights(st_dir: Path) -> str:
     """sha256 of the fp32 weights recorded in the sentence-transformers folder's build stamp."""
     from .model import STAMP_FILE
@@ -279,13 +271,9 @@ def _onnx_problem(path: Path, weights_sha256: str, *, deep: bool = False) -> str
         return f"it was built by another recipe ({stamp.get('model_name')})"
     if (stamp.get("source") or {}).get("weights_sha256") != weights_sha256:
         return "it was exported from other fp32 weights"
-    info = (stamp.get("files") or {}).get(ONNX_FILE) or {}
-    f = path / ONNX_FILE
-    if not f.is_file() or f.stat().st_size != info.get("size"):
-        return f"{ONNX_FILE} is missing or has the wrong size"
-    if deep and _sha256_file(f) != info.get("sha256"):
-        return f"{ONNX_FILE} does not match its recorded sha256"
-    return None
+    from .model import _file_problem
+
+    return _file_problem(path, ONNX_FILE, (stamp.get("files") or {}).get(ONNX_FILE) or {}, deep=deep)
 
 
 def verify_onnx_model(home: Path | None = None, *, deep: bool = False) -> Path:
@@ -382,7 +370,7 @@ def _write_stamp(folder: Path, weights_sha256: str, *, seconds: float) -> None:
         "quantisation": QUANTISATION,
         "source": {"model_name": MODEL_NAME, "recipe": RECIPE_VERSION, "weights_sha256": weights_sha256},
         "builder": {name: version(name) for name in ("torch", "onnx", "onnxruntime")},
-        "files": {ONNX_FILE: {"size": f.stat().st_size, "sha256": _sha256_file(f)}},
+        "files": {ONNX_FILE: {"size": f.stat().st_size, "sha256": sha256_file(f)}},
         "build_seconds": round(seconds, 1),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
