@@ -55,8 +55,8 @@ def _read_folder(folder: Path) -> dict[str, str]:
 
 
 def _gold_pairs(path: Path) -> set[tuple[str, str]]:
-    with open(path, encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
     groups: dict[str, list[str]] = {}
     for r in rows:
         groups.setdefault(r["group_id"], []).append(r["doc_id"])
@@ -66,8 +66,8 @@ def _gold_pairs(path: Path) -> set[tuple[str, str]]:
 def _bitext_articles(per_doc: int = 6) -> dict[str, str]:
     docs: dict[str, str] = {}
     for path in sorted((EVAL / "bitext").glob("*-eng.tsv")):
-        with open(path, encoding="utf-8") as fh:
-            rows = [r["src"] for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)]
+        with path.open(encoding="utf-8") as handle:
+            rows = [r["src"] for r in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)]
         for k in range(0, len(rows) - per_doc + 1, per_doc):
             docs[f"bitext-{path.stem}-{k // per_doc:03d}"] = " ".join(rows[k : k + per_doc])
     return docs

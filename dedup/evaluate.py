@@ -26,7 +26,6 @@ import collections
 import itertools
 import json
 import logging
-import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -141,14 +140,13 @@ def normalize_doc_id(doc_id: object) -> str:
         >>> normalize_doc_id("docs/0a1b2c3d4e5f.txt"), normalize_doc_id(" 0a1b.txt "), normalize_doc_id("x")
         ('0a1b2c3d4e5f', '0a1b', 'x')
     """
-    x = os.path.basename(str(doc_id).strip())
-    return x[:-4] if x.endswith(".txt") else x
+    name = os.path.basename(str(doc_id).strip())
+    return name.removesuffix(".txt")
 
 
 def _read_lines(path: str | os.PathLike[str]) -> list[str]:
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read().splitlines()
+        return Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as err:
         raise InputError(f"cannot read {os.fspath(path)!r}: {err.strerror or err}.") from err
 
@@ -183,7 +181,7 @@ def read_gold(path: str | os.PathLike[str], *, hard_negatives: str | os.PathLike
     if not lines:
         raise InputError(f"{os.fspath(path)!r} is empty; expected a header with doc_id and group_id.")
     header = lines[0].split("\t")
-    col = {name: i for i, name in enumerate(header)}
+    col = {column: position for position, column in enumerate(header)}
     for required in ("doc_id", "group_id"):
         if required not in col:
             raise InputError(f"{os.fspath(path)!r} has no {required!r} column. Got header {header}.")
@@ -257,9 +255,9 @@ def read_predicted(path: str | os.PathLike[str]) -> dict[str, str]:
                 obj = json.loads(line)
             except json.JSONDecodeError as err:
                 raise InputError(f"{os.fspath(path)!r} line {n + 1} is not JSON: {err.msg}.") from err
-            members = obj.get("members", obj.get("docs", obj.get("doc_ids")))
+            members = next((obj[k] for k in ("members", "docs", "doc_ids") if k in obj), None)
             if members is not None:
-                gid = str(obj.get("group_id", obj.get("group", obj.get("id", f"_line{n}"))))
+                gid = str(next((obj[k] for k in ("group_id", "group", "id") if k in obj), f"_line{n}"))
                 items = [(normalize_doc_id(m), gid) for m in members]
             else:
                 items = [(normalize_doc_id(obj["doc_id"]), str(obj.get("group_id", obj.get("group"))))]
@@ -269,11 +267,11 @@ def read_predicted(path: str | os.PathLike[str]) -> dict[str, str]:
         for i, line in enumerate(lines):
             if not line.strip():
                 continue
-            f = line.split("\t")
-            if i == 0 and f[0].strip() == "doc_id":
+            fields = line.split("\t")
+            if i == 0 and fields[0].strip() == "doc_id":
                 continue
-            d = normalize_doc_id(f[0])
-            pred.setdefault(d, f[1].strip() if len(f) > 1 else d)
+            d = normalize_doc_id(fields[0])
+            pred.setdefault(d, fields[1].strip() if len(fields) > 1 else d)
     return pred
 
 
@@ -505,40 +503,26 @@ class GroupingReport:
         return d
 
 
-def _prf(tp: int, n_pred: int, n_gold: int) -> PRF:
-    p = tp / n_pred if n_pred else 1.0
-    r = tp / n_gold if n_gold else 1.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return PRF(p, r, f)
+def _harmonic_mean(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def _comb2(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    a = np.asarray(x, dtype=np.float64)
-    return a * (a - 1) / 2
+def _prf(true_positives: int, n_predicted: int, n_gold: int) -> PRF:
+    """Precision and recall (1.0 when there is nothing to predict or find) and their F1."""
+    precision = true_positives / n_predicted if n_predicted else 1.0
+    recall = true_positives / n_gold if n_gold else 1.0
+    return PRF(precision, recall, _harmonic_mean(precision, recall))
 
 
 def _ari(labels_true: Sequence[str], labels_pred: Sequence[str]) -> float:
-    """Adjusted Rand index, computed exactly as ``score.py`` does (1.0 for identical trivial partitions)."""
-    _, t = np.unique(np.asarray(labels_true), return_inverse=True)
-    _, p = np.unique(np.asarray(labels_pred), return_inverse=True)
-    t, p = t.ravel(), p.ravel()
-    cont = np.zeros((t.max() + 1, p.max() + 1), dtype=np.int64)
-    np.add.at(cont, (t, p), 1)
-    n = len(t)
-    index = _comb2(cont).sum()
-    a, b = _comb2(cont.sum(1)).sum(), _comb2(cont.sum(0)).sum()
-    expected = a * b / _comb2(n) if n > 1 else 0.0
-    max_index = (a + b) / 2
-    if max_index == expected:
-        return 1.0
-    return float((index - expected) / (max_index - expected))
+    """Adjusted Rand index (scikit-learn's; 1.0 for identical trivial partitions)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    return float(adjusted_rand_score(labels_true, labels_pred))
 
 
 def _pairs_of(clusters: Mapping[str, set[str]]) -> set[DocPair]:
-    out: set[DocPair] = set()
-    for members in clusters.values():
-        out.update(itertools.combinations(sorted(members), 2))
-    return out
+    return {pair for group in clusters.values() for pair in itertools.combinations(sorted(group), 2)}
 
 
 def _recall_table(gold_pairs: Iterable[DocPair], found: set[DocPair], key: Any) -> dict[str, PairRecall]:
@@ -591,7 +575,8 @@ def score_grouping(
     docs = list(gdocs)
     missing = sum(1 for d in docs if d not in pred)
     unknown = sum(1 for d in pred if d not in gdocs)
-    p_lab = {d: ("P:" + pred[d]) if d in pred else ("S:" + d) for d in docs}
+    # Documents missing from the prediction are singletons; prefixes keep the two kinds of label apart.
+    p_lab = {d: f"P:{pred[d]}" if d in pred else f"S:{d}" for d in docs}
     g_lab = {d: gdocs[d].group_id for d in docs}
     g_cl: dict[str, set[str]] = collections.defaultdict(set)
     p_cl: dict[str, set[str]] = collections.defaultdict(set)
@@ -607,7 +592,7 @@ def score_grouping(
         ari = _ari([g_lab[d] for d in docs], [p_lab[d] for d in docs])
     else:
         bp = br = ari = float("nan")
-    bf = 2 * bp * br / (bp + br) if bp + br else 0.0
+    bf = _harmonic_mean(bp, br)
 
     def lang_kind(a: str, b: str) -> str:
         return "cross-language" if gdocs[a].lang != gdocs[b].lang else "same-language"
@@ -622,7 +607,7 @@ def score_grouping(
     distr = [d for d in docs if gdocs[d].role == "distractor"]
     distractors = None
     if distr:
-        merged = sum(1 for d in distr if len(p_cl[p_lab[d]]) > 1)
+        merged = sum(len(p_cl[p_lab[d]]) > 1 for d in distr)
         distractors = MergeCount(len(distr), merged, merged / len(distr))
     hard = None
     merged_hn: list[DocPair] = []
@@ -947,14 +932,12 @@ def read_rated_pairs(folder: str | os.PathLike[str]) -> list[RatedPair]:
 
 
 def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float:
-    n = len(xs)
-    if n < 3:
+    """Pearson's r (numpy); NaN for fewer than 3 values or a constant input."""
+    x = np.asarray(xs, dtype=np.float64)
+    y = np.asarray(ys, dtype=np.float64)
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    sx = math.sqrt(sum((x - mx) ** 2 for x in xs))
-    sy = math.sqrt(sum((y - my) ** 2 for y in ys))
-    return sxy / (sx * sy) if sx and sy else float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
 
 
 def score_rated_pairs(
@@ -1020,12 +1003,13 @@ def score_rated_pairs(
         ("non-synthetic", lambda r: not r["synthetic"]),
     ]
     for name, sel in selections:
-        rs = [r for r in rows if sel(r)]
-        r_value = _pearson([r["conf"] for r in rs], [r["target"] for r in rs])
-        res["pearson"][name] = {"n": len(rs), "r": r_value}
-    clear = [r for r in rows if r["overall"] <= 1.5 or r["overall"] >= 3]
-    gold = [int(r["overall"] <= 1.5) for r in clear]
-    got = [r["same"] for r in clear]
+        chosen = [r for r in rows if sel(r)]
+        r_value = _pearson([r["conf"] for r in chosen], [r["target"] for r in chosen])
+        res["pearson"][name] = {"n": len(chosen), "r": r_value}
+    # Clear pairs only: rated same story (overall <= 1.5) or different (overall >= 3).
+    clear = [r for r in rows if not 1.5 < r["overall"] < 3]
+    gold = [1 if r["overall"] <= 1.5 else 0 for r in clear]
+    got = [row["same"] for row in clear]
     tp = sum(1 for g, y in zip(gold, got, strict=True) if g and y)
     nan = float("nan")
     acc = sum(1 for g, y in zip(gold, got, strict=True) if g == y) / len(clear) if clear else nan

@@ -101,7 +101,7 @@ FOOTERS = [
     "Subscribe to our newsletter for the latest news.",
     "Abonner på nyhetsbrevet vårt.",
     "Support independent journalism: donate today!",
-    "Unterstützen Sie unabhängigen Journalismus – jetzt spenden!",
+    "Werden Sie jetzt Unterstützer unserer Redaktion!",
     "Поддержите независимую журналистику!",
     "Most read",
     "[[title]] [[text]]",
