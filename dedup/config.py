@@ -35,6 +35,9 @@ class ScanConfig:
         min_margin: Minimum ratio margin (>= 0) for two sentences to align.
         margin_k: Neighbours averaged in the margin denominator (>= 1).
         min_aligned: Aligned sentences a pair needs before it can be linked (>= 1).
+        min_words: Documents shorter than this many words (:func:`dedup.score.count_words`) are
+            never linked, not even as copies: a greeting or a one-word page says nothing about
+            a story (>= 1).
         min_sentence_chars: Shorter sentences are merged into a neighbour (>= 1).
         max_chars: Longer documents are truncated to this many characters (>= 1000).
         max_sentences: Documents are capped at this many sentences (>= 1).
@@ -75,6 +78,7 @@ class ScanConfig:
     min_margin: float = 1.05
     margin_k: int = 4
     min_aligned: int = 2
+    min_words: int = 6
     min_sentence_chars: int = 12
     max_chars: int = 200_000
     max_sentences: int = 400
@@ -114,6 +118,7 @@ class ScanConfig:
             ("exhaustive_below", 0),
             ("margin_k", 1),
             ("min_aligned", 1),
+            ("min_words", 1),
             ("min_sentence_chars", 1),
             ("max_chars", 1000),
             ("max_sentences", 1),

@@ -440,6 +440,8 @@ def read_scan_output(out_dir: str | os.PathLike[str]) -> tuple[ScanResult, Path 
             n_sentences=int(d.get("n_sentences", 0)),
             n_chars=int(d.get("n_chars", 0)),
             sha256=d.get("sha256", ""),
+            n_words=int(d.get("n_words", 0)),
+            too_short=bool(d.get("too_short", False)),
         )
         for d in _read_jsonl(out / "documents.jsonl")
     )

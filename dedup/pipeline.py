@@ -167,8 +167,16 @@ def score_candidates(
     pairs = _linked_pairs(corpus, ids, reported, config.threshold, report_threshold)
     groups = _groups(clusters, ids, corpus.langs, link)
     infos = tuple(
-        DocumentInfo(doc_id=d.doc_id, lang=lang, n_sentences=len(s), n_chars=len(d.text), sha256=d.sha256)
-        for d, lang, s in zip(documents, corpus.langs, corpus.sentences, strict=True)
+        DocumentInfo(
+            doc_id=d.doc_id,
+            lang=lang,
+            n_sentences=len(s),
+            n_chars=len(d.text),
+            sha256=d.sha256,
+            n_words=n_words,
+            too_short=n_words < config.min_words,
+        )
+        for d, lang, s, n_words in zip(documents, corpus.langs, corpus.sentences, corpus.n_words, strict=True)
     )
     stats = {
         "n_docs": len(documents),
@@ -198,15 +206,18 @@ def score_pairs(
     """Features, alignment, article and story confidence of each pair (i < j) of the corpus.
 
     Each pair depends only on the corpus, so blocks of pairs can be scored anywhere and merged.
-    Exact copies get 1.0; pairs with fewer than ``config.min_aligned`` aligned sentences get
-    article confidence 0.
+    A pair with a document shorter than ``config.min_words`` gets 0 at both levels (too little
+    text to tell anything, even a copy); otherwise exact copies get 1.0, and pairs with fewer
+    than ``config.min_aligned`` aligned sentences get article confidence 0.
     """
     out: dict[tuple[int, int], ScoredPair] = {}
     for i, j in pairs:
         feats, alignment = score_pair(
             corpus, i, j, min_cosine=config.min_cosine, min_margin=config.min_margin
         )
-        if is_exact_copy(corpus, i, j):
+        if min(corpus.n_words[i], corpus.n_words[j]) < config.min_words:
+            article = story = 0.0
+        elif is_exact_copy(corpus, i, j):
             article = story = 1.0
         elif feats.n_aligned < config.min_aligned:
             article = 0.0

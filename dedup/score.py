@@ -56,6 +56,11 @@ _LEAD_DECAY = 3.0
 _LEAD_SENTENCES = 3
 _ENTITY_RE = re.compile(r"\b[A-Z][\w-]{2,}|\b\d[\d.,]*\d\b|\b\d\b")
 _NOT_ALNUM = re.compile(r"[\W_]+")  # everything str.isalnum() rejects
+_WORD = re.compile(r"[^\W_]+")
+# Scripts written without spaces between words: two characters count as one word there.
+_UNSPACED = re.compile(
+    r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class Corpus:
         shingles: Per document, sorted unique hashed character shingles (uint64).
         text_hashes: Per document, hash of its whitespace-free lower-cased text (exact copies);
             empty for a document with no letters or digits left, which copies nothing.
+        n_words: Per document, its length in words (see :func:`count_words`).
     """
 
     sentences: list[list[str]]
@@ -90,6 +96,7 @@ class Corpus:
     langs: list[str]
     shingles: list[npt.NDArray[np.uint64]]
     text_hashes: list[str]
+    n_words: list[int]
 
     @property
     def n_docs(self) -> int:
@@ -151,6 +158,23 @@ def char_shingles(text: str, *, size: int = 5) -> npt.NDArray[np.uint64]:
     h *= np.uint64(0x94D049BB133111EB)
     h ^= h >> np.uint64(31)
     return np.unique(h)
+
+
+def count_words(text: str) -> int:
+    """Length of a text in words: runs of letters and digits, where in scripts written without
+    spaces (Chinese, Japanese, Thai, Lao, Khmer, Burmese) every two characters count as one word.
+
+    Example:
+        >>> count_words("Hi."), count_words("Storm hits the west coast tonight")
+        (1, 6)
+        >>> count_words("東京で大雨が降った")
+        5
+    """
+    words = 0
+    for token in _WORD.findall(text):
+        unspaced = len(_UNSPACED.findall(token))
+        words += (unspaced + 1) // 2 + (1 if unspaced < len(token) else 0)
+    return words
 
 
 def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:
@@ -308,6 +332,7 @@ def build_corpus(
         langs=list(langs),
         shingles=[char_shingles(t, size=shingle_size) for t in full_texts],
         text_hashes=[_text_hash(t) for t in full_texts],
+        n_words=[count_words(t) for t in full_texts],
     )
 
 

@@ -201,13 +201,18 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class DocumentInfo:
-    """What the scan learned about one document."""
+    """What the scan learned about one document.
+
+    ``too_short`` marks a document below the scan's ``min_words``: it is never linked.
+    """
 
     doc_id: str
     lang: str
     n_sentences: int
     n_chars: int
     sha256: str = ""
+    n_words: int = 0
+    too_short: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -215,6 +220,8 @@ class DocumentInfo:
             "lang": self.lang,
             "n_sentences": self.n_sentences,
             "n_chars": self.n_chars,
+            "n_words": self.n_words,
+            "too_short": self.too_short,
             "sha256": self.sha256,
         }
 

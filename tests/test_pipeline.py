@@ -77,3 +77,35 @@ def test_to_pandas_tables():
     assert list(result.to_pandas("groups").columns) == ["group_id", "members", "confidence", "languages"]
     assert "relation" in result.to_pandas("pairs").columns
 
+
+
+def test_texts_below_the_minimum_length_are_never_linked_at_either_level():
+    from dedup.config import ScanConfig
+
+    texts = {"hi1": "Hi.", "hi2": "Hi.", "s1": "secret", "s2": "secret", "five": "one two three four five"}
+    texts["five2"] = texts["five"]
+    result = scan(texts, encoder=HashingEncoder(), config=ScanConfig(level="story"))
+    assert result.pairs == ()
+    assert all(len(g.members) == 1 for g in result.groups)
+    assert all(d.too_short for d in result.documents)
+    assert {d.doc_id: d.n_words for d in result.documents}["five"] == 5
+
+
+def test_copies_at_the_minimum_length_are_linked():
+    from dedup.config import ScanConfig
+
+    six = "one two three four five six"
+    result = scan({"a": six, "b": six}, encoder=HashingEncoder(), config=ScanConfig(min_words=6))
+    assert [g.members for g in result.groups] == [("a", "b")]
+    assert not any(d.too_short for d in result.documents)
+
+
+def test_count_words_counts_unspaced_scripts_by_character_pairs():
+    from dedup.score import count_words
+
+    assert count_words("") == 0
+    assert count_words("Hi.") == 1
+    assert count_words("Storm hits the west coast tonight") == 6
+    assert count_words("大雨") == 1
+    assert count_words("東京で大雨が降った") == 5
+    assert count_words("COVID-19 cases rose") == 4
