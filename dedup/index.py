@@ -122,6 +122,7 @@ def knn_mean_similarity(
     skip: int = 0,
     chunk_size: int = 1024,
     rows: npt.NDArray[np.int64] | None = None,
+    extra: npt.NDArray[np.float32] | None = None,
 ) -> npt.NDArray[np.float32]:
     """Mean cosine of each row to its nearest rows owned by a different document.
 
@@ -137,6 +138,8 @@ def knn_mean_similarity(
         skip: Nearest foreign neighbours passed over (>= 0).
         chunk_size: Rows per block.
         rows: Only these rows (indices into ``vectors``), still searched against all rows; None: all.
+        extra: (m, dim) float32 rows owned by no document (a background bank): searched as
+            neighbours of every row, never queried themselves.
 
     Returns:
         (n_sentences,) float32, or (len(rows),) when ``rows`` is given. Rows with no neighbour in
@@ -151,15 +154,16 @@ def knn_mean_similarity(
     _check_matrix("vectors", vectors)
     if k < 1 or skip < 0:
         raise InvalidParameterError(f"k must be >= 1 and skip >= 0. Got k={k}, skip={skip}.")
-    n = vectors.shape[0]
-    queries = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    queries = np.arange(vectors.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
     out = np.zeros(len(queries), dtype=np.float32)
+    n = vectors.shape[0] + (0 if extra is None else extra.shape[0])
     kk = min(k + skip, n)
     for start in range(0, len(queries), chunk_size):
         chunk = queries[start : start + chunk_size]
         block = vectors[chunk] @ vectors.T
-        same = owners[chunk, None] == owners[None, :]
-        block[same] = -np.inf
+        block[owners[chunk, None] == owners[None, :]] = -np.inf
+        if extra is not None:
+            block = np.hstack([block, vectors[chunk] @ extra.T])
         top = -np.partition(-block, kk - 1, axis=1)[:, :kk] if kk < n else block
         top = -np.sort(-top, axis=1)[:, skip:kk]
         finite = np.isfinite(top)

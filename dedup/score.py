@@ -34,7 +34,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .ann import sentence_knn_mean_similarity
+from .background import Background
+from .cosine_reference import CosineReference
 from .errors import InvalidParameterError
+from .index import knn_mean_similarity
 from .types import PairFeatures
 
 # Sentence weights: characters, capped so one run-on sentence cannot dominate a document.
@@ -185,23 +188,57 @@ def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+def language_means(
+    embeddings: npt.NDArray[np.float32],
+    langs: Sequence[str],
+    weights: npt.NDArray[np.float32],
+    *,
+    background: Background | None = None,
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Each language's weighted mean row, shrunk towards a prior so few sentences cannot make it.
+
+    The prior is the background mean of the language (``background.prior_weight`` average
+    sentences' worth) when a background is given, else the input's global mean (30 sentences'
+    worth). A large input's own mean dominates either way.
+    """
+    langs_arr = np.asarray(langs)
+    w = weights.astype(np.float64)
+    total = w.sum()
+    global_mean = (
+        _weighted_sum(embeddings, w, np.arange(len(w))) / total
+        if total > 0
+        else embeddings.mean(axis=0, dtype=np.float64)
+    )
+    mean_weight = total / max(len(w), 1)
+    prior = (_CENTRING_PRIOR if background is None else background.prior_weight) * mean_weight
+    means: dict[str, npt.NDArray[np.float64]] = {}
+    for lang in sorted(set(langs_arr.tolist())):
+        rows = np.flatnonzero(langs_arr == lang)
+        prior_mean = global_mean if background is None else background.mean_of(lang).astype(np.float64)
+        means[lang] = (_weighted_sum(embeddings, w, rows) + prior * prior_mean) / (w[rows].sum() + prior)
+    return means
+
+
 def centre_by_language(
     embeddings: npt.NDArray[np.float32],
     langs: Sequence[str],
     weights: npt.NDArray[np.float32],
     *,
     inplace: bool = False,
+    background: Background | None = None,
 ) -> npt.NDArray[np.float32]:
     """Subtract each language's (weighted) mean embedding and re-normalise rows.
 
-    A language with few sentences gets a mean shrunk towards the global mean. Works in
-    row blocks, so the extra memory is a block, not a copy of the matrix.
+    A language with few sentences gets a mean shrunk towards a prior (see
+    :func:`language_means`). Works in row blocks, so the extra memory is a block, not a copy
+    of the matrix.
 
     Args:
         embeddings: (n, dim) float32, L2-normalised.
         langs: Language of each row.
         weights: (n,) non-negative row weights.
         inplace: Overwrite ``embeddings`` instead of returning a new array.
+        background: Shipped statistics whose language means are the priors.
 
     Returns:
         (n, dim) float32, L2-normalised (an all-zero row stays zero).
@@ -213,21 +250,17 @@ def centre_by_language(
         >>> np.allclose(np.linalg.norm(c, axis=1), 1.0)
         True
     """
+    means = language_means(embeddings, langs, weights, background=background)
+    return _subtract_means(embeddings if inplace else embeddings.copy(), langs, means)
+
+
+def _subtract_means(
+    out: npt.NDArray[np.float32], langs: Sequence[str], means: dict[str, npt.NDArray[np.float64]]
+) -> npt.NDArray[np.float32]:
+    """Subtract each row's language mean in place and re-normalise the rows."""
     langs_arr = np.asarray(langs)
-    w = weights.astype(np.float64)
-    total = w.sum()
-    all_rows = np.arange(len(w))
-    global_mean = (
-        _weighted_sum(embeddings, w, all_rows) / total
-        if total > 0
-        else embeddings.mean(axis=0, dtype=np.float64)
-    )
-    out = embeddings if inplace else embeddings.copy()
-    mean_weight = total / max(len(w), 1)
-    prior = _CENTRING_PRIOR * mean_weight
-    for lang in sorted(set(langs_arr.tolist())):
+    for lang, mean in means.items():
         rows = np.flatnonzero(langs_arr == lang)
-        mean = (_weighted_sum(embeddings, w, rows) + prior * global_mean) / (w[rows].sum() + prior)
         for start in range(0, len(rows), _ROW_BLOCK):
             block = rows[start : start + _ROW_BLOCK]
             out[block] = out[block] - mean.astype(np.float32)
@@ -259,6 +292,7 @@ def build_corpus(
     texts: list[str] | None = None,
     knn_ann_above: int | None = None,
     copy: bool = True,
+    background: Background | None = None,
 ) -> Corpus:
     """Assemble per-document sentences and embeddings into a :class:`Corpus`.
 
@@ -278,6 +312,10 @@ def build_corpus(
         copy: False lets a single float32 C-contiguous ``embeddings`` array be centred in place and
             kept as the corpus's matrix (no second copy of the largest array; the caller's array
             changes). Per-document arrays are always copied into one matrix.
+        background: Shipped statistics (:mod:`dedup.background`) of the model that made the
+            embeddings: language means are shrunk towards its means, and, when the margin is
+            computed exactly, its sentence bank joins every sentence's neighbourhood. Ignored
+            when its dimension differs from the embeddings'.
 
     Returns:
         The corpus, ready for :func:`score_pair`.
@@ -301,12 +339,21 @@ def build_corpus(
         dtype=np.float32,
     )
     sent_langs = [langs[o] for o in owners]
-    centred = centre_by_language(flat, sent_langs, weights, inplace=True) if len(flat) else flat
-    knn = (
-        sentence_knn_mean_similarity(centred, owners, k=margin_k, skip=margin_skip, ann_above=knn_ann_above)
-        if len(flat)
-        else np.zeros(0, dtype=np.float32)
-    )
+    if background is not None and background.dim != dim:
+        background = None
+    means = language_means(flat, sent_langs, weights, background=background) if len(flat) else {}
+    centred = _subtract_means(flat, sent_langs, means)
+    exact_margin = knn_ann_above is None or len(flat) <= knn_ann_above
+    if not len(flat):
+        knn = np.zeros(0, dtype=np.float32)
+    elif background is not None and exact_margin and len(background.bank):
+        bank_means = {lang: means.get(lang, background.mean_of(lang)) for lang in set(background.bank_langs)}
+        bank = _subtract_means(background.bank.copy(), background.bank_langs, bank_means)
+        knn = knn_mean_similarity(centred, owners, k=margin_k, skip=margin_skip, extra=bank)
+    else:
+        knn = sentence_knn_mean_similarity(
+            centred, owners, k=margin_k, skip=margin_skip, ann_above=knn_ann_above
+        )
     doc_vectors = np.zeros((len(sentences), dim), dtype=np.float32)
     story_vectors = np.zeros_like(doc_vectors)
     lead_vectors = np.zeros_like(doc_vectors)
@@ -446,12 +493,34 @@ def align_sentences(
 
 
 def score_pair(
-    corpus: Corpus, i: int, j: int, *, min_cosine: float = 0.35, min_margin: float = 1.05
+    corpus: Corpus,
+    i: int,
+    j: int,
+    *,
+    min_cosine: float | None = 0.35,
+    min_margin: float = 1.05,
+    reference: CosineReference | None = None,
+    min_level: float = 0.0,
 ) -> tuple[PairFeatures, Alignment]:
     """Features of documents i and j of the corpus, and their sentence alignment.
 
     Scoring is symmetric: swapping i and j swaps the ``_a``/``_b`` fields only.
+
+    Args:
+        corpus: The scan's corpus.
+        i: Index of one document.
+        j: Index of the other.
+        min_cosine: Minimum centred cosine of an aligned sentence pair; None: the cosine at
+            ``min_level`` on the language pair's scale (needs ``reference``).
+        min_margin: Minimum ratio margin of an aligned pair.
+        reference: Per-language-pair cosine levels; gives ``mean_level`` (0 without one).
+        min_level: See ``min_cosine``.
     """
+    lang_a, lang_b = corpus.langs[i], corpus.langs[j]
+    if min_cosine is None:
+        if reference is None:
+            raise InvalidParameterError("min_cosine=None needs a cosine reference.")
+        min_cosine = reference.cosine_at(min_level, lang_a, lang_b)
     ra, rb = corpus.rows(i), corpus.rows(j)
     alignment = align_sentences(
         corpus.embeddings[ra],
@@ -482,6 +551,11 @@ def score_pair(
         soft_coverage=max(alignment.soft_coverage_a, alignment.soft_coverage_b),
         entity_overlap=_set_jaccard(corpus.entities[i], corpus.entities[j]),
         lead_cosine=float(corpus.lead_vectors[i] @ corpus.lead_vectors[j]),
+        mean_level=(
+            float(np.mean([reference.normalise(p[2], lang_a, lang_b) for p in alignment.pairs]))
+            if n_aligned and reference is not None
+            else 0.0
+        ),
     )
     return features, alignment
 

@@ -93,7 +93,9 @@ class PairFeatures:
     story-level signals: ``story_cosine`` compares lead-weighted document vectors,
     ``soft_coverage`` is the (larger) weighted mean of each sentence's best cosine in
     the other document, ``entity_overlap`` the Jaccard overlap of names and numbers,
-    ``lead_cosine`` the cosine of the first three sentences' mean vectors.
+    ``lead_cosine`` the cosine of the first three sentences' mean vectors. ``mean_level`` is
+    the aligned pairs' mean cosine on the language pair's own scale (0 = the level of unrelated
+    sentences, 1 = that of translations; see :mod:`dedup.cosine_reference`).
     """
 
     coverage_a: float
@@ -111,6 +113,7 @@ class PairFeatures:
     soft_coverage: float = 0.0
     entity_overlap: float = 0.0
     lead_cosine: float = 0.0
+    mean_level: float = 0.0
 
     @property
     def coverage_min(self) -> float:
@@ -137,6 +140,7 @@ class PairFeatures:
             "soft_coverage": round(self.soft_coverage, 4),
             "entity_overlap": round(self.entity_overlap, 4),
             "lead_cosine": round(self.lead_cosine, 4),
+            "mean_level": round(self.mean_level, 4),
         }
 
 
