@@ -64,6 +64,10 @@ log = logging.getLogger("wmt_documents")
 COLLECTIONS: tuple[str, ...] = ("wmt22", "wmt23", "wmt24")
 ROLES: tuple[str, ...] = ("source", "reference", "system")
 DEFAULT_MAX_SYSTEMS = 3
+# A system output whose per-line log character lengths correlate less than this with the source
+# is degenerate (WMT22 ja-en AIST is word salad, r = 0.02; ru-sah Lan-Bridge repeats itself,
+# r = 0.50; WMT24 ONLINE-empty is empty) and is skipped. Real outputs score about 0.75-0.99.
+MIN_LENGTH_CORRELATION = 0.5
 CHECKOUT_PATHS: tuple[str, ...] = ("txt", "xml", "README.md")
 MANIFEST = ".wmt-checkout.json"
 
@@ -369,6 +373,20 @@ def _documents_of(
         )
 
 
+def _length_correlation(a: list[str], b: list[str]) -> float:
+    """Pearson correlation of log(1 + characters) per line.
+
+    1.0 (no evidence) for fewer than 3 lines; 0.0 when either side has constant lengths.
+    """
+    x = np.log1p(np.array([len(s) for s in a], dtype=np.float64))
+    y = np.log1p(np.array([len(s) for s in b], dtype=np.float64))
+    if len(x) < 3:
+        return 1.0
+    if x.std() == 0 or y.std() == 0:
+        return 0.0
+    return float(np.corrcoef(x, y)[0, 1])
+
+
 class _SourceDedupe:
     """Pass documents through, dropping those whose (story, lang, text) is an emitted source."""
 
@@ -402,7 +420,9 @@ def read_wmt_documents(
     once, attributed to its first pair; the en-liv reference (liv) that is the liv-en source, and
     the liv-en reference (en) that is the en-liv source, are dropped. Identical references or
     system outputs are all kept.
-    Files whose line count disagrees with the pair's source are skipped with a logged warning.
+    Files whose line count disagrees with the pair's source are skipped with a logged warning, and
+    so are degenerate system outputs (see ``MIN_LENGTH_CORRELATION``); neither counts towards
+    ``max_systems``.
     """
     root = Path(root)
     for collection in collections:
@@ -418,7 +438,8 @@ def read_wmt_documents(
             yield from fresh(_documents_of(collection, pair, src_lines, "source", "src", src_lang))
         for pair in pairs:
             src_lang, tgt_lang = pair.pair.split("-", 1)
-            n = len(_read_lines(pair.source))
+            src_lines = _read_lines(pair.source)
+            n = len(src_lines)
             for producer, path in sorted(pair.references.items()):
                 lines = _read_lines(path)
                 if len(lines) != n:
@@ -433,8 +454,9 @@ def read_wmt_documents(
                 if len(lines) != n:
                     log.warning("skip %s: %d lines vs %d source lines", path, len(lines), n)
                     continue
-                if not any(line.strip() for line in lines):
-                    log.info("skip %s: empty system output", path)
+                r = _length_correlation(src_lines, lines)
+                if r < MIN_LENGTH_CORRELATION:
+                    log.warning("skip %s: degenerate output (length correlation %.2f)", path, r)
                     continue
                 kept += 1
                 yield from fresh(_documents_of(collection, pair, lines, "system", system, tgt_lang))

@@ -55,6 +55,11 @@ def _make_wmt22(root: Path) -> None:
         _write(
             txt / "system-outputs" / f"generaltest2022.en-de.hyp.{system}.de", [f"{system} {s}" for s in DE]
         )
+    # Word salad whose line lengths have nothing to do with the source: skipped, not counted.
+    salad = ["a b c d e f g h i j k l m n", "x", "y", "z z z z z z z z z z"]
+    _write(txt / "system-outputs" / "generaltest2022.en-de.hyp.AAA-Salad.de", salad)
+    # An empty output (WMT24's ONLINE-empty) is skipped too.
+    _write(txt / "system-outputs" / "generaltest2022.en-de.hyp.AAB-Empty.de", [""] * 4)
     # A reference with the wrong number of lines is skipped.
     _write(txt / "references" / "generaltest2022.en-de.ref.B.de", DE[:3])
     # A pair without any XML covering its source is skipped.
@@ -134,7 +139,7 @@ def test_wmt22_xml_ids_shared_source_and_max_systems(root: Path) -> None:
     ]
     assert _by(refs, lang="ja", doc_id="news-1")[0].segments == tuple(JA[2:])
     systems = _by(docs, role="system")
-    assert sorted({d.producer for d in systems}) == ["SysA", "SysB"]
+    assert sorted({d.producer for d in systems}) == ["SysA", "SysB"]  # not AAA-Salad, AAB-Empty, SysC
     assert _by(systems, producer="SysA", doc_id="d1")[0].segments == (
         "SysA Hallo.",
         "SysA Ihre Bestellung ist spät.",
