@@ -29,7 +29,19 @@ reference and each system output. Where the layouts differ:
   ``txt/system-outputs/<pair>/<system>.txt`` (``txt/metadata/<pair>.jsonl`` carries the same
   ``domain``/``docid`` and is the fallback). The ``canary`` line is dropped.
 
-The ``txt-ts`` variants (with test suites appended) are not read.
+The ``txt-ts`` variants (with test suites appended) are not read; test-suite documents in the XML
+are ignored.
+
+Documents are grouped into stories by :func:`story_key` (collection, original language, doc id).
+A source text shared by several pairs is emitted once; degenerate system outputs are skipped (see
+``MIN_LENGTH_CORRELATION``); at most ``--max-systems`` outputs per pair are kept, by sorted name.
+``WmtDocument.origlang`` (beyond the fields the calibration asked for) records the original
+language, which the story key needs: WMT doc ids such as ``"0"`` recur across source languages,
+and WMT22 liv-en / ru-sah translate English / Yakut originals. ``lang`` is ISO 639-1 where one
+exists; Livonian and Yakut keep their 639-3 codes ``liv`` and ``sah``.
+
+With the wmt-conference mirrors of 2026-11 most WMT23 XML blobs are missing everywhere in the
+history, so WMT23 yields only he-en, ru-en and uk-en (the other pairs are logged and skipped).
 
 Some blobs of the mirrors are missing (git LFS / partial clones). ``--checkout-from-mirrors``
 materialises the plain checkouts from bare git mirrors, writing every file under ``txt/``, ``xml/``
