@@ -496,6 +496,9 @@ def add_to_index(
         manifest = _read_manifest(index)  # as the writers before us left it
         _check_identity(index, manifest, identity)
         _clean_leftovers(index, manifest)
+        problems = [p for s in _read_all(index, manifest, files_only=True).values() for p in s.problems]
+        if problems:
+            raise _damaged(index, problems)
         emb = _embed(inputs, config, encoder, progress)
         dim = _dim(emb, encoder)
         if dim != manifest["dim"]:
@@ -548,8 +551,11 @@ _DOC_KEYS = ("doc_id", "lang", "sha256", "text", "sentences")
 
 
 def _read_shard(index: Path, name: str, info: dict[str, Any] | None, dim: int, *,
-                checksums: bool = False) -> _Shard:
-    """Open one shard and check it against its manifest entry; problems are collected, not raised."""
+                checksums: bool = False, files_only: bool = False) -> _Shard:
+    """Open one shard and check it against its manifest entry; problems are collected, not raised.
+
+    ``files_only`` checks only that the files exist with the recorded sizes (no reading: cheap).
+    """
     shard = _Shard(name)
     folder = index / name
 
@@ -572,7 +578,7 @@ def _read_shard(index: Path, name: str, info: dict[str, Any] | None, dim: int, *
         elif checksums and "sha256" in want and sha256_file(path) != want["sha256"]:
             problem(file, "its SHA-256 differs from the manifest (the file was changed or corrupted)")
     bad = {p.file for p in shard.problems}
-    if "docs.jsonl" in bad:
+    if "docs.jsonl" in bad or files_only:
         return shard
     try:
         with open(folder / "docs.jsonl", encoding="utf-8") as fh:
@@ -603,10 +609,12 @@ def _read_shard(index: Path, name: str, info: dict[str, Any] | None, dim: int, *
     return shard
 
 
-def _read_all(index: Path, manifest: dict[str, Any], *, checksums: bool = False) -> dict[str, _Shard]:
+def _read_all(index: Path, manifest: dict[str, Any], *, checksums: bool = False,
+              files_only: bool = False) -> dict[str, _Shard]:
     info = manifest.get("shard_info", {})
     dim = int(manifest["dim"])
-    return {n: _read_shard(index, n, info.get(n), dim, checksums=checksums) for n in manifest["shards"]}
+    return {n: _read_shard(index, n, info.get(n), dim, checksums=checksums, files_only=files_only)
+            for n in manifest["shards"]}
 
 
 def _damaged(index: Path, problems: list[ShardProblem]) -> IndexDamagedError:
@@ -614,7 +622,7 @@ def _damaged(index: Path, problems: list[ShardProblem]) -> IndexDamagedError:
     more = len({p.shard for p in problems}) - 1
     others = f" (and {more} more shard{'s' if more > 1 else ''})" if more > 0 else ""
     return IndexDamagedError(
-        f"index {index} is damaged: shard {first}{others}. `dedup index verify {index}` lists every "
+        f"index {index} is damaged: {first}{others}. `dedup index verify {index}` lists every "
         f"problem; rebuild the index with `{_REBUILD.format(index=index)}`, or remove {first.shard} from "
         f"it with `dedup index repair {index}` and add its articles again."
     )

@@ -1,9 +1,21 @@
-"""Archive index: build, add, remove round trip; scan --against finds archived duplicates."""
+"""Archive index: build, add, remove round trip; scan --against finds archived duplicates.
+
+The writer tests run ``dedup`` in processes of their own (``tests/cli_process.py``, fake encoder)
+and pause them at named checkpoints, so a second writer or a signal arrives at a known point.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import select
+import signal
+import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,14 +26,18 @@ import dedup.model
 import dedup.pipeline
 from dedup.archive_index import (
     ARCHIVE_PREFIX,
+    IndexDamagedError,
     add_to_index,
     build_index,
     index_doc_ids,
+    index_info,
     remove_from_index,
+    repair_index,
     scan_against,
+    verify_index,
 )
 from dedup.embed import HashingEncoder
-from dedup.errors import IndexMismatchError
+from dedup.errors import IndexMismatchError, InputError
 
 ARCHIVE = {
     "storm.txt": "A storm hit the western coast on Monday night.\nThousands of homes lost power for hours.\n"
@@ -131,3 +147,236 @@ def test_cli_index_commands_and_scan_against(tmp_path: Path, monkeypatch: pytest
     assert index_doc_ids(idx) == sorted([*ARCHIVE, "fresh.txt"])
     r = runner.invoke(app, ["scan", str(new), "--against", str(tmp_path / "nothing")])
     assert r.exit_code != 0
+
+
+# --- writers in separate processes: locking, interruption, damage -----------------------------------
+
+HELPER = Path(__file__).with_name("cli_process.py")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _folder(path: Path, prefix: str, n: int) -> dict[str, str]:
+    """n distinct articles named ``<prefix>-<i>.txt`` written into ``path``; returns {doc_id: text}."""
+    path.mkdir()
+    docs = {f"{prefix}-{i}.txt": f"Report {prefix} number {i} about the harbour.\n"
+            f"The {prefix} committee met {i} times this year.\nNothing else of note happened in week {i}."
+            for i in range(n)}
+    for name, text in docs.items():
+        (path / name).write_text(text, encoding="utf-8")
+    return docs
+
+
+def _start(args: list[str], tmp_path: Path, *, pause_at: str | None = None,
+           name: str = "p") -> tuple[subprocess.Popen[str], Path]:
+    """Start ``dedup ARGS`` (fake encoder) as a process of its own, optionally pausing at a checkpoint."""
+    pause_dir = tmp_path / f"pause-{name}"
+    pause_dir.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DEDUP_HOME": str(tmp_path / "home"), "COLUMNS": "300",
+           "NO_COLOR": "1"}
+    if pause_at is not None:
+        env |= {"DEDUP_TEST_PAUSE_AT": pause_at, "DEDUP_TEST_PAUSE_DIR": str(pause_dir)}
+    proc = subprocess.Popen([sys.executable, str(HELPER), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    return proc, pause_dir
+
+
+def _wait_until_paused(proc: subprocess.Popen[str], pause_dir: Path, timeout: float = 120) -> int:
+    """Block until ``proc`` reports it reached its pause point; returns its pid."""
+    deadline = time.monotonic() + timeout
+    while not (pause_dir / "reached").exists():
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"exited {proc.returncode} before its pause point:\n{out}\n{err}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("never reached its pause point")
+        time.sleep(0.02)  # polls for the file the child writes; the child itself is what we wait for
+    return int((pause_dir / "reached").read_text())
+
+
+def _read_line(stream: Any, timeout: float = 120) -> str:
+    ready, _, _ = select.select([stream], [], [], timeout)
+    assert ready, "no line within the timeout"
+    return stream.readline()
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, out, err
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (the lock file aside) with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".dedup.lock"}
+
+
+def test_two_concurrent_adds_both_land(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(ARCHIVE, idx, encoder=HashingEncoder())
+    one = _folder(tmp_path / "one", "one", 30)
+    two = _folder(tmp_path / "two", "two", 30)
+    first, pause = _start(["index", "add", str(idx), str(tmp_path / "one")], tmp_path,
+                          pause_at="locked:index add", name="first")
+    pid = _wait_until_paused(first, pause)  # holds the lock
+    second, _ = _start(["index", "add", str(idx), str(tmp_path / "two")], tmp_path, name="second")
+    waiting = _read_line(second.stderr)
+    assert "waiting for process" in waiting and str(pid) in waiting and "index add" in waiting
+    (pause / "go").touch()
+    for proc in (first, second):
+        code, _, err = _finish(proc)
+        assert code == 0, err
+        assert "Traceback" not in err
+    assert index_doc_ids(idx) == sorted(ARCHIVE | one | two)
+    manifest = json.loads((idx / "manifest.json").read_text())
+    assert manifest["shards"] == ["shard-00001", "shard-00002", "shard-00003"]
+    assert verify_index(idx).ok
+
+
+def test_no_wait_refuses_with_one_line(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(ARCHIVE, idx, encoder=HashingEncoder())
+    one = _folder(tmp_path / "one", "one", 3)
+    _folder(tmp_path / "two", "two", 3)
+    first, pause = _start(["index", "add", str(idx), str(tmp_path / "one")], tmp_path,
+                          pause_at="locked:index add", name="first")
+    pid = _wait_until_paused(first, pause)
+    second, _ = _start(["index", "add", str(idx), str(tmp_path / "two"), "--no-wait"], tmp_path,
+                       name="second")
+    code, out, err = _finish(second)
+    assert code == 1
+    assert len(_lines(err)) == 1 and not out
+    assert err.startswith("error:") and f"process {pid}" in err and "--no-wait" in err
+    (pause / "go").touch()
+    assert _finish(first)[0] == 0
+    assert index_doc_ids(idx) == sorted(ARCHIVE | one)  # the refused add changed nothing
+
+
+def test_sigint_after_staging_leaves_the_index_unchanged(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(ARCHIVE, idx, encoder=HashingEncoder())
+    _folder(tmp_path / "one", "one", 5)
+    before = _files(idx)
+    proc, pause = _start(["index", "add", str(idx), str(tmp_path / "one")], tmp_path, pause_at="staged")
+    _wait_until_paused(proc, pause)
+    staged = [p for p in idx.iterdir() if p.name.startswith(".staging-")]
+    assert len(staged) == 1 and (staged[0] / "embeddings.npy").exists()  # the new shard is written
+    proc.send_signal(signal.SIGINT)
+    code, _, err = _finish(proc)
+    assert code == 130
+    assert len(_lines(err)) == 1 and "interrupted" in err and "Traceback" not in err
+    assert _files(idx) == before  # nothing staged is left and nothing listed changed
+    assert index_doc_ids(idx) == sorted(ARCHIVE)
+    result = scan_against(NEW, idx, encoder=HashingEncoder())
+    assert (f"{ARCHIVE_PREFIX}bank.txt", "copy.txt") in {(p.doc_a, p.doc_b) for p in result.pairs}
+
+
+def test_kill_after_staging_leftovers_are_cleaned_by_the_next_writer(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(ARCHIVE, idx, encoder=HashingEncoder())
+    one = _folder(tmp_path / "one", "one", 5)
+    proc, pause = _start(["index", "add", str(idx), str(tmp_path / "one")], tmp_path, pause_at="staged")
+    _wait_until_paused(proc, pause)
+    proc.kill()  # no cleanup runs
+    proc.communicate()
+    leftovers = [p.name for p in idx.iterdir() if p.name.startswith(".staging-")]
+    assert len(leftovers) == 1
+    assert index_doc_ids(idx) == sorted(ARCHIVE)  # still the previous index
+    report = verify_index(idx)
+    assert report.ok and report.unlisted == tuple(leftovers)
+    add_to_index(idx, tmp_path / "one", encoder=HashingEncoder())  # the lock was freed by the kill
+    assert not [p for p in idx.iterdir() if p.name.startswith(".staging-")]
+    assert index_doc_ids(idx) == sorted(ARCHIVE | one)
+
+
+def test_truncated_shard_is_named_by_verify_and_refused_by_scan(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(ARCHIVE, idx, encoder=HashingEncoder())
+    add_to_index(idx, NEW, encoder=HashingEncoder())
+    emb = idx / "shard-00002" / "embeddings.npy"
+    emb.write_bytes(emb.read_bytes()[: emb.stat().st_size // 2])
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "x.txt").write_text(NEW["copy.txt"], encoding="utf-8")
+
+    code, out, err = _finish(_start(["index", "verify", str(idx)], tmp_path, name="verify")[0])
+    assert code == 1
+    assert _lines(out) == [next(line for line in _lines(out) if "shard-00002/embeddings.npy" in line)]
+    assert "shard-00001" not in out and "Traceback" not in err
+
+    code, out, err = _finish(_start(["scan", str(new), "--against", str(idx)], tmp_path, name="scan")[0])
+    assert code == 1
+    assert len(_lines(err)) == 1 and err.startswith("error:") and "Traceback" not in err
+    assert "shard-00002/embeddings.npy" in err and f"dedup index build ARCHIVE --index {idx}" in err
+
+    with pytest.raises(IndexDamagedError, match="shard-00002"):
+        add_to_index(idx, {"z.txt": "Another article.\nWith two lines."}, encoder=HashingEncoder())
+    dropped, lost = repair_index(idx)
+    assert dropped == ["shard-00002"] and lost == sorted(NEW)
+    assert verify_index(idx).ok and index_doc_ids(idx) == sorted(ARCHIVE)
+
+
+def test_verify_finds_changed_bytes_and_reader_checks_are_cheap(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(ARCHIVE, idx, encoder=HashingEncoder())
+    vectors = idx / "shard-00001" / "doc_vectors.npy"
+    data = bytearray(vectors.read_bytes())
+    data[-1] ^= 0xFF  # same size, other bytes: only the checksum can tell
+    vectors.write_bytes(bytes(data))
+    report = verify_index(idx)
+    assert not report.ok and report.damaged_shards == ("shard-00001",)
+    assert report.problems[0].file == "doc_vectors.npy" and "SHA-256" in report.problems[0].problem
+
+
+def test_shards_and_index_folder_follow_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o002)
+    try:
+        build_index(ARCHIVE, tmp_path / "idx", encoder=HashingEncoder())
+    finally:
+        os.umask(old)
+    shard = tmp_path / "idx" / "shard-00001"
+    assert stat.S_IMODE(shard.stat().st_mode) == 0o775
+    assert stat.S_IMODE((tmp_path / "idx").stat().st_mode) == 0o775
+    assert stat.S_IMODE((shard / "docs.jsonl").stat().st_mode) == 0o664
+
+
+def test_build_replaces_an_index_but_not_another_folder(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(ARCHIVE, idx, encoder=HashingEncoder())
+    (idx / "shard-00001" / "docs.jsonl").write_text("not json\n")  # damaged: a rebuild must still work
+    build_index(NEW, idx, encoder=HashingEncoder())
+    assert index_doc_ids(idx) == sorted(NEW)
+    assert sorted(p.name for p in idx.iterdir()) == [".dedup.lock", "manifest.json", "shard-00002"]
+    other = tmp_path / "photos"
+    other.mkdir()
+    (other / "cat.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(InputError, match="not a dedup index"):
+        build_index(NEW, other, encoder=HashingEncoder())
+    assert sorted(p.name for p in other.iterdir()) == [".dedup.lock", "cat.jpg"]
+
+
+def test_reader_that_read_a_replaced_manifest_reads_the_new_one(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(ARCHIVE, idx, encoder=HashingEncoder())
+    stale = json.loads((idx / "manifest.json").read_text())
+    build_index(NEW, idx, encoder=HashingEncoder())  # deletes shard-00001
+    snapshot = dedup.archive_index._open(idx, stale)
+    assert list(snapshot.shards) == ["shard-00002"]
+
+
+def test_index_info(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(ARCHIVE, idx, encoder=HashingEncoder())
+    add_to_index(idx, NEW, encoder=HashingEncoder())
+    remove_from_index(idx, ["fresh.txt"])
+    info = index_info(idx, ids=True)
+    assert info.n_docs == 4 and info.doc_ids == tuple(sorted([*ARCHIVE, "copy.txt"]))
+    assert [(s.name, s.n_docs) for s in info.shards] == [("shard-00001", 3), ("shard-00002", 2)]
+    assert info.model == "hashing-256-3" and info.encoder is None and info.dim == 256 and info.n_removed == 1
+    assert info.size_bytes >= sum(s.size_bytes for s in info.shards) > 0
+    assert info.changed == json.loads((idx / "manifest.json").read_text())["changed"]
+    assert "doc_ids" not in index_info(idx).to_dict()
