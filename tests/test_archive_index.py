@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import stat
-import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
+from cli_process import (
+    file_bytes,
+    finish,
+    nonblank_lines,
+    read_line,
+    start_dedup,
+    wait_until_paused,
+    write_articles,
+)
 from typer.testing import CliRunner
 
 import dedup.archive_index
@@ -151,84 +155,20 @@ def test_cli_index_commands_and_scan_against(tmp_path: Path, monkeypatch: pytest
 
 # --- writers in separate processes: locking, interruption, damage -----------------------------------
 
-HELPER = Path(__file__).with_name("cli_process.py")
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _folder(path: Path, prefix: str, n: int) -> dict[str, str]:
-    """n distinct articles named ``<prefix>-<i>.txt`` written into ``path``; returns {doc_id: text}."""
-    path.mkdir()
-    docs = {f"{prefix}-{i}.txt": f"Report {prefix} number {i} about the harbour.\n"
-            f"The {prefix} committee met {i} times this year.\nNothing else of note happened in week {i}."
-            for i in range(n)}
-    for name, text in docs.items():
-        (path / name).write_text(text, encoding="utf-8")
-    return docs
-
-
-def _start(args: list[str], tmp_path: Path, *, pause_at: str | None = None,
-           name: str = "p") -> tuple[subprocess.Popen[str], Path]:
-    """Start ``dedup ARGS`` (fake encoder) as a process of its own, optionally pausing at a checkpoint."""
-    pause_dir = tmp_path / f"pause-{name}"
-    pause_dir.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DEDUP_HOME": str(tmp_path / "home"), "COLUMNS": "300",
-           "NO_COLOR": "1"}
-    if pause_at is not None:
-        env |= {"DEDUP_TEST_PAUSE_AT": pause_at, "DEDUP_TEST_PAUSE_DIR": str(pause_dir)}
-    proc = subprocess.Popen([sys.executable, str(HELPER), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-    return proc, pause_dir
-
-
-def _wait_until_paused(proc: subprocess.Popen[str], pause_dir: Path, timeout: float = 120) -> int:
-    """Block until ``proc`` reports it reached its pause point; returns its pid."""
-    deadline = time.monotonic() + timeout
-    while not (pause_dir / "reached").exists():
-        if proc.poll() is not None:
-            out, err = proc.communicate()
-            pytest.fail(f"exited {proc.returncode} before its pause point:\n{out}\n{err}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("never reached its pause point")
-        time.sleep(0.02)  # polls for the file the child writes; the child itself is what we wait for
-    return int((pause_dir / "reached").read_text())
-
-
-def _read_line(stream: Any, timeout: float = 120) -> str:
-    ready, _, _ = select.select([stream], [], [], timeout)
-    assert ready, "no line within the timeout"
-    return stream.readline()
-
-
-def _finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
-    out, err = proc.communicate(timeout=300)
-    return proc.returncode, out, err
-
-
-def _lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line.strip()]
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (the lock file aside) with its bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != ".dedup.lock"}
-
-
 def test_two_concurrent_adds_both_land(tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     build_index(ARCHIVE, idx, encoder=HashingEncoder())
-    one = _folder(tmp_path / "one", "one", 30)
-    two = _folder(tmp_path / "two", "two", 30)
-    first, pause = _start(["index", "add", str(idx), str(tmp_path / "one")], tmp_path,
+    one = write_articles(tmp_path / "one", "one", 30)
+    two = write_articles(tmp_path / "two", "two", 30)
+    first, pause = start_dedup(["index", "add", str(idx), str(tmp_path / "one")], tmp_path,
                           pause_at="locked:index add", name="first")
-    pid = _wait_until_paused(first, pause)  # holds the lock
-    second, _ = _start(["index", "add", str(idx), str(tmp_path / "two")], tmp_path, name="second")
-    waiting = _read_line(second.stderr)
+    pid = wait_until_paused(first, pause)  # holds the lock
+    second, _ = start_dedup(["index", "add", str(idx), str(tmp_path / "two")], tmp_path, name="second")
+    waiting = read_line(second.stderr)
     assert "waiting for process" in waiting and str(pid) in waiting and "index add" in waiting
     (pause / "go").touch()
     for proc in (first, second):
-        code, _, err = _finish(proc)
+        code, _, err = finish(proc)
         assert code == 0, err
         assert "Traceback" not in err
     assert index_doc_ids(idx) == sorted(ARCHIVE | one | two)
@@ -240,36 +180,36 @@ def test_two_concurrent_adds_both_land(tmp_path: Path) -> None:
 def test_no_wait_refuses_with_one_line(tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     build_index(ARCHIVE, idx, encoder=HashingEncoder())
-    one = _folder(tmp_path / "one", "one", 3)
-    _folder(tmp_path / "two", "two", 3)
-    first, pause = _start(["index", "add", str(idx), str(tmp_path / "one")], tmp_path,
+    one = write_articles(tmp_path / "one", "one", 3)
+    write_articles(tmp_path / "two", "two", 3)
+    first, pause = start_dedup(["index", "add", str(idx), str(tmp_path / "one")], tmp_path,
                           pause_at="locked:index add", name="first")
-    pid = _wait_until_paused(first, pause)
-    second, _ = _start(["index", "add", str(idx), str(tmp_path / "two"), "--no-wait"], tmp_path,
+    pid = wait_until_paused(first, pause)
+    second, _ = start_dedup(["index", "add", str(idx), str(tmp_path / "two"), "--no-wait"], tmp_path,
                        name="second")
-    code, out, err = _finish(second)
+    code, out, err = finish(second)
     assert code == 1
-    assert len(_lines(err)) == 1 and not out
+    assert len(nonblank_lines(err)) == 1 and not out
     assert err.startswith("error:") and f"process {pid}" in err and "--no-wait" in err
     (pause / "go").touch()
-    assert _finish(first)[0] == 0
+    assert finish(first)[0] == 0
     assert index_doc_ids(idx) == sorted(ARCHIVE | one)  # the refused add changed nothing
 
 
 def test_sigint_after_staging_leaves_the_index_unchanged(tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     build_index(ARCHIVE, idx, encoder=HashingEncoder())
-    _folder(tmp_path / "one", "one", 5)
-    before = _files(idx)
-    proc, pause = _start(["index", "add", str(idx), str(tmp_path / "one")], tmp_path, pause_at="staged")
-    _wait_until_paused(proc, pause)
+    write_articles(tmp_path / "one", "one", 5)
+    before = file_bytes(idx)
+    proc, pause = start_dedup(["index", "add", str(idx), str(tmp_path / "one")], tmp_path, pause_at="staged")
+    wait_until_paused(proc, pause)
     staged = [p for p in idx.iterdir() if p.name.startswith(".staging-")]
     assert len(staged) == 1 and (staged[0] / "embeddings.npy").exists()  # the new shard is written
     proc.send_signal(signal.SIGINT)
-    code, _, err = _finish(proc)
+    code, _, err = finish(proc)
     assert code == 130
-    assert len(_lines(err)) == 1 and "interrupted" in err and "Traceback" not in err
-    assert _files(idx) == before  # nothing staged is left and nothing listed changed
+    assert len(nonblank_lines(err)) == 1 and "interrupted" in err and "Traceback" not in err
+    assert file_bytes(idx) == before  # nothing staged is left and nothing listed changed
     assert index_doc_ids(idx) == sorted(ARCHIVE)
     result = scan_against(NEW, idx, encoder=HashingEncoder())
     assert (f"{ARCHIVE_PREFIX}bank.txt", "copy.txt") in {(p.doc_a, p.doc_b) for p in result.pairs}
@@ -278,9 +218,9 @@ def test_sigint_after_staging_leaves_the_index_unchanged(tmp_path: Path) -> None
 def test_kill_after_staging_leftovers_are_cleaned_by_the_next_writer(tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     build_index(ARCHIVE, idx, encoder=HashingEncoder())
-    one = _folder(tmp_path / "one", "one", 5)
-    proc, pause = _start(["index", "add", str(idx), str(tmp_path / "one")], tmp_path, pause_at="staged")
-    _wait_until_paused(proc, pause)
+    one = write_articles(tmp_path / "one", "one", 5)
+    proc, pause = start_dedup(["index", "add", str(idx), str(tmp_path / "one")], tmp_path, pause_at="staged")
+    wait_until_paused(proc, pause)
     proc.kill()  # no cleanup runs
     proc.communicate()
     leftovers = [p.name for p in idx.iterdir() if p.name.startswith(".staging-")]
@@ -303,14 +243,15 @@ def test_truncated_shard_is_named_by_verify_and_refused_by_scan(tmp_path: Path) 
     new.mkdir()
     (new / "x.txt").write_text(NEW["copy.txt"], encoding="utf-8")
 
-    code, out, err = _finish(_start(["index", "verify", str(idx)], tmp_path, name="verify")[0])
+    code, out, err = finish(start_dedup(["index", "verify", str(idx)], tmp_path, name="verify")[0])
     assert code == 1
-    assert _lines(out) == [next(line for line in _lines(out) if "shard-00002/embeddings.npy" in line)]
+    problems = nonblank_lines(out)
+    assert len(problems) == 1 and "shard-00002/embeddings.npy" in problems[0]
     assert "shard-00001" not in out and "Traceback" not in err
 
-    code, out, err = _finish(_start(["scan", str(new), "--against", str(idx)], tmp_path, name="scan")[0])
+    code, out, err = finish(start_dedup(["scan", str(new), "--against", str(idx)], tmp_path, name="scan")[0])
     assert code == 1
-    assert len(_lines(err)) == 1 and err.startswith("error:") and "Traceback" not in err
+    assert len(nonblank_lines(err)) == 1 and err.startswith("error:") and "Traceback" not in err
     assert "shard-00002/embeddings.npy" in err and f"dedup index build ARCHIVE --index {idx}" in err
 
     with pytest.raises(IndexDamagedError, match="shard-00002"):
@@ -344,7 +285,7 @@ def test_shards_and_index_folder_follow_the_umask(tmp_path: Path) -> None:
     assert stat.S_IMODE((shard / "docs.jsonl").stat().st_mode) == 0o664
 
 
-def test_build_replaces_an_index_but_not_another_folder(tmp_path: Path) -> None:
+def test_build_replaces_an_index_but_not_anotherfolder(tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     build_index(ARCHIVE, idx, encoder=HashingEncoder())
     (idx / "shard-00001" / "docs.jsonl").write_text("not json\n")  # damaged: a rebuild must still work
