@@ -485,6 +485,7 @@ def add_to_index(
 
     Raises:
         IndexMismatchError: If the index was built with another model or dimension.
+        IndexDamagedError: If a listed shard is missing or has other sizes than the manifest records.
         FolderLockedError: If ``wait`` is False and another writer holds the index.
     """
     config = config or ScanConfig()
@@ -516,6 +517,12 @@ def remove_from_index(
     index: str | Path, doc_ids: list[str], *, wait: bool = True, on_wait: WaitCallback | None = None
 ) -> list[str]:
     """Mark documents as removed; returns the ids that were in the index (unknown ids are ignored).
+
+    Args:
+        index: An index folder.
+        doc_ids: Ids to remove.
+        wait: Wait for another writer of this index to finish (else raise at once).
+        on_wait: Called once, with the index and the other writer, before waiting for it.
 
     Raises:
         IndexDamagedError: If a shard does not match the manifest.
@@ -796,6 +803,7 @@ def scan_against(
 
     Raises:
         IndexMismatchError: If the index was built with another model or dimension.
+        IndexDamagedError: If a shard does not match the manifest (the message names it).
     """
     config = config or ScanConfig()
     confidence_model = confidence_model or load_confidence_model()

@@ -34,7 +34,6 @@ from .locking import LockHolder
 from .types import ScanResult
 
 EXIT_FAILED = 1  # the run could not complete: a DedupError or an OS error
-EXIT_USAGE = 2
 EXIT_MODEL = 3
 EXIT_BUG = 70  # an unexpected exception (sysexits EX_SOFTWARE)
 EXIT_INTERRUPTED = 130  # SIGINT / Ctrl-C
@@ -107,11 +106,11 @@ def _keep_traceback(err: BaseException) -> str | None:
 def _exit_for(err: BaseException) -> int:
     """Print one line for ``err`` (no traceback unless asked for) and return the exit code."""
     if isinstance(err, _Terminated):
-        _say_error("terminated (SIGTERM); files and indexes this command was changing are as they were "
-                   "before it (finished embeddings stay cached).")
+        _say_error("terminated (SIGTERM); every output file and index is complete or as it was "
+                   "(finished embeddings stay cached, so a rerun resumes).")
         return EXIT_TERMINATED
     if isinstance(err, KeyboardInterrupt):
-        _say_error("interrupted; files and indexes this command was changing are as they were before it "
+        _say_error("interrupted; every output file and index is complete or as it was "
                    "(finished embeddings stay cached, so a rerun resumes).")
         return EXIT_INTERRUPTED
     kept = _keep_traceback(err)

@@ -321,3 +321,19 @@ def test_index_info(tmp_path: Path) -> None:
     assert info.size_bytes >= sum(s.size_bytes for s in info.shards) > 0
     assert info.changed == json.loads((idx / "manifest.json").read_text())["changed"]
     assert "doc_ids" not in index_info(idx).to_dict()
+
+
+def test_sigterm_during_remove_leaves_the_index_unchanged(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(ARCHIVE, idx, encoder=HashingEncoder())
+    before = file_bytes(idx)
+    proc, pause = start_dedup(["index", "remove", str(idx), "bank.txt"], tmp_path,
+                              pause_at="locked:index remove")
+    wait_until_paused(proc, pause)
+    proc.send_signal(signal.SIGTERM)
+    code, _, err = finish(proc)
+    assert code == 143 and len(nonblank_lines(err)) == 1 and "Traceback" not in err
+    assert file_bytes(idx) == before and index_doc_ids(idx) == sorted(ARCHIVE)
+    code, _, err = finish(start_dedup(["index", "remove", str(idx), "bank.txt"], tmp_path, name="again")[0])
+    assert code == 0, err
+    assert index_doc_ids(idx) == sorted(set(ARCHIVE) - {"bank.txt"})
