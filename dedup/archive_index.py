@@ -202,6 +202,20 @@ class VerifyReport:
                 "problems": [asdict(p) for p in self.problems], "unlisted": list(self.unlisted)}
 
 
+@dataclass(frozen=True, slots=True)
+class RepairReport:
+    """Result of :func:`repair_index`.
+
+    Attributes:
+        dropped: The damaged shards taken out of the manifest (and deleted).
+        lost_doc_ids: Ids no longer in the index because their only live copy was in a dropped
+            shard (as far as its ``docs.jsonl`` could still be read); add their articles again.
+    """
+
+    dropped: tuple[str, ...] = ()
+    lost_doc_ids: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class _Record:
     shard: str
@@ -585,9 +599,9 @@ def _read_shard(index: Path, name: str, info: dict[str, Any] | None, dim: int, *
         elif checksums and "sha256" in want and sha256_file(path) != want["sha256"]:
             problem(file, "its SHA-256 differs from the manifest (the file was changed or corrupted)")
     bad = {p.file for p in shard.problems}
-    if "docs.jsonl" in bad or files_only:
+    if files_only or not (folder / "docs.jsonl").is_file():
         return shard
-    try:
+    try:  # also when its size is wrong: the records that still parse name what a repair loses
         with open(folder / "docs.jsonl", encoding="utf-8") as fh:
             for row, line in enumerate(fh):
                 doc = json.loads(line)
@@ -595,7 +609,10 @@ def _read_shard(index: Path, name: str, info: dict[str, Any] | None, dim: int, *
                     raise ValueError(f"record {row + 1} lacks one of {', '.join(_DOC_KEYS)}")
                 shard.docs.append(doc)
     except (OSError, ValueError) as err:
-        problem("docs.jsonl", f"does not parse ({err})")
+        if "docs.jsonl" not in bad:
+            problem("docs.jsonl", f"does not parse ({err})")
+        return shard
+    if "docs.jsonl" in bad:
         return shard
     n_docs, n_sentences = len(shard.docs), sum(len(d["sentences"]) for d in shard.docs)
     if info and info.get("n_docs", n_docs) != n_docs:
@@ -739,15 +756,20 @@ def verify_index(index: str | Path) -> VerifyReport:
 
 def repair_index(
     index: str | Path, *, wait: bool = True, on_wait: WaitCallback | None = None
-) -> tuple[list[str], list[str]]:
+) -> RepairReport:
     """Drop every damaged shard from the manifest, so the rest of the index can be used again.
 
     The dropped shards' documents leave the index (an older copy of the same id in a sound shard
-    becomes live again); add their articles again with :func:`add_to_index`.
+    becomes live again); add their articles again with :func:`add_to_index`. A sound index is
+    left as it is.
+
+    Args:
+        index: An index folder.
+        wait: Wait for another writer of this index to finish (else raise at once).
+        on_wait: Called once, with the index and the other writer, before waiting for it.
 
     Returns:
-        The dropped shard names, and the ids of documents that were live only in them (as far as
-        their ``docs.jsonl`` can still be read).
+        RepairReport: the dropped shards and the ids that left the index with them.
 
     Raises:
         FolderLockedError: If ``wait`` is False and another writer holds the index.
@@ -759,14 +781,14 @@ def repair_index(
         shards = _read_all(index, manifest, checksums=True)
         dropped = [n for n, s in shards.items() if s.problems]
         if not dropped:
-            return [], []
+            return RepairReport()
         before = {r.doc["doc_id"] for r in _Snapshot(manifest, shards).records()}
         kept = [n for n in manifest["shards"] if n not in dropped]
         info = {n: v for n, v in manifest.get("shard_info", {}).items() if n in kept}
         manifest = _write_manifest(index, {**manifest, "shards": kept, "shard_info": info})
         after = {r.doc["doc_id"] for r in _Snapshot(manifest, {n: shards[n] for n in kept}).records()}
         _clean_leftovers(index, manifest)
-    return dropped, sorted(before - after)
+    return RepairReport(tuple(dropped), tuple(sorted(before - after)))
 
 
 def _centred(vectors: npt.NDArray[np.float32], langs: list[str], means: dict[str, npt.NDArray[np.float32]],

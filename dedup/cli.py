@@ -980,7 +980,8 @@ def index_repair(
     from .archive_index import repair_index
 
     _setup_logging(verbose)
-    dropped, lost = repair_index(index, wait=not no_wait, on_wait=_say_waiting)
+    repaired = repair_index(index, wait=not no_wait, on_wait=_say_waiting)
+    dropped, lost = repaired.dropped, repaired.lost_doc_ids
     if not dropped:
         err_console.print(f"nothing to repair: every shard of {index} matches the manifest", highlight=False)
         return

@@ -256,8 +256,8 @@ def test_truncated_shard_is_named_by_verify_and_refused_by_scan(tmp_path: Path) 
 
     with pytest.raises(IndexDamagedError, match="shard-00002"):
         add_to_index(idx, {"z.txt": "Another article.\nWith two lines."}, encoder=HashingEncoder())
-    dropped, lost = repair_index(idx)
-    assert dropped == ["shard-00002"] and lost == sorted(NEW)
+    repaired = repair_index(idx)
+    assert repaired.dropped == ("shard-00002",) and repaired.lost_doc_ids == tuple(sorted(NEW))
     assert verify_index(idx).ok and index_doc_ids(idx) == sorted(ARCHIVE)
 
 

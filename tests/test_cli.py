@@ -109,3 +109,17 @@ def test_index_verify_ok(idx: Path) -> None:
     r = CliRunner().invoke(app, ["index", "verify", str(idx)])
     assert r.exit_code == 0
     assert r.stdout.strip() == "ok: 1 shards and 2 documents match the manifest"
+
+
+def test_index_repair_drops_the_damaged_shard(idx: Path) -> None:
+    r = CliRunner().invoke(app, ["index", "repair", str(idx)])
+    assert r.exit_code == 0 and "nothing to repair" in r.stderr
+    docs = idx / "shard-00001" / "docs.jsonl"
+    first = json.loads(docs.read_text().splitlines()[0])["doc_id"]
+    docs.write_bytes(docs.read_bytes()[:-10])  # the last record no longer parses
+    r = CliRunner().invoke(app, ["index", "verify", str(idx)])
+    assert r.exit_code == 1 and "damaged: shard-00001/docs.jsonl" in r.stdout
+    r = CliRunner().invoke(app, ["index", "repair", str(idx)])
+    assert r.exit_code == 0 and "dropped shard-00001" in r.stderr
+    assert r.stdout.split() == [first]  # the ids of the dropped shard that can still be read
+    assert CliRunner().invoke(app, ["index", "verify", str(idx)]).exit_code == 0
