@@ -1,33 +1,159 @@
 """The ``dedup`` command line: one thin typer function per command over the library.
 
-Results go to stdout; messages and progress go to stderr. A ``DedupError`` becomes
-one ``error: ...`` line and an exit code (1 run failed, 2 usage, 3 model).
+Results go to stdout; messages and progress go to stderr. Every command runs inside one error
+handler (:class:`_DedupGroup`), so no traceback reaches the user: a ``DedupError`` becomes one
+``error: ...`` line and exit 1 (3 for the model), an OS error (disk full, permission denied) one
+line and exit 1, Ctrl-C exit 130, SIGTERM exit 143, and any other exception (a bug) one line
+naming where it happened and exit 70. ``dedup -v COMMAND`` (or a command's own ``-v``) prints the
+full traceback too; ``dedup --log-file FILE COMMAND`` appends it, and the run's log, to FILE.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
-from dataclasses import replace
+import threading
+import traceback
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from .config import ScanConfig
 from .errors import DedupError, InvalidParameterError, ModelError
+from .locking import LockHolder
 from .types import ScanResult
+
+EXIT_FAILED = 1  # the run could not complete: a DedupError or an OS error
+EXIT_MODEL = 3
+EXIT_BUG = 70  # an unexpected exception (sysexits EX_SOFTWARE)
+EXIT_INTERRUPTED = 130  # SIGINT / Ctrl-C
+EXIT_TERMINATED = 143  # SIGTERM
+
+err_console = Console(stderr=True)
+
+
+@dataclass
+class _RunOptions:
+    """The global options of the current command (set by the app callback and ``-v`` options)."""
+
+    verbose: bool = False
+    log_file: Path | None = None
+
+
+_RUN = _RunOptions()
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every ``finally`` and temp-file cleanup runs."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
+def _where(err: BaseException) -> str:
+    """``dedup/module.py:LINE (function)`` of the innermost frame in dedup (else the innermost one)."""
+    frames = traceback.extract_tb(err.__traceback__)
+    if not frames:
+        return "an unknown place"
+    package = str(Path(__file__).resolve().parent)
+    ours = [f for f in frames if str(Path(f.filename).resolve()).startswith(package)]
+    frame = (ours or frames)[-1]
+    path = Path(frame.filename)
+    name = f"dedup/{path.name}" if ours else path.name
+    return f"{name}:{frame.lineno} ({frame.name})"
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _say_error(message: str) -> None:
+    line = escape(_one_line(message, 2000))
+    err_console.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+
+
+def _keep_traceback(err: BaseException) -> str | None:
+    """Print the traceback with -v and append it to --log-file; returns where it was kept."""
+    text = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+    kept = None
+    if _RUN.log_file is not None:
+        try:
+            with open(_RUN.log_file, "a", encoding="utf-8") as fh:
+                stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                fh.write(f"{stamp} dedup {' '.join(sys.argv[1:])}\n{text}\n")
+            kept = f"the traceback is in {_RUN.log_file}"
+        except OSError as log_err:
+            err_console.print(f"cannot write the log file {_RUN.log_file}: {log_err.strerror or log_err}",
+                              highlight=False)
+    if _RUN.verbose:
+        sys.stderr.write(text)
+        kept = kept or "the traceback is above"
+    return kept
+
+
+def _exit_for(err: BaseException) -> int:
+    """Print one line for ``err`` (no traceback unless asked for) and return the exit code."""
+    if isinstance(err, _Terminated):
+        _say_error("terminated (SIGTERM); every output file and index is complete or as it was "
+                   "(finished embeddings stay cached, so a rerun resumes).")
+        return EXIT_TERMINATED
+    if isinstance(err, KeyboardInterrupt):
+        _say_error("interrupted; every output file and index is complete or as it was "
+                   "(finished embeddings stay cached, so a rerun resumes).")
+        return EXIT_INTERRUPTED
+    kept = _keep_traceback(err)
+    if isinstance(err, DedupError):
+        _say_error(str(err))
+        return EXIT_MODEL if isinstance(err, ModelError) else EXIT_FAILED
+    hint = kept or "run again with -v to see the traceback, or --log-file FILE to keep it"
+    if isinstance(err, OSError):
+        what = err.strerror or type(err).__name__
+        target = f" ({err.filename})" if err.filename else ""
+        _say_error(f"{what}{target}, in {_where(err)}. The command did not complete; {hint}.")
+        return EXIT_FAILED
+    _say_error(f"unexpected {type(err).__name__} in {_where(err)}: {_one_line(str(err))}. "
+               f"This is a bug in dedup; {hint}.")
+    return EXIT_BUG
+
+
+class _DedupGroup(TyperGroup):
+    """The top-level command group: runs every command inside the one error handler."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        global _RUN
+        _RUN = _RunOptions()
+        main = threading.current_thread() is threading.main_thread()
+        old = signal.signal(signal.SIGTERM, _raise_terminated) if main else None
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # a command's own exit code, usage errors: typer reports these itself
+        except (Exception, KeyboardInterrupt) as err:
+            raise typer.Exit(code=_exit_for(err)) from None
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, old)
+
 
 app = typer.Typer(
     name="dedup",
     help="Find copies, near-duplicates and translations among news articles, and group them into stories.",
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
     add_completion=False,
+    cls=_DedupGroup,
 )
 model_app = typer.Typer(help="Build and check the offline multilingual model.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
@@ -37,26 +163,68 @@ index_app = typer.Typer(
 )
 app.add_typer(index_app, name="index")
 
-err_console = Console(stderr=True)
 
-_EXIT_FOR = {ModelError: 3}
+@app.callback()
+def _global_options(
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Log more, and print the full traceback when a command fails."),
+    ] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--log-file",
+            dir_okay=False,
+            help="Append the log (info level) and the traceback of any failure to this file.",
+        ),
+    ] = None,
+) -> None:
+    _RUN.verbose = verbose
+    _RUN.log_file = log_file
 
 
 def _fail(err: DedupError) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
-    code = next((c for t, c in _EXIT_FOR.items() if isinstance(err, t)), 1)
-    return typer.Exit(code=code)
+    return typer.Exit(code=_exit_for(err))
 
 
 def _setup_logging(verbose: bool) -> None:
     from rich.logging import RichHandler
 
+    _RUN.verbose = _RUN.verbose or verbose
+    handlers: list[logging.Handler] = [RichHandler(console=err_console, show_path=False)]
+    handlers[0].setLevel(logging.INFO if _RUN.verbose else logging.WARNING)
+    if _RUN.log_file is not None:
+        try:
+            file_handler = logging.FileHandler(_RUN.log_file, encoding="utf-8")
+        except OSError as err:
+            raise typer.BadParameter(f"cannot write to {_RUN.log_file}: {err.strerror or err}.",
+                                     param_hint="--log-file") from err
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        file_handler.setLevel(logging.INFO)
+        handlers.append(file_handler)
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=logging.INFO if _RUN.verbose or _RUN.log_file is not None else logging.WARNING,
         format="%(message)s",
-        handlers=[RichHandler(console=err_console, show_path=False)],
+        handlers=handlers,
         force=True,
     )
+
+
+def _say_waiting(folder: Path, holder: LockHolder) -> None:
+    """The one line a writer prints before it waits for another one."""
+    err_console.print(f"waiting for {holder.describe()} to finish with {folder} ...", highlight=False,
+                      soft_wrap=True)
+
+
+NoWaitOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-wait", help="If another process is changing it, fail at once (exit 1) instead of waiting."
+    ),
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Log more, and print the full traceback on failure.")
+]
 
 
 class EncoderKind(str, Enum):
@@ -228,7 +396,7 @@ def scan(
         if out is not None:
             from .report import write_scan
 
-            write_scan(result, out, root=folder)
+            write_scan(result, out, root=folder, on_wait=_say_waiting)
             err_console.print(f"wrote {len(result.pairs)} pairs and {len(result.groups)} groups to {out}")
         if html is not None:
             _write_html(result, folder, html)
@@ -678,15 +846,18 @@ def index_build(
     ],
     index: Annotated[Path, typer.Option("--index", file_okay=False, help="Index folder to create.")],
     encoder: EncoderOption = EncoderKind.ONNX_INT8,
+    no_wait: NoWaitOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
-    """Embed FOLDER once into a new index (replaces an existing dedup index at that path)."""
+    """Embed FOLDER once into a new index (replaces an existing dedup index at that path).
+
+    The old index stays usable until the new one is complete. Another writer of INDEX is waited for.
+    """
     from .archive_index import build_index
 
-    _setup_logging(False)
-    try:
-        summary = build_index(folder, index, config=ScanConfig(encoder=encoder.value))
-    except DedupError as err:
-        raise _fail(err) from err
+    _setup_logging(verbose)
+    summary = build_index(folder, index, config=ScanConfig(encoder=encoder.value), wait=not no_wait,
+                          on_wait=_say_waiting)
     n_docs, n_sentences = summary["n_docs"], summary["n_sentences"]
     err_console.print(f"indexed {n_docs} documents ({n_sentences} sentences) in {index}", highlight=False)
 
@@ -698,32 +869,124 @@ def index_add(
         Path, typer.Argument(exists=True, file_okay=False, dir_okay=True, help="Folder of new articles.")
     ],
     encoder: EncoderOption = EncoderKind.ONNX_INT8,
+    no_wait: NoWaitOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
-    """Embed FOLDER's articles and add them to INDEX (an id already there is replaced)."""
+    """Embed FOLDER's articles and add them to INDEX (an id already there is replaced).
+
+    Another writer of INDEX is waited for (one line says which process), unless --no-wait.
+    Interrupted, it leaves INDEX as it was.
+    """
     from .archive_index import add_to_index
 
-    _setup_logging(False)
-    try:
-        summary = add_to_index(index, folder, config=ScanConfig(encoder=encoder.value))
-    except DedupError as err:
-        raise _fail(err) from err
-    err_console.print(f"added {summary['n_docs']} documents to {index}")
+    _setup_logging(verbose)
+    summary = add_to_index(index, folder, config=ScanConfig(encoder=encoder.value), wait=not no_wait,
+                           on_wait=_say_waiting)
+    err_console.print(f"added {summary['n_docs']} documents to {index}", highlight=False)
 
 
 @index_app.command("remove")
 def index_remove(
     index: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="An index folder.")],
     doc_ids: Annotated[list[str], typer.Argument(help="Document ids to remove.")],
+    no_wait: NoWaitOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Remove documents from INDEX by id (unknown ids are reported and ignored)."""
     from .archive_index import remove_from_index
 
-    _setup_logging(False)
-    try:
-        removed = remove_from_index(index, doc_ids)
-    except DedupError as err:
-        raise _fail(err) from err
+    _setup_logging(verbose)
+    removed = remove_from_index(index, doc_ids, wait=not no_wait, on_wait=_say_waiting)
     missing = sorted(set(doc_ids) - set(removed))
     err_console.print(f"removed {len(removed)} documents from {index}", highlight=False)
     if missing:
         err_console.print(f"not in the index: {', '.join(missing)}", highlight=False)
+
+
+def _size(n_bytes: int) -> str:
+    size = float(n_bytes)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+@index_app.command("info")
+def index_info_cmd(
+    index: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="An index folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    ids: Annotated[bool, typer.Option("--ids", help="Also list the document ids.")] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Show what INDEX holds: documents, shards, encoder, size on disk, last change. Reads only."""
+    from .archive_index import index_info
+
+    _setup_logging(verbose)
+    info = index_info(index, ids=ids)
+    if as_json:
+        typer.echo(json.dumps(info.to_dict(), ensure_ascii=False, sort_keys=True))
+        return
+    encoder = f"--encoder {info.encoder}" if info.encoder else "another model"
+    shards = ", ".join(f"{s.name} ({s.n_docs} docs, {_size(s.size_bytes)})" for s in info.shards)
+    typer.echo(f"index      {info.index}")
+    typer.echo(f"documents  {info.n_docs} ({info.n_sentences} sentences; {info.n_removed} ids removed)")
+    typer.echo(f"shards     {len(info.shards)}: {shards}")
+    typer.echo(f"encoder    {encoder}: {info.model}, dimension {info.dim}")
+    typer.echo(f"size       {_size(info.size_bytes)} on disk")
+    typer.echo(f"changed    {info.changed}")
+    for doc_id in info.doc_ids or ():
+        typer.echo(doc_id)
+
+
+@index_app.command("verify")
+def index_verify(
+    index: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="An index folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Check every shard of INDEX against its manifest (files, sizes, SHA-256, counts). Reads only.
+
+    Exit 0 when sound; exit 1 when a shard is damaged, each problem on stdout naming the shard.
+    """
+    from .archive_index import verify_index
+
+    _setup_logging(verbose)
+    report = verify_index(index)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True))
+    else:
+        for problem in report.problems:
+            typer.echo(f"damaged: {problem}")
+        if report.ok:
+            typer.echo(f"ok: {report.n_shards} shards and {report.n_docs} documents match the manifest")
+    if report.unlisted:
+        err_console.print(f"not in the manifest (staging or leftovers the next writer removes): "
+                          f"{', '.join(report.unlisted)}", highlight=False, soft_wrap=True)
+    if not report.ok:
+        _say_error(f"index {index} has {len(report.damaged_shards)} damaged shard(s): "
+                   f"{', '.join(report.damaged_shards)}. Drop them with `dedup index repair {index}` and "
+                   f"add their articles again, or rebuild with `dedup index build ARCHIVE --index {index}`.")
+        raise typer.Exit(code=EXIT_FAILED)
+
+
+@index_app.command("repair")
+def index_repair(
+    index: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="An index folder.")],
+    no_wait: NoWaitOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Drop damaged shards from INDEX so the rest is usable; lists the documents that left the index."""
+    from .archive_index import repair_index
+
+    _setup_logging(verbose)
+    repaired = repair_index(index, wait=not no_wait, on_wait=_say_waiting)
+    dropped, lost = repaired.dropped, repaired.lost_doc_ids
+    if not dropped:
+        err_console.print(f"nothing to repair: every shard of {index} matches the manifest", highlight=False)
+        return
+    err_console.print(f"dropped {', '.join(dropped)} from {index}; {len(lost)} documents left the index "
+                      "(listed on stdout; add their articles again with `dedup index add`)", highlight=False,
+                      soft_wrap=True)
+    for doc_id in lost:
+        typer.echo(doc_id)
