@@ -93,10 +93,11 @@ _NORDIC_MASS = 0.2
 # script the three are reported as ``hr``, as langdetect (which only knows hr) did; Serbian
 # in Cyrillic stays ``sr``.
 _LATIN_FOLD = {"bs": "hr", "sr": "hr"}
-# Sakha: the Cyrillic letters ҕ and ҥ, used by no language py3langid knows, at >= 1 per 1000
-# letters (one quoted name in a long Russian text stays Russian).
-_SAKHA_LETTERS = frozenset("ҕҥ")
-_SAKHA_RATE = 0.001
+# Sakha: Cyrillic with ҕ or ҥ (used by no language py3langid knows), and >= 10 % of the words
+# with one of Sakha's extra letters ҕ ҥ һ ө ү (a quoted Sakha name in a Russian text stays Russian).
+_SAKHA_MARKS = frozenset("ҕҥ")
+_SAKHA_LETTERS = frozenset("ҕҥһөү")
+_SAKHA_SHARE = 0.1
 # Livonian: words with Estonian-style õ *and* words with Latvian-style long or palatal letters,
 # each >= 10 % of the words (Estonian has no macrons, Latvian no õ).
 _LIVONIAN_OTILDE = frozenset("õ")
@@ -477,10 +478,12 @@ class LanguageDetector:
         if scripts.get("cjk", 0) >= 0.5 * n_letters:
             return {"zh": 1.0}
         script = _main_script(scripts)
-        if script == "cyrillic" and sum(letters[ch] for ch in _SAKHA_LETTERS) >= _SAKHA_RATE * n_letters:
-            return {"sah": 1.0}
-        if script == "latin" and _is_livonian(text):
-            return {"liv": 1.0}
+        if script == "cyrillic" and any(letters[ch] for ch in _SAKHA_MARKS):
+            if _word_share(text, _SAKHA_LETTERS) >= _SAKHA_SHARE:
+                return {"sah": 1.0}
+        if script == "latin" and letters["õ"]:
+            if min(_word_share(text, _LIVONIAN_OTILDE), _word_share(text, _LIVONIAN_LONG)) >= _LIVONIAN_SHARE:
+                return {"liv": 1.0}
         probs = self.broad_probabilities(text)
         probs.pop("ko", None)
         if script == "latin":
@@ -564,13 +567,10 @@ def _main_script(scripts: dict[str, int]) -> str:
     return max(sorted(merged), key=merged.__getitem__)
 
 
-def _is_livonian(text: str) -> bool:
+def _word_share(text: str, letters: frozenset[str]) -> float:
+    """Share of the words of ``text`` that contain one of ``letters`` (lowercase)."""
     words = _WORD.findall(text.lower())
-    if not words:
-        return False
-    otilde = sum(1 for w in words if not _LIVONIAN_OTILDE.isdisjoint(w))
-    long = sum(1 for w in words if not _LIVONIAN_LONG.isdisjoint(w))
-    return min(otilde, long) >= _LIVONIAN_SHARE * len(words)
+    return sum(1 for w in words if not letters.isdisjoint(w)) / len(words) if words else 0.0
 
 
 _SCRIPT_RANGES = (
