@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -103,6 +104,9 @@ _SAKHA_SHARE = 0.1
 _LIVONIAN_OTILDE = frozenset("õ")
 _LIVONIAN_LONG = frozenset("āēīōūļņțḑŗǟȯȱǭ")
 _LIVONIAN_SHARE = 0.1
+# Inside a Sakha or Livonian document (languages py3langid does not know), a sentence in the same
+# script with one of the language's extra letters keeps the document language.
+_OWN_LETTERS = {"sah": _SAKHA_LETTERS, "liv": _LIVONIAN_OTILDE | _LIVONIAN_LONG}
 # Weight of langdetect's probability next to the marker counts in the Nordic resolver.
 _LANGDETECT_WEIGHT = 0.6
 # Sentences with fewer letters than this lean on the document language.
@@ -515,6 +519,8 @@ class LanguageDetector:
             return doc_lang
         if _main_script(scripts) != _script_of_lang(doc_lang):
             return self.detect(sentence)
+        if doc_lang in _OWN_LETTERS and any(letters[ch] for ch in _OWN_LETTERS[doc_lang]):
+            return doc_lang
         probs = self._plausible_probabilities(sentence, letters, scripts)
         if not probs:
             return doc_lang
@@ -540,8 +546,10 @@ class LanguageDetector:
 
 
 def _letter_counts(text: str) -> Counter[str]:
-    """How often each letter occurs in ``text``."""
-    return Counter({ch: n for ch, n in Counter(text).items() if ch.isalpha()})
+    """How often each letter occurs in ``text``; combining marks count as letters (Indic vowel signs)."""
+    return Counter(
+        {ch: n for ch, n in Counter(text).items() if ch.isalpha() or unicodedata.category(ch)[0] == "M"}
+    )
 
 
 def _letter_units(scripts: dict[str, int]) -> int:
@@ -598,6 +606,8 @@ _LANG_SCRIPT = {
     "ur": "arabic", "hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "bn": "bengali",
     "th": "thai", "ka": "georgian", "ko": "hangul", "ja": "cjk", "zh": "cjk",
     "gu": "indic", "pa": "indic", "ta": "indic", "te": "indic", "kn": "indic", "ml": "indic",
+    "or": "indic", "si": "indic", "as": "bengali", "ky": "cyrillic", "mn": "cyrillic", "tt": "cyrillic",
+    "ba": "cyrillic", "tg": "cyrillic", "sah": "cyrillic", "ps": "arabic", "ug": "arabic", "yi": "hebrew",
 }  # fmt: skip
 
 
