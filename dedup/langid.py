@@ -1,22 +1,36 @@
-"""Language identification: langdetect with a private seeded factory, plus a Nordic resolver.
+"""Language identification: py3langid for breadth, langdetect and a Nordic resolver for nb/nn/da/sv.
 
-langdetect alone reports Norwegian as ``no`` and confuses Norwegian, Danish and
-Swedish on short text. When its guess is in that family (or the family is a close
-second), a small transparent scorer decides between ``nb``, ``nn``, ``da`` and
-``sv`` from function words and spelling (:func:`nordic_scores`). Codes are ISO
-639-1; ``und`` means undetermined. Norwegian is never reported as ``no``.
+The broad decision is py3langid's (139 languages, among them Icelandic, Faroese, Basque,
+Serbian and Northern Sami, which langdetect's 55 profiles lack), restricted to the
+languages that have an ISO 639-1 code. When its guess is in the Scandinavian family (or
+the family holds a fair share of its probability), a small transparent scorer decides
+between ``nb``, ``nn``, ``da`` and ``sv`` from function words and spelling
+(:func:`nordic_scores`) together with langdetect's posterior, as before. Two languages
+no packaged detector knows are recognised by their letters: Sakha (``sah``, Cyrillic
+with ``ҕ``/``ҥ``) and Livonian (``liv``, Latin with both ``õ`` and Latvian-style long
+or palatal letters). Codes are ISO 639-1, or ISO 639-3 for those two; ``und`` means
+undetermined. Norwegian is never reported as ``no``.
 
-Every :class:`LanguageDetector` builds its own ``DetectorFactory`` from langdetect's
-bundled profiles, loaded in sorted order and seeded from ``seed``, so results do
-not depend on module state, on other detectors or on the process.
+A text with fewer than :data:`MIN_LETTERS` letter units is too short to judge and gets
+``und`` ("Hi.", "secret", "abc"); a CJK or Hangul character counts as
+:data:`DENSE_SCRIPT_WEIGHT` letters, since one such character carries about as much as a
+short word's worth of alphabetic letters.
+
+Every :class:`LanguageDetector` builds its own py3langid identifier and its own
+langdetect ``DetectorFactory`` (bundled profiles, loaded in sorted order and seeded from
+``seed``), so results do not depend on module state, on other detectors or on the
+process. py3langid is deterministic (naive Bayes over byte n-grams); langdetect's
+sampling is what the seed fixes.
 
 Example:
     >>> from dedup.langid import LanguageDetector, to_iso639_1
     >>> detector = LanguageDetector(seed=0)
     >>> detector.detect("Eg veit ikkje kva ho heiter, men ho bur i Bergen.")
     'nn'
-    >>> detector.detect("1234 5678")
-    'und'
+    >>> detector.detect("Veðrið var gott í Reykjavík í gær og margir fóru í sund.")
+    'is'
+    >>> detector.detect("1234 5678"), detector.detect("Hi.")
+    ('und', 'und')
     >>> to_iso639_1("nob")
     'nb'
 """
@@ -25,13 +39,24 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from langdetect.detector_factory import DetectorFactory
+    from py3langid.langid import LanguageIdentifier
 
-__all__ = ["LanguageDetector", "ISO639_3_TO_1", "to_iso639_1", "nordic_scores", "UNDETERMINED"]
+__all__ = [
+    "LanguageDetector",
+    "ISO639_3_TO_1",
+    "to_iso639_1",
+    "nordic_scores",
+    "UNDETERMINED",
+    "MIN_LETTERS",
+    "DENSE_SCRIPT_WEIGHT",
+]
 
 UNDETERMINED = "und"
 
@@ -50,10 +75,38 @@ ISO639_3_TO_1: dict[str, str] = {
     "vie": "vi", "zho": "zh", "cmn": "zh", "yue": "zh", "sme": "se",
 }  # fmt: skip
 
+# Languages reported with their ISO 639-3 code because they have no ISO 639-1 code.
+_NO_639_1 = frozenset({"liv", "sah"})
+
+# A text needs this many letter units to be judged; below it the answer is ``und``.
+MIN_LETTERS = 10
+"""Minimum letter units of a text :meth:`LanguageDetector.detect` judges (fewer: ``und``)."""
+DENSE_SCRIPT_WEIGHT = 3
+"""Letter units of one CJK (Han, kana) or Hangul character."""
+
 _NORDIC = ("nb", "nn", "da", "sv")
 _NORDIC_LANGDETECT = frozenset({"no", "da", "sv", "nn", "nb"})
-# Scandinavian probability mass (langdetect) above which the Nordic resolver is asked.
+# Scandinavian probability mass (py3langid, or langdetect inside the resolver) above which
+# the Nordic resolver is asked.
 _NORDIC_MASS = 0.2
+# py3langid cannot tell Croatian from Bosnian and Latin-script Serbian (one pluricentric
+# language; its WMT Croatian documents went to bs 5 % of the time, sentences 25 %). In Latin
+# script the three are reported as ``hr``, as langdetect (which only knows hr) did; Serbian
+# in Cyrillic stays ``sr``.
+_LATIN_FOLD = {"bs": "hr", "sr": "hr"}
+# Sakha: Cyrillic with ҕ or ҥ (used by no language py3langid knows), and >= 10 % of the words
+# with one of Sakha's extra letters ҕ ҥ һ ө ү (a quoted Sakha name in a Russian text stays Russian).
+_SAKHA_MARKS = frozenset("ҕҥ")
+_SAKHA_LETTERS = frozenset("ҕҥһөү")
+_SAKHA_SHARE = 0.1
+# Livonian: words with Estonian-style õ *and* words with Latvian-style long or palatal letters,
+# each >= 10 % of the words (Estonian has no macrons, Latvian no õ).
+_LIVONIAN_OTILDE = frozenset("õ")
+_LIVONIAN_LONG = frozenset("āēīōūļņțḑŗǟȯȱǭ")
+_LIVONIAN_SHARE = 0.1
+# Inside a Sakha or Livonian document (languages py3langid does not know), a sentence in the same
+# script with one of the language's extra letters keeps the document language.
+_OWN_LETTERS = {"sah": _SAKHA_LETTERS, "liv": _LIVONIAN_OTILDE | _LIVONIAN_LONG}
 # Weight of langdetect's probability next to the marker counts in the Nordic resolver.
 _LANGDETECT_WEIGHT = 0.6
 # Sentences with fewer letters than this lean on the document language.
@@ -212,22 +265,25 @@ def to_iso639_1(code: str) -> str:
     """Map an ISO 639-3 (or 639-1, or langdetect) code to ISO 639-1.
 
     ``nor``/``no`` become ``nb`` (bokmål, the common written form); ``zh-cn``/``zh-tw``
-    become ``zh``; an unknown code gives ``und``.
+    become ``zh``; ``liv`` and ``sah``, which have no two-letter code, stay as they are; an
+    unknown code gives ``und``.
 
     Args:
         code: A language code such as ``"nob"``, ``"eng"``, ``"en"`` or ``"zh-cn"``.
 
     Returns:
-        A two-letter ISO 639-1 code, or ``"und"``.
+        A two-letter ISO 639-1 code, ``"liv"``, ``"sah"``, or ``"und"``.
 
     Example:
-        >>> [to_iso639_1(c) for c in ("eng", "nno", "swe", "zh-tw", "no", "xyz")]
-        ['en', 'nn', 'sv', 'zh', 'nb', 'und']
+        >>> [to_iso639_1(c) for c in ("eng", "nno", "swe", "zh-tw", "no", "sah", "xyz")]
+        ['en', 'nn', 'sv', 'zh', 'nb', 'sah', 'und']
     """
     code = code.strip().lower().replace("_", "-")
     if code in ("no", "nor"):
         return "nb"
     base = code.split("-")[0]
+    if base in _NO_639_1:
+        return base
     if len(base) == 2 and base.isalpha():
         return base
     return ISO639_3_TO_1.get(base, UNDETERMINED)
@@ -237,8 +293,8 @@ class LanguageDetector:
     """Seeded language detector; no global state.
 
     Args:
-        seed: Seed of langdetect's sampling (>= 0). The same seed gives the same
-            answers in every process.
+        seed: Seed of langdetect's sampling (>= 0), used inside the Nordic resolver. The
+            same seed gives the same answers in every process.
 
     Example:
         >>> det = LanguageDetector()
@@ -251,6 +307,7 @@ class LanguageDetector:
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
         self._factory: DetectorFactory | None = None
+        self._identifier: LanguageIdentifier | None = None
 
     def __repr__(self) -> str:
         return f"LanguageDetector(seed={self.seed!r})"
@@ -258,18 +315,22 @@ class LanguageDetector:
     # -- public API ---------------------------------------------------------------------------
 
     def detect(self, text: str) -> str:
-        """Return the ISO 639-1 code of ``text``'s language, or ``und``.
+        """Return the language code of ``text``, or ``und``.
 
         Args:
-            text: Any text. Without letters, or when langdetect finds no feature, the
-                answer is ``und``.
+            text: Any text. With fewer than :data:`MIN_LETTERS` letter units (CJK and
+                Hangul characters count :data:`DENSE_SCRIPT_WEIGHT` each) the answer is
+                ``und``.
 
         Returns:
-            A code such as ``en``, ``nb``, ``nn``, ``zh`` (never ``no``), or ``und``.
+            An ISO 639-1 code such as ``en``, ``is``, ``nb``, ``nn``, ``zh`` (never ``no``),
+            ``liv`` or ``sah`` (no two-letter code exists), or ``und``.
 
         Example:
             >>> LanguageDetector().detect("Hvad sagde hun til dig i går?")
             'da'
+            >>> LanguageDetector().detect("secret")
+            'und'
         """
         lang, _ = self._detect(text)
         return lang
@@ -280,18 +341,17 @@ class LanguageDetector:
         A short sentence (fewer than 40 letters) gets ``doc_lang`` unless another
         language is clearly more probable: it is written in another script, or, when
         both are Nordic, another Nordic language leads by >= 2 marker points
-        (:func:`nordic_scores`). langdetect's own probability is not used for short
-        sentences: it is ~1.0 even for wrong answers there. A longer sentence gets its
-        own language unless langdetect is unsure (top probability < 0.8). Inside the
-        Nordic family the document language gets a 2-point head start in the vote.
+        (:func:`nordic_scores`). A longer sentence gets its own language unless the
+        detector is unsure (top probability < 0.8). Inside the Nordic family the
+        document language gets a 2-point head start in the vote. A sentence with no
+        letters, or too few to judge, gets ``doc_lang``.
 
         Args:
             sentences: Sentences of one document.
-            doc_lang: ISO 639-1 code of the document (from :meth:`detect`); ``und``
-                means no prior.
+            doc_lang: Code of the document (from :meth:`detect`); ``und`` means no prior.
 
         Returns:
-            One ISO 639-1 code (or ``und``) per sentence.
+            One code (or ``und``) per sentence.
 
         Example:
             >>> LanguageDetector().detect_sentences(["Hei!", "Я не знаю, где он живёт."], doc_lang="nn")
@@ -302,6 +362,9 @@ class LanguageDetector:
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Return langdetect's posterior over its languages (codes as langdetect spells them).
+
+        langdetect is the second opinion inside the Nordic resolver; the broad decision is
+        py3langid's (:meth:`broad_probabilities`).
 
         Args:
             text: Any text.
@@ -331,6 +394,32 @@ class LanguageDetector:
             lang: float(p) for lang, p in zip(detector.langlist, detector.langprob, strict=True) if p > 1e-3
         }
 
+    def broad_probabilities(self, text: str) -> dict[str, float]:
+        """Return py3langid's posterior over the languages that have an ISO 639-1 code.
+
+        py3langid's ``no`` is reported as ``nb``; ``zxx`` (no linguistic content) is kept.
+
+        Args:
+            text: Any text.
+
+        Returns:
+            ``{code: probability}`` with every probability > 0.001, or ``{}`` when the
+            text has no letters.
+
+        Example:
+            >>> p = LanguageDetector().broad_probabilities("Kaixo, zer moduz zaude gaur goizean?")
+            >>> max(p, key=p.get)
+            'eu'
+        """
+        if not _WORD.search(text):
+            return {}
+        probs: dict[str, float] = {}
+        for lang, p in self._get_identifier().rank(text):
+            if p > 1e-3:
+                code = "nb" if lang == "no" else lang
+                probs[code] = probs.get(code, 0.0) + float(p)
+        return probs
+
     # -- internals --------------------------------------------------------------------------
 
     def _get_factory(self) -> DetectorFactory:
@@ -349,40 +438,68 @@ class LanguageDetector:
             self._factory = factory
         return self._factory
 
+    def _get_identifier(self) -> LanguageIdentifier:
+        if self._identifier is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            keep = sorted(lang for lang in identifier.labels if len(lang) == 2 or lang == "zxx")
+            identifier.set_languages(keep)
+            self._identifier = identifier
+        return self._identifier
+
     def _detect(self, text: str, prior: str = UNDETERMINED) -> tuple[str, float]:
-        """Return ``(code, probability)``; the probability is langdetect's, summed over a family."""
-        letters = _letters(text)
-        if not letters:
+        """Return ``(code, probability)``; the probability is py3langid's, summed over a family."""
+        letters = _letter_counts(text)
+        scripts = _script_counts(letters)
+        if _letter_units(scripts) < MIN_LETTERS:
             return UNDETERMINED, 0.0
-        probs = self._plausible_probabilities(text, letters)
+        probs = self._plausible_probabilities(text, letters, scripts)
         if not probs:
             return UNDETERMINED, 0.0
         top = max(probs, key=probs.__getitem__)
-        nordic_mass = sum(p for lang, p in probs.items() if lang in _NORDIC_LANGDETECT)
-        if top in _NORDIC_LANGDETECT or nordic_mass >= _NORDIC_MASS:
-            lang = self._resolve_nordic(text, probs, prior)
+        if top == "zxx":
+            return UNDETERMINED, 0.0
+        nordic_mass = sum(probs.get(lang, 0.0) for lang in _NORDIC)
+        if top in _NORDIC or nordic_mass >= _NORDIC_MASS:
+            lang = self._resolve_nordic(text, self.probabilities(text), prior)
             return lang, nordic_mass
         return to_iso639_1(top), probs[top]
 
-    def _plausible_probabilities(self, text: str, letters: str) -> dict[str, float]:
-        """langdetect's posterior, made consistent with the script (its Korean profile grabs Han text)."""
-        kana = sum(1 for ch in letters if "\u3040" <= ch <= "\u30ff")
-        hangul = sum(1 for ch in letters if _char_script(ch) == "hangul")
-        han = sum(1 for ch in letters if _char_script(ch) == "cjk") - kana
-        if hangul >= 0.3 * len(letters):
+    def _plausible_probabilities(
+        self, text: str, letters: Counter[str], scripts: dict[str, int]
+    ) -> dict[str, float]:
+        """py3langid's posterior, made consistent with the script, plus Sakha and Livonian by letter.
+
+        ``letters`` counts the letters of ``text``; ``scripts`` is :func:`_script_counts` of them.
+        """
+        n_letters = sum(scripts.values())
+        kana = scripts.get("kana", 0)
+        if scripts.get("hangul", 0) >= 0.3 * n_letters:
             return {"ko": 1.0}
-        if kana and kana >= 0.05 * len(letters):
+        if kana and kana >= 0.05 * n_letters:
             return {"ja": 1.0}
-        probs = self.probabilities(text)
-        if han >= 0.5 * len(letters):
-            probs = {k: v for k, v in probs.items() if k in ("zh-cn", "zh-tw", "ja")} or {"zh-cn": 1.0}
-        elif not hangul:
-            probs.pop("ko", None)
+        if scripts.get("cjk", 0) >= 0.5 * n_letters:
+            return {"zh": 1.0}
+        script = _main_script(scripts)
+        if script == "cyrillic" and any(letters[ch] for ch in _SAKHA_MARKS):
+            if _word_share(text, _SAKHA_LETTERS) >= _SAKHA_SHARE:
+                return {"sah": 1.0}
+        if script == "latin" and letters["õ"]:
+            if min(_word_share(text, _LIVONIAN_OTILDE), _word_share(text, _LIVONIAN_LONG)) >= _LIVONIAN_SHARE:
+                return {"liv": 1.0}
+        probs = self.broad_probabilities(text)
+        probs.pop("ko", None)
+        if script == "latin":
+            for lang, into in _LATIN_FOLD.items():
+                if lang in probs:
+                    probs[into] = probs.get(into, 0.0) + probs.pop(lang)
         return probs
 
     def _resolve_nordic(
         self, text: str, probs: dict[str, float], prior: str, prior_bonus: float = 0.0
     ) -> str:
+        """Pick nb, nn, da or sv from marker scores plus langdetect's posterior ``probs``."""
         scores = nordic_scores(text)
         for lang in _NORDIC:
             ld = probs.get("no", 0.0) if lang in ("nb", "nn") else probs.get(lang, 0.0)
@@ -396,36 +513,72 @@ class LanguageDetector:
     def _detect_with_prior(self, sentence: str, doc_lang: str) -> str:
         if doc_lang == UNDETERMINED:
             return self.detect(sentence)
-        letters = _letters(sentence)
-        if not letters:
+        letters = _letter_counts(sentence)
+        scripts = _script_counts(letters)
+        if _letter_units(scripts) < MIN_LETTERS:
             return doc_lang
-        if _script(letters) != _script_of_lang(doc_lang):
+        if _main_script(scripts) != _script_of_lang(doc_lang):
             return self.detect(sentence)
-        probs = self._plausible_probabilities(sentence, letters)
+        if doc_lang in _OWN_LETTERS and any(letters[ch] for ch in _OWN_LETTERS[doc_lang]):
+            return doc_lang
+        probs = self._plausible_probabilities(sentence, letters, scripts)
         if not probs:
             return doc_lang
         top = max(probs, key=probs.__getitem__)
-        short = len(letters) < _SHORT_LETTERS
-        nordic_mass = sum(p for lang, p in probs.items() if lang in _NORDIC_LANGDETECT)
-        if doc_lang in _NORDIC and (top in _NORDIC_LANGDETECT or nordic_mass >= _NORDIC_MASS):
+        short = letters.total() < _SHORT_LETTERS
+        nordic_mass = sum(probs.get(lang, 0.0) for lang in _NORDIC)
+        if doc_lang in _NORDIC and (top in _NORDIC or nordic_mass >= _NORDIC_MASS):
             scores = nordic_scores(sentence)
-            best = self._resolve_nordic(sentence, probs, doc_lang, prior_bonus=_CLEAR_NORDIC_MARGIN)
+            ld = self.probabilities(sentence)
+            best = self._resolve_nordic(sentence, ld, doc_lang, prior_bonus=_CLEAR_NORDIC_MARGIN)
             if best != doc_lang and short and scores[best] - scores[doc_lang] < _CLEAR_NORDIC_MARGIN:
                 return doc_lang
             return best
-        own = to_iso639_1(top)
-        if own == doc_lang:
+        own = UNDETERMINED if top == "zxx" else to_iso639_1(top)
+        if own in (doc_lang, UNDETERMINED):
             return doc_lang
-        p_own = probs[top]
         if short:
-            # langdetect gives p = 1.0 to wrong answers on short text ("I am afraid of dogs." -> cy),
-            # so its probability is no evidence here; only script or Nordic markers override the prior.
+            # Detectors are often confidently wrong on a few words ("I'm scared of spiders." -> cy
+            # for langdetect), so their probability is no evidence here; only script or Nordic
+            # markers override the prior.
             return doc_lang
-        return own if p_own >= _MIN_CONFIDENCE else doc_lang
+        return own if probs[top] >= _MIN_CONFIDENCE else doc_lang
 
 
-def _letters(text: str) -> str:
-    return "".join(ch for ch in text if ch.isalpha())
+def _letter_counts(text: str) -> Counter[str]:
+    """How often each letter occurs in ``text``; combining marks count as letters (Indic vowel signs)."""
+    return Counter(
+        {ch: n for ch, n in Counter(text).items() if ch.isalpha() or unicodedata.category(ch)[0] == "M"}
+    )
+
+
+def _letter_units(scripts: dict[str, int]) -> int:
+    """Letters counted by script (:func:`_script_counts`), CJK and Hangul ones DENSE_SCRIPT_WEIGHT times."""
+    dense = sum(n for name, n in scripts.items() if name in ("cjk", "kana", "hangul"))
+    return sum(scripts.values()) + (DENSE_SCRIPT_WEIGHT - 1) * dense
+
+
+def _script_counts(letters: Counter[str]) -> dict[str, int]:
+    """Letters per script (kana apart from other CJK), from a count of each letter."""
+    counts: dict[str, int] = {}
+    for ch, n in letters.items():
+        name = "kana" if "\u3040" <= ch <= "\u30ff" else _char_script(ch)
+        counts[name] = counts.get(name, 0) + n
+    return counts
+
+
+def _main_script(scripts: dict[str, int]) -> str:
+    """The most frequent script (kana counted as CJK; ties broken by name)."""
+    merged = dict(scripts)
+    if "kana" in merged:
+        merged["cjk"] = merged.get("cjk", 0) + merged.pop("kana")
+    return max(sorted(merged), key=merged.__getitem__)
+
+
+def _word_share(text: str, letters: frozenset[str]) -> float:
+    """Share of the words of ``text`` that contain one of ``letters`` (lowercase)."""
+    words = _WORD.findall(text.lower())
+    return sum(1 for w in words if not letters.isdisjoint(w)) / len(words) if words else 0.0
 
 
 _SCRIPT_RANGES = (
@@ -453,6 +606,8 @@ _LANG_SCRIPT = {
     "ur": "arabic", "hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "bn": "bengali",
     "th": "thai", "ka": "georgian", "ko": "hangul", "ja": "cjk", "zh": "cjk",
     "gu": "indic", "pa": "indic", "ta": "indic", "te": "indic", "kn": "indic", "ml": "indic",
+    "or": "indic", "si": "indic", "as": "bengali", "ky": "cyrillic", "mn": "cyrillic", "tt": "cyrillic",
+    "ba": "cyrillic", "tg": "cyrillic", "sah": "cyrillic", "ps": "arabic", "ug": "arabic", "yi": "hebrew",
 }  # fmt: skip
 
 
@@ -463,15 +618,6 @@ def _char_script(ch: str) -> str:
         if low <= ch <= high:
             return name
     return "latin" if "\u1e00" <= ch <= "\u1eff" else "other"
-
-
-def _script(letters: str) -> str:
-    """The most frequent script of ``letters`` (ties broken by name)."""
-    counts: dict[str, int] = {}
-    for ch in letters:
-        name = _char_script(ch)
-        counts[name] = counts.get(name, 0) + 1
-    return max(sorted(counts), key=counts.__getitem__)
 
 
 def _script_of_lang(lang: str) -> str:

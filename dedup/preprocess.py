@@ -1,6 +1,6 @@
 """Per-document language identification and sentence splitting, cached on disk.
 
-After the embedding cache, language identification (langdetect, ~5 ms per article) and sentence
+After the embedding cache, language identification (py3langid and langdetect, 1-5 ms per article) and sentence
 splitting were most of a warm re-run (``benchmarks/bench_speed.py`` (b)). Their results depend only
 on the document's boilerplate-free text and a few parameters, so they are cached in the same SQLite
 file as the embeddings (table ``preprocessed``, see :class:`dedup.cache.EmbeddingCache`), keyed by
@@ -9,7 +9,7 @@ file as the embeddings (table ``preprocessed``, see :class:`dedup.cache.Embeddin
   repeated across the whole folder, so it depends on the other documents and is not cached; it is
   cheap (a counting pass), and keying on its output keeps the cache correct when a new file makes
   a line count as boilerplate;
-* a version string (:func:`preprocess_version`): dedup's and langdetect's versions, the
+* a version string (:func:`preprocess_version`): dedup's, langdetect's and py3langid's versions, the
   ``ScanConfig`` fields that change the result (``seed``, ``min_sentence_chars``,
   ``max_sentences``) and :data:`PREPROCESS_VERSION`, bumped whenever language identification or
   segmentation changes behaviour without a version change.
@@ -42,7 +42,7 @@ from .segment import split_sentences
 
 logger = logging.getLogger(__name__)
 
-PREPROCESS_VERSION = "1"
+PREPROCESS_VERSION = "2"
 """Bump when language identification or sentence splitting changes its output."""
 
 
@@ -62,6 +62,7 @@ def preprocess_version(config: ScanConfig) -> str:
     """
     return (
         f"pp{PREPROCESS_VERSION};dedup={_package_version('dedup')};langdetect={_package_version('langdetect')};"
+        f"py3langid={_package_version('py3langid')};"
         f"seed={config.seed};min_sentence_chars={config.min_sentence_chars};"
         f"max_sentences={config.max_sentences}"
     )
