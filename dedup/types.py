@@ -45,12 +45,16 @@ class Document:
         text: The text, decoded and whitespace-normalised (paragraphs kept as lines).
         path: Absolute path of the source file, or None for in-memory texts.
         sha256: Hex digest of the raw bytes (or of the UTF-8 text when in memory).
+        url: Where the page was fetched from (a WARC record's target URI); "" otherwise.
+        date: When it was fetched (a WARC record's WARC-Date, ISO 8601); "" otherwise.
     """
 
     doc_id: str
     text: str
     path: str | None = None
     sha256: str = ""
+    url: str = ""
+    date: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,22 +205,33 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class DocumentInfo:
-    """What the scan learned about one document."""
+    """What the scan learned about one document.
+
+    ``url`` and ``date`` are a WARC record's target URI and WARC-Date ("" for other inputs);
+    :meth:`to_dict` includes them only when set.
+    """
 
     doc_id: str
     lang: str
     n_sentences: int
     n_chars: int
     sha256: str = ""
+    url: str = ""
+    date: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "doc_id": self.doc_id,
             "lang": self.lang,
             "n_sentences": self.n_sentences,
             "n_chars": self.n_chars,
             "sha256": self.sha256,
         }
+        if self.url:
+            d["url"] = self.url
+        if self.date:
+            d["date"] = self.date
+        return d
 
 
 @dataclass(frozen=True)
