@@ -544,7 +544,7 @@ def archive(
     ] = False,
     rules: Annotated[
         str,
-        typer.Option(help="Rule order choosing the document to keep (comma-separated)."),
+        typer.Option(help="Rule order choosing the document to keep (comma-separated).", show_default=False),
     ] = "language,original,complete,earliest,path",
     prefer_lang: Annotated[
         list[str] | None,

@@ -231,3 +231,65 @@ def test_rejected_page_is_skipped_with_the_extractor_reason_and_nothing_printed(
     ]
     captured = capsys.readouterr()
     assert "discarding" not in captured.err + captured.out
+
+
+# ------------------------------------------------------------------------------------------------
+# The seed translation pair found inside a single JSONL file, a Parquet file and a WARC (real model)
+
+
+def _seed_texts() -> dict[str, str]:
+    from conftest import SEEDS
+
+    return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+def _seed_pair(result) -> list[tuple[str, str, str]]:  # noqa: ANN001
+    return [(p.doc_a, p.doc_b, p.relation.value) for p in result.pairs if p.confidence >= 0.5]
+
+
+@pytest.mark.model
+def test_seed_pair_found_in_single_jsonl_parquet_and_warc(
+    tmp_path: Path, real_onnx_encoder, make_warc
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dedup import scan
+
+    texts = _seed_texts()
+    keys = sorted(texts)
+    (tmp_path / "dump.jsonl").write_text(
+        "".join(json.dumps({"id": f"s{k}", "text": texts[k]}, ensure_ascii=False) + "\n" for k in keys),
+        encoding="utf-8",
+    )
+    pq.write_table(
+        pa.table({"uuid": [f"s{k}" for k in keys], "article": [texts[k] for k in keys]}),
+        tmp_path / "dump.parquet",
+        row_group_size=2,
+    )
+    html = "<html><body><article>{}</article></body></html>"
+    ids = make_warc(
+        tmp_path / "crawl.warc.gz",
+        [
+            {
+                "body": html.format("".join(f"<p>{line}</p>" for line in texts[k].splitlines())).encode(),
+                "url": f"https://news.example/{k}",
+            }
+            for k in keys
+        ],
+    )
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    expected = {
+        "dump.jsonl": ("dump.jsonl#s000", "dump.jsonl#s001"),
+        "dump.parquet": ("dump.parquet#s000", "dump.parquet#s001"),
+        "crawl.warc.gz": (f"crawl.warc.gz#{ids[0]}", f"crawl.warc.gz#{ids[1]}"),
+    }
+    for name, (a, b) in expected.items():
+        result = scan(tmp_path / name, encoder=real_onnx_encoder)
+        assert len(result.documents) == len(keys), name
+        assert _seed_pair(result) == [(a, b, "translation")], name
+        group = next(g for g in result.groups if a in g.members)
+        assert group.members == (a, b)
+    info = {d.doc_id: d for d in scan(tmp_path / "crawl.warc.gz", encoder=real_onnx_encoder).documents}
+    assert info[f"crawl.warc.gz#{ids[1]}"].url == "https://news.example/001"
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

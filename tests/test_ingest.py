@@ -294,6 +294,9 @@ def test_normalize_text_matches_the_unicode_categories() -> None:
     odd = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Cc", "Zs")]
     text = "".join(f"x{ch}y" for ch in odd)
     assert normalize_text(text) == _normalize_by_category(text)
+    for ch in odd[:160]:  # ASCII-only texts take the fast path
+        for text in (f"a{ch}b", f"a {ch} \t b\n\n\n\nc", f"  {ch}{ch}  "):
+            assert normalize_text(text) == _normalize_by_category(text), repr(text)
 
 
 @settings(deadline=None, max_examples=200)
