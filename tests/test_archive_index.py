@@ -131,3 +131,30 @@ def test_cli_index_commands_and_scan_against(tmp_path: Path, monkeypatch: pytest
     assert index_doc_ids(idx) == sorted([*ARCHIVE, "fresh.txt"])
     r = runner.invoke(app, ["scan", str(new), "--against", str(tmp_path / "nothing")])
     assert r.exit_code != 0
+
+
+def test_index_takes_several_paths_and_single_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup
+    from dedup.cli import app
+
+    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    old = tmp_path / "old"
+    old.mkdir()
+    for name, text in ARCHIVE.items():
+        (old / name).write_text(text, encoding="utf-8")
+    dump = tmp_path / "new.jsonl"
+    dump.write_text(
+        "".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in NEW.items()), encoding="utf-8"
+    )
+    idx = tmp_path / "idx"
+    runner = CliRunner()
+    r = runner.invoke(
+        app, ["index", "build", str(old / "bank.txt"), str(old / "storm.txt"), "--index", str(idx)]
+    )
+    assert r.exit_code == 0, r.output
+    assert index_doc_ids(idx) == ["bank.txt", "storm.txt"]
+    result = dedup.scan(dump, against=idx, encoder=HashingEncoder())  # the API keyword of --against
+    assert any(set(g.members) == {"archive:bank.txt", "new.jsonl#copy.txt"} for g in result.groups)
+    r = runner.invoke(app, ["index", "add", str(idx), str(dump)])
+    assert r.exit_code == 0, r.output
+    assert index_doc_ids(idx) == ["bank.txt", "new.jsonl#copy.txt", "new.jsonl#fresh.txt", "storm.txt"]
