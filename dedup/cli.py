@@ -204,7 +204,7 @@ def scan(
     ] = 2,
     encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
-    """Scan PATH... and print its story groups (or write them with -o).
+    """Scan the given paths and print their story groups (or write them with -o).
 
     With -o OUT: pairs.jsonl, groups.jsonl, documents.jsonl, skipped.jsonl and scan.json; with
     --format parquet also pairs.parquet, groups.parquet and documents.parquet. --level story also
@@ -344,7 +344,9 @@ def _scan_with_progress(run_scan, inputs, config: ScanConfig, *, quiet: bool) ->
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(
-                    stage.removesuffix(" bytes"), total=total, bytes=stage.endswith("bytes")
+                    "reading" if stage.endswith(" bytes") else stage,
+                    total=total,
+                    bytes=stage.endswith("bytes"),
                 )
             bar.update(tasks[stage], completed=done, total=total)
 
@@ -711,8 +713,10 @@ def eval_pairs(
     as_json: Annotated[bool, typer.Option("--json", help="Print all metrics as one JSON object.")] = False,
     encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
-    """Score rated article pairs (e.g. semeval8-dev): Pearson r of the story confidence with
-    4 - overall, and accuracy at the threshold. A table on a terminal, JSON with --json.
+    """Score rated article pairs: Pearson r of the story confidence with 4 - overall.
+
+    Also the accuracy at the threshold, on a folder such as semeval8-dev. A table on a terminal,
+    JSON with --json.
     """
     from .assess import evaluate_rated_pairs
 
