@@ -582,10 +582,12 @@ def archive(
     if link and copy_to is None:
         raise typer.BadParameter("--link needs --copy-to DEST.", param_hint="--link")
     root = _root(paths)
-    for hint, target in (("--out", out), ("--copy-to", copy_to)):
+    # the manifest goes anywhere outside the scanned folders; copies go outside their common parent too
+    checks = [("--out", out, p) for p in paths if p.is_dir()] + [("--copy-to", copy_to, root)]
+    for hint, target, scanned in checks:
         if target is not None:
             try:
-                check_outside(root, target, name=hint)
+                check_outside(scanned, target, name=hint)
             except InvalidParameterError as err:
                 raise typer.BadParameter(str(err), param_hint=hint) from err
     config = replace(ScanConfig(), threshold=threshold, encoder=encoder.value)

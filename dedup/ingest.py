@@ -838,22 +838,6 @@ def _bounded_lines(fh: TextIO, line_cap: int, where: str, skipped: list[Document
         yield line
 
 
-def resolve_folder(folder: str | os.PathLike[str]) -> Path:
-    """The absolute path of an input folder, checked.
-
-    Raises:
-        InputError: If it does not exist or is not a folder.
-    """
-    root = Path(folder).expanduser()
-    if not root.exists():
-        raise InputError(f"input folder {str(root)!r} does not exist. Pass an existing folder.")
-    if not root.is_dir():
-        raise InputError(
-            f"input {str(root)!r} is not a folder. Pass a folder, or a list of file paths for single files."
-        )
-    return root.absolute()
-
-
 def _cap(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text

@@ -34,6 +34,7 @@ from .calibrate import ConfidenceModel, load_confidence_model
 from .cluster import cluster_pairs, group_confidence
 from .config import ScanConfig, config_with
 from .embed import Encoder, embed_sentences
+from .errors import InvalidParameterError
 from .ingest import read_documents
 from .preprocess import detect_and_split
 from .score import Alignment, Corpus, build_corpus, is_exact_copy, score_pair
@@ -96,7 +97,8 @@ def scan(
 
     Raises:
         InputError: If a single input path is missing.
-        InvalidParameterError: On an unknown keyword or a value out of range.
+        InvalidParameterError: On an unknown keyword, a value out of range, or ``first_tier`` with
+            ``against``.
         ModelError: If the model cannot be built or loaded.
     """
     if isinstance(encoder, str):
@@ -104,6 +106,9 @@ def scan(
     config = config_with(config, **params)
     if against is not None:
         from .archive_index import scan_against
+
+        if config.first_tier:
+            raise InvalidParameterError("first_tier is not supported with against=. Got first_tier=True.")
 
         return scan_against(
             inputs,

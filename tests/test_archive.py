@@ -325,3 +325,11 @@ def test_copy_to_refuses_record_files_with_dropped_records(tmp_path: Path, monke
     assert result.exit_code == 0, result.output
     copied = sorted(p.name for p in dest.iterdir())
     assert copied == ["kept.jsonl", "manifest.csv", "manifest.jsonl", "mixed.jsonl"]
+    # a single file: the manifest may go beside it (its folder is not scanned), copies may not
+    single = CliRunner().invoke(app, ["archive", str(root / "kept.jsonl"), "--out", str(root / "m")])
+    assert single.exit_code == 0, single.output
+    assert (root / "m" / "manifest.csv").is_file()
+    inside = CliRunner().invoke(
+        app, ["archive", str(root / "kept.jsonl"), "--out", str(out), "--copy-to", str(root / "c")]
+    )
+    assert inside.exit_code == 2 and not (root / "c").exists()
