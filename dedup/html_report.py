@@ -440,6 +440,8 @@ def read_scan_output(out_dir: str | os.PathLike[str]) -> tuple[ScanResult, Path 
             n_sentences=int(d.get("n_sentences", 0)),
             n_chars=int(d.get("n_chars", 0)),
             sha256=d.get("sha256", ""),
+            url=d.get("url", ""),
+            date=d.get("date", ""),
         )
         for d in _read_jsonl(out / "documents.jsonl")
     )
