@@ -38,8 +38,8 @@ eval: model
 	mkdir -p out
 	$(BIN)/dedup eval $(EVAL)/dev --json > out/accuracy-dev.json
 	$(BIN)/dedup eval $(EVAL)/dev-hard --json > out/accuracy-dev-hard.json
-	$(BIN)/dedup eval-pairs $(EVAL)/semeval8-dev > out/accuracy-semeval8-dev.json
-	$(BIN)/dedup eval-bitext $(EVAL)/bitext/*.tsv > out/accuracy-bitext.json
+	$(BIN)/dedup eval-pairs $(EVAL)/semeval8-dev --json > out/accuracy-semeval8-dev.json
+	$(BIN)/dedup eval-bitext $(EVAL)/bitext/*.tsv --json > out/accuracy-bitext.json
 
 lint: venv
 	$(BIN)/ruff check dedup tests models benchmarks

@@ -29,7 +29,7 @@ How the canonical document of a group is chosen: members are ranked by the rules
     its English original in 21; a full translation keeps the sentence count instead).
 ``earliest``
     The earliest date found in the text (ISO ``2022-01-31`` or ``2022-01``, as in a ``date 2022-01``
-    line); documents without a date come last.
+    line), else a WARC record's fetch date; documents without a date come last.
 ``path``
     The smallest path; always applied last, so the choice is deterministic.
 
@@ -79,6 +79,7 @@ __all__ = [
     "manifest_csv",
     "write_manifest",
     "copy_kept",
+    "files_with_dropped_records",
 ]
 
 logger = logging.getLogger(__name__)
@@ -332,9 +333,12 @@ def copy_kept(
 
     Each file keeps its relative path. A copy goes to a temporary file in the destination folder and
     is renamed into place; then its SHA-256 is compared with the digest the scan recorded, so both a
-    damaged copy and a source changed since the scan are caught. A kept record of a multi-record file
-    (``file.jsonl#3``) brings its whole file, checked against the source's digest taken just before
-    copying. A file that fails is removed from
+    damaged copy and a source changed since the scan are caught. Records (``file.jsonl#3``,
+    ``crawl.warc.gz#urn:uuid:...``): a file whose records are all kept is copied whole, checked
+    against the source's digest taken just before copying; records are never rewritten, so when a
+    file holds a dropped record (``duplicate_of``/``translation_of``) nothing is copied and
+    :class:`InvalidParameterError` names those files (see :func:`files_with_dropped_records`). A file
+    that fails is removed from
     ``dest`` and reported; the others are still copied. Nothing under ``root`` is written. Note that a
     hard link shares its data with the original: editing a linked file in ``dest`` edits the original.
 
@@ -349,10 +353,21 @@ def copy_kept(
         The verified and the failed paths.
 
     Raises:
-        InvalidParameterError: If ``dest`` is inside ``root``.
+        InvalidParameterError: If ``dest`` is inside ``root``, or a kept record's file also holds
+            dropped records.
         OutputError: If ``dest`` cannot be created.
     """
     check_outside(root, dest, name="dest")
+    rows = list(rows)
+    mixed = files_with_dropped_records(rows, root)
+    if mixed:
+        listed = ", ".join(f"{name} ({n} dropped)" for name, n in list(mixed.items())[:5])
+        more = f" and {len(mixed) - 5} more" if len(mixed) > 5 else ""
+        raise InvalidParameterError(
+            f"copying needs whole files, but {len(mixed)} record files also hold dropped records: "
+            f"{listed}{more}. Records are never rewritten, so nothing was copied; the manifest names "
+            "every record's role (keep and unique are kept): filter the records with it."
+        )
     root_path, dest_path = Path(root), Path(dest)
     try:
         dest_path.mkdir(parents=True, exist_ok=True)
@@ -392,6 +407,33 @@ def copy_kept(
             progress(verb, k + 1, len(targets))
     logger.info("%s: %d verified, %d failed", verb, len(copied), len(failed))
     return CopyResult(copied=tuple(copied), failed=tuple(sorted(failed)))
+
+
+def files_with_dropped_records(
+    rows: Iterable[ManifestRow], root: str | os.PathLike[str] | None = None
+) -> dict[str, int]:
+    """Files holding records (``file#id``) of which some are dropped as duplicates or translations.
+
+    With ``root``, a path that is itself a file under it (a name containing ``#``) is not a record.
+
+    Returns:
+        ``file -> number of dropped records``, sorted by file; empty when every record file is kept whole.
+
+    Example:
+        >>> rows = [ManifestRow("d.jsonl#1", "x", "en", "g1", "keep", "d.jsonl#1", 1.0, ""),
+        ...         ManifestRow("d.jsonl#2", "x", "en", "g1", "duplicate_of", "d.jsonl#1", 1.0, ""),
+        ...         ManifestRow("e.jsonl#1", "y", "en", "g2", "unique", "e.jsonl#1", 1.0, "")]
+        >>> files_with_dropped_records(rows)
+        {'d.jsonl': 1}
+    """
+    dropped: dict[str, int] = {}
+    for row in rows:
+        if "#" in row.path and row.role in ("duplicate_of", "translation_of"):
+            if root is not None and (Path(root) / row.path).is_file():
+                continue
+            name = row.path.rsplit("#", 1)[0]
+            dropped[name] = dropped.get(name, 0) + 1
+    return dict(sorted(dropped.items()))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -537,6 +579,8 @@ def _dates(
         else:
             text = None
         found = find_dates(text) if text else []
+        if not found and docs[doc_id].date:  # a WARC record: when it was fetched
+            found = find_dates(docs[doc_id].date[:10])
         out[doc_id] = found[0] if found else None
     return out
 

@@ -6,6 +6,12 @@ handler (:class:`_DedupGroup`), so no traceback reaches the user: a ``DedupError
 line and exit 1, Ctrl-C exit 130, SIGTERM exit 143, and any other exception (a bug) one line
 naming where it happened and exit 70. ``dedup -v COMMAND`` (or a command's own ``-v``) prints the
 full traceback too; ``dedup --log-file FILE COMMAND`` appends it, and the run's log, to FILE.
+
+Every option of ``dedup scan`` that shapes the result is named as the keyword of
+``dedup.scan``/``find_pairs``/``find_groups`` (``--level`` is ``level=``,
+``--keep-boilerplate`` is ``strip_boilerplate=False``). Help is plain click formatting
+(``rich_markup_mode=None``): readable at 80 columns, one-line option help, the long
+explanation in each command's docstring.
 """
 
 from __future__ import annotations
@@ -95,8 +101,9 @@ def _keep_traceback(err: BaseException) -> str | None:
                 fh.write(f"{stamp} dedup {' '.join(sys.argv[1:])}\n{text}\n")
             kept = f"the traceback is in {_RUN.log_file}"
         except OSError as log_err:
-            err_console.print(f"cannot write the log file {_RUN.log_file}: {log_err.strerror or log_err}",
-                              highlight=False)
+            err_console.print(
+                f"cannot write the log file {_RUN.log_file}: {log_err.strerror or log_err}", highlight=False
+            )
     if _RUN.verbose:
         sys.stderr.write(text)
         kept = kept or "the traceback is above"
@@ -106,12 +113,16 @@ def _keep_traceback(err: BaseException) -> str | None:
 def _exit_for(err: BaseException) -> int:
     """Print one line for ``err`` (no traceback unless asked for) and return the exit code."""
     if isinstance(err, _Terminated):
-        _say_error("terminated (SIGTERM); every output file and index is complete or as it was "
-                   "(finished embeddings stay cached, so a rerun resumes).")
+        _say_error(
+            "terminated (SIGTERM); every output file and index is complete or as it was "
+            "(finished embeddings stay cached, so a rerun resumes)."
+        )
         return EXIT_TERMINATED
     if isinstance(err, KeyboardInterrupt):
-        _say_error("interrupted; every output file and index is complete or as it was "
-                   "(finished embeddings stay cached, so a rerun resumes).")
+        _say_error(
+            "interrupted; every output file and index is complete or as it was "
+            "(finished embeddings stay cached, so a rerun resumes)."
+        )
         return EXIT_INTERRUPTED
     kept = _keep_traceback(err)
     if isinstance(err, DedupError):
@@ -123,8 +134,10 @@ def _exit_for(err: BaseException) -> int:
         target = f" ({err.filename})" if err.filename else ""
         _say_error(f"{what}{target}, in {_where(err)}. The command did not complete; {hint}.")
         return EXIT_FAILED
-    _say_error(f"unexpected {type(err).__name__} in {_where(err)}: {_one_line(str(err))}. "
-               f"This is a bug in dedup; {hint}.")
+    _say_error(
+        f"unexpected {type(err).__name__} in {_where(err)}: {_one_line(str(err))}. "
+        f"This is a bug in dedup; {hint}."
+    )
     return EXIT_BUG
 
 
@@ -154,12 +167,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     cls=_DedupGroup,
+    rich_markup_mode=None,
 )
-model_app = typer.Typer(help="Build and check the offline multilingual model.", no_args_is_help=True)
+model_app = typer.Typer(
+    help="Build and check the offline multilingual model.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(model_app, name="model")
 index_app = typer.Typer(
     help="Keep an embedded archive index, so new articles are checked without re-embedding it.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(index_app, name="index")
 
@@ -197,8 +214,9 @@ def _setup_logging(verbose: bool) -> None:
         try:
             file_handler = logging.FileHandler(_RUN.log_file, encoding="utf-8")
         except OSError as err:
-            raise typer.BadParameter(f"cannot write to {_RUN.log_file}: {err.strerror or err}.",
-                                     param_hint="--log-file") from err
+            raise typer.BadParameter(
+                f"cannot write to {_RUN.log_file}: {err.strerror or err}.", param_hint="--log-file"
+            ) from err
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         file_handler.setLevel(logging.INFO)
         handlers.append(file_handler)
@@ -212,8 +230,9 @@ def _setup_logging(verbose: bool) -> None:
 
 def _say_waiting(folder: Path, holder: LockHolder) -> None:
     """The one line a writer prints before it waits for another one."""
-    err_console.print(f"waiting for {holder.describe()} to finish with {folder} ...", highlight=False,
-                      soft_wrap=True)
+    err_console.print(
+        f"waiting for {holder.describe()} to finish with {folder} ...", highlight=False, soft_wrap=True
+    )
 
 
 NoWaitOption = Annotated[
@@ -236,12 +255,42 @@ class EncoderKind(str, Enum):
 
 EncoderOption = Annotated[
     EncoderKind,
-    typer.Option(
-        "--encoder",
-        help="'onnx-int8': ONNX Runtime, int8 weights, one sentence per call (default, faster). "
-        "'torch': the fp32 model under sentence-transformers. Cached vectors are kept apart.",
+    typer.Option("--encoder", help="onnx-int8 (ONNX Runtime, faster) or torch (fp32)."),
+]
+
+PathsArgument = Annotated[
+    list[Path],
+    typer.Argument(
+        exists=True,
+        file_okay=True,
+        dir_okay=True,
+        metavar="PATH",
+        help="Folders (read recursively) and/or files.",
     ),
 ]
+
+
+class OutFormat(str, Enum):
+    """What `dedup scan -o OUT` writes besides the JSONL files."""
+
+    JSONL = "jsonl"
+    PARQUET = "parquet"
+
+
+def _inputs(paths: list[Path]) -> Path | list[Path]:
+    """One path as it is (a folder: ids relative to it; a file: its name), several as a list."""
+    return paths[0] if len(paths) == 1 else list(paths)
+
+
+def _root(paths: list[Path]) -> Path:
+    """The folder document ids are relative to (see ``dedup.ingest.list_inputs``)."""
+    from .ingest import list_inputs
+
+    if len(paths) == 1 and not paths[0].is_dir():
+        return paths[0].absolute().parent
+    if len(paths) == 1:
+        return paths[0].absolute()
+    return list_inputs([p for p in paths], extensions=())[0]
 
 
 class Backend(str, Enum):
@@ -251,111 +300,105 @@ class Backend(str, Enum):
     RAY = "ray"
 
 
-@app.command()
+@app.command(
+    epilog="PATH may be a folder (ids: paths relative to it), a single file of any supported "
+    "format (ids: its name, file#id for records) or several paths (ids relative to their common "
+    "parent). Formats: .txt .md .html .htm .json .jsonl .ndjson .csv .tsv .parquet .warc .warc.gz.",
+)
 def scan(
-    folder: Annotated[
-        Path,
-        typer.Argument(
-            exists=True,
-            file_okay=False,
-            dir_okay=True,
-            help="Folder of articles (.txt, .md, .html, .json, .jsonl, .csv, .tsv), read recursively.",
-        ),
-    ],
+    paths: PathsArgument,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            "-o",
-            file_okay=False,
-            help="Write pairs.jsonl, groups.jsonl, documents.jsonl, skipped.jsonl here.",
-        ),
+        typer.Option("--out", "-o", file_okay=False, help="Write the results as files into this folder."),
     ] = None,
+    out_format: Annotated[
+        OutFormat,
+        typer.Option("--format", help="With -o: jsonl, or parquet to also write *.parquet tables."),
+    ] = OutFormat.JSONL,
     threshold: Annotated[
         float,
-        typer.Option(min=0.0, max=1.0, help="Minimum link confidence for two documents to share a group."),
+        typer.Option(min=0.0, max=1.0, help="Minimum link confidence to share a group."),
     ] = ScanConfig.threshold,
     level: Annotated[
         str,
-        typer.Option(
-            help="'article': copies, near-dups, translations. 'story': also other reports of one event."
-        ),
+        typer.Option(help="article (copies, translations) or story (also same event)."),
     ] = ScanConfig.level,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print groups as JSON lines instead of a table.")
     ] = False,
     html: Annotated[
         Path | None,
-        typer.Option("--html", dir_okay=False, help="Also write a self-contained HTML report to this file."),
+        typer.Option("--html", dir_okay=False, help="Also write a self-contained HTML report."),
     ] = None,
     follow_symlinks: Annotated[
-        bool, typer.Option("--follow-symlinks", help="Also read symlinks that point outside FOLDER.")
+        bool, typer.Option("--follow-symlinks", help="Also read symlinks pointing outside PATH.")
     ] = ScanConfig.follow_symlinks,
     max_chars: Annotated[
-        int, typer.Option("--max-chars", min=1000, help="Longer documents are cut to this many characters.")
+        int, typer.Option("--max-chars", min=1000, help="Cut longer documents to this many characters.")
     ] = ScanConfig.max_chars,
     text_field: Annotated[
         str | None,
-        typer.Option(
-            "--text-field",
-            help="Field/column with the article text in .json/.jsonl/.csv/.tsv files "
-            "(default: text, body, content, ...).",
-        ),
+        typer.Option("--text-field", help="Field/column with the text in record files."),
     ] = None,
     id_field: Annotated[
         str | None,
-        typer.Option(
-            "--id-field", help="Field/column with the record id (default: id, doc_id, ...; else line number)."
-        ),
+        typer.Option("--id-field", help="Field/column with the record id."),
     ] = None,
-    keep_boilerplate: Annotated[
+    strip_boilerplate: Annotated[
         bool,
         typer.Option(
-            "--keep-boilerplate", help="Score the full text (keep read-also lines, bylines, appeals...)."
+            "--strip-boilerplate/--keep-boilerplate",
+            help="Remove news boilerplate before scoring (default) or score the full text.",
         ),
-    ] = False,
+    ] = ScanConfig.strip_boilerplate,
     first_tier: Annotated[
         bool,
         typer.Option(
             "--first-tier/--no-first-tier",
-            help="Sentence-encode only articles that a cheap static-vector + MinHash tier gives a "
-            "possible partner; the rest are singletons (faster on archives of mostly unique articles).",
+            help="Sentence-encode only articles a cheap first tier pairs up.",
         ),
-    ] = False,
+    ] = ScanConfig.first_tier,
     against: Annotated[
         Path | None,
         typer.Option(
-            "--against",
-            exists=True,
-            file_okay=False,
-            help="Check FOLDER's new articles against this archive index (`dedup index build`); "
-            "archived documents show as archive:<id>.",
+            "--against", exists=True, file_okay=False, help="Check PATH against this archive index."
         ),
     ] = None,
     verbose: Annotated[
         bool,
-        typer.Option("--verbose", "-v", help="Log each stage's counts and timings, and the peak memory."),
+        typer.Option("--verbose", "-v", help="Log stage counts, timings and peak memory."),
     ] = False,
     backend: Annotated[
         Backend,
-        typer.Option(help="'ray' reads and embeds on Ray workers (needs the ray extra); same output."),
+        typer.Option(help="local, or ray (needs the ray extra; same output)."),
     ] = Backend.LOCAL,
     ray_address: Annotated[
         str | None,
-        typer.Option("--ray-address", help="Join this Ray cluster (default: start a local Ray)."),
+        typer.Option("--ray-address", help="Join this Ray cluster (default: a local Ray)."),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Ray embedding workers (each loads the model once).")
+        int, typer.Option("--workers", min=1, help="Ray embedding workers (each loads the model).")
     ] = 2,
     encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
-    """Scan FOLDER and print its story groups (or write them with -o).
+    """Scan the given paths and print their story groups (or write them with -o).
 
-    Unusable files are skipped and listed (stderr, OUT/skipped.jsonl); the exit code is 0.
-    Exit 1 when no file could be read, 2 for a bad option or path (missing FOLDER, unwritable OUT).
+    With -o OUT: pairs.jsonl, groups.jsonl, documents.jsonl, skipped.jsonl and scan.json; with
+    --format parquet also pairs.parquet, groups.parquet and documents.parquet. --level story also
+    groups different reports of one event. --text-field/--id-field name the text and id fields of
+    .json/.jsonl/.csv/.tsv/.parquet files (default: text, body, content, article, maintext,
+    full_text; id, doc_id, _id, uuid, guid, else the line or row number). --keep-boilerplate scores
+    the full text (read-also lines, bylines, appeals). --first-tier is faster on archives of mostly
+    unique articles: the others become singletons without being encoded. --against IDX shows
+    archived documents as archive:<id>. --encoder torch uses the fp32 model; cached vectors are
+    kept apart per encoder.
+
+    Unusable files and records are skipped and listed (stderr, OUT/skipped.jsonl); the exit code
+    is 0. Exit 1 when nothing could be read, 2 for a bad option or path.
     """
     from .pipeline import scan as run_scan
 
+    inputs = _inputs(paths)
     if against is not None:
         from functools import partial
 
@@ -380,7 +423,7 @@ def scan(
             follow_symlinks=follow_symlinks,
             text_field=text_field,
             id_field=id_field,
-            strip_boilerplate=not keep_boilerplate,
+            strip_boilerplate=strip_boilerplate,
             first_tier=first_tier,
             encoder=encoder.value,
         )
@@ -391,15 +434,18 @@ def scan(
             err_console.print(f"[red]error:[/red] {why}", highlight=False, soft_wrap=True)
             raise typer.Exit(code=2)
     quiet = as_json or not sys.stderr.isatty()
+    shown = " ".join(str(p) for p in paths)
     try:
-        result = _scan_with_progress(run_scan, folder, config, quiet=quiet)
+        result = _scan_with_progress(run_scan, inputs, config, quiet=quiet)
         if out is not None:
             from .report import write_scan
 
-            write_scan(result, out, root=folder, on_wait=_say_waiting)
+            write_scan(
+                result, out, root=_root(paths), inputs=inputs, format=out_format.value, on_wait=_say_waiting
+            )
             err_console.print(f"wrote {len(result.pairs)} pairs and {len(result.groups)} groups to {out}")
         if html is not None:
-            _write_html(result, folder, html)
+            _write_html(result, inputs, html)
             err_console.print(f"wrote the HTML report to {html}", highlight=False)
     except DedupError as err:
         raise _fail(err) from err
@@ -409,7 +455,7 @@ def scan(
         err_console.print(f"peak memory: {_peak_memory_mib():.0f} MiB", highlight=False)
     if not result.documents:
         err_console.print(
-            f"[red]error:[/red] no readable documents in {folder} ({len(result.skipped)} inputs skipped).",
+            f"[red]error:[/red] no readable documents in {shown} ({len(result.skipped)} inputs skipped).",
             highlight=False,
             soft_wrap=True,
         )
@@ -460,15 +506,15 @@ def _unwritable(folder: Path) -> str | None:
     return None
 
 
-def _scan_with_progress(run_scan, folder: Path, config: ScanConfig, *, quiet: bool) -> ScanResult:  # noqa: ANN001
+def _scan_with_progress(run_scan, inputs, config: ScanConfig, *, quiet: bool) -> ScanResult:  # noqa: ANN001
     if quiet:
-        return run_scan(folder, config=config)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        return run_scan(inputs, config=config)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        _CountColumn(),
         TimeElapsedColumn(),
         console=err_console,
     ) as bar:
@@ -476,10 +522,34 @@ def _scan_with_progress(run_scan, folder: Path, config: ScanConfig, *, quiet: bo
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
+                tasks[stage] = bar.add_task(
+                    "reading" if stage.endswith(" bytes") else stage,
+                    total=total,
+                    bytes=stage.endswith("bytes"),
+                )
             bar.update(tasks[stage], completed=done, total=total)
 
-        return run_scan(folder, config=config, progress=progress)
+        return run_scan(inputs, config=config, progress=progress)
+
+
+def _count_column():  # noqa: ANN202
+    from rich.filesize import decimal
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class CountColumn(ProgressColumn):
+        """``done/total``; in bytes (``1.2/3.4 GB``) for the reading stage."""
+
+        def render(self, task) -> Text:  # noqa: ANN001
+            done, total = int(task.completed), int(task.total or 0)
+            if task.fields.get("bytes"):
+                return Text(f"{decimal(done)}/{decimal(total)}", style="progress.download")
+            return Text(f"{done}/{total}", style="progress.download")
+
+    return CountColumn()
+
+
+_CountColumn = _count_column
 
 
 def _groups_table(result: ScanResult) -> Table:
@@ -569,25 +639,27 @@ def model_verify() -> None:
         raise typer.Exit(code=3)
 
 
-def _write_html(result: ScanResult, folder: Path | None, path: Path) -> None:
-    """Render the HTML report, with the articles read again from ``folder`` when it is there."""
+def _write_html(result: ScanResult, inputs: Path | list[Path] | None, path: Path) -> None:
+    """Render the HTML report, with the articles read again from ``inputs`` when they are there."""
     from .atomic import write_text_atomic
     from .html_report import render_html
     from .ingest import read_documents
 
     texts = None
-    if folder is not None and folder.is_dir():
+    listed = [] if inputs is None else [inputs] if isinstance(inputs, Path) else inputs
+    if listed and all(p.exists() for p in listed):
         # read the articles again exactly as the scan did, so doc ids match
         used = result.stats.get("config", {})
         documents, _ = read_documents(
-            folder,
+            inputs,
             max_chars=used.get("max_chars", ScanConfig.max_chars),
             follow_symlinks=used.get("follow_symlinks", False),
             text_field=used.get("text_field"),
             id_field=used.get("id_field"),
         )
         texts = {d.doc_id: d.text for d in documents}
-    write_text_atomic(path, render_html(result, texts, title=f"dedup report: {folder or 'scan'}"))
+    shown = " ".join(str(p) for p in listed) or "scan"
+    write_text_atomic(path, render_html(result, texts, title=f"dedup report: {shown}"))
 
 
 @app.command()
@@ -610,55 +682,58 @@ def report(
     path = html or out / "report.html"
     try:
         result, root = read_scan_output(out)
-        if root is None or not root.is_dir():
-            where = "not recorded (scan.json missing)" if root is None else f"{root} is gone"
-            err_console.print(f"articles not shown side by side: scanned folder {where}", highlight=False)
-        _write_html(result, root if root is not None and root.is_dir() else None, path)
+        inputs = _scanned_inputs(out, root)
+        if inputs is None or not all(p.exists() for p in inputs):
+            where = "not recorded (scan.json missing)" if root is None else "gone"
+            err_console.print(f"articles not shown side by side: scanned paths {where}", highlight=False)
+            inputs = None
+        _write_html(result, None if inputs is None else _inputs(inputs), path)
     except DedupError as err:
         raise _fail(err) from err
     err_console.print(f"wrote the HTML report to {path}", highlight=False)
     typer.echo(str(path))
 
 
-@app.command()
+def _scanned_inputs(out: Path, root: Path | None) -> list[Path] | None:
+    """The paths a scan output folder records in scan.json (``inputs``, else its ``root``)."""
+    try:
+        meta = json.loads((out / "scan.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    if isinstance(meta.get("inputs"), list):
+        return [Path(p) for p in meta["inputs"]]
+    return None if root is None else [root]
+
+
+@app.command(
+    epilog="Records (file.jsonl#id, crawl.warc.gz#urn:uuid:...) are named one by one in the "
+    "manifest. --copy-to copies whole files: a record file is copied when all its records are kept, "
+    "and refused (exit 2, nothing copied) when it also holds dropped ones."
+)
 def archive(
-    folder: Annotated[
-        Path,
-        typer.Argument(
-            exists=True, file_okay=False, dir_okay=True, help="Folder of articles; it is only ever read."
-        ),
-    ],
+    paths: PathsArgument,
     out: Annotated[
         Path,
-        typer.Option(
-            "--out", "-o", file_okay=False, help="Write manifest.csv and manifest.jsonl here (not in FOLDER)."
-        ),
+        typer.Option("--out", "-o", file_okay=False, help="Write manifest.csv and manifest.jsonl here."),
     ],
     copy_to: Annotated[
         Path | None,
-        typer.Option(
-            "--copy-to",
-            file_okay=False,
-            help="Copy the kept files and the manifest here (not in FOLDER), verifying checksums.",
-        ),
+        typer.Option("--copy-to", file_okay=False, help="Copy the kept files and the manifest here."),
     ] = None,
     link: Annotated[
-        bool, typer.Option("--link", help="With --copy-to: hard-link instead of copying (same file system).")
+        bool, typer.Option("--link", help="With --copy-to: hard-link instead of copying.")
     ] = False,
     rules: Annotated[
         str,
-        typer.Option(
-            help="Comma-separated order of the rules choosing the document to keep: "
-            "language, original, complete, earliest, path."
-        ),
+        typer.Option(help="Rule order choosing the document to keep (comma-separated).", show_default=False),
     ] = "language,original,complete,earliest,path",
     prefer_lang: Annotated[
         list[str] | None,
-        typer.Option("--prefer-lang", help="Language to keep first (ISO 639-1, e.g. nb); repeatable."),
+        typer.Option("--prefer-lang", help="Language to keep first (e.g. nb); repeatable."),
     ] = None,
     threshold: Annotated[
         float,
-        typer.Option(min=0.0, max=1.0, help="Minimum link confidence for two documents to share a group."),
+        typer.Option(min=0.0, max=1.0, help="Minimum link confidence to share a group."),
     ] = ScanConfig.threshold,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log each stage's counts and timings.")
@@ -667,8 +742,10 @@ def archive(
 ) -> None:
     """Choose one document to keep per story group and write a keep/drop manifest (dry run by default).
 
-    Prints a JSON summary (counts per role) on stdout. With --copy-to, copies the kept files plus the
-    manifest and verifies every copy; a failed copy ends with exit code 1. FOLDER is never modified.
+    Prints a JSON summary (counts per role) on stdout. --rules orders language, original, complete,
+    earliest, path (the default order). --copy-to DEST (outside PATH) copies the kept files plus the
+    manifest and verifies every copy's SHA-256 (--link hard-links instead); a failed copy ends with
+    exit code 1. PATH is never modified.
     """
     from .archive import ArchivePolicy, build_manifest, check_outside, copy_kept, write_manifest
     from .pipeline import scan as run_scan
@@ -683,20 +760,28 @@ def archive(
         raise typer.BadParameter(str(err), param_hint="--rules") from err
     if link and copy_to is None:
         raise typer.BadParameter("--link needs --copy-to DEST.", param_hint="--link")
-    for hint, target in (("--out", out), ("--copy-to", copy_to)):
+    root = _root(paths)
+    # the manifest goes anywhere outside the scanned folders; copies go outside their common parent too
+    checks = [("--out", out, p) for p in paths if p.is_dir()] + [("--copy-to", copy_to, root)]
+    for hint, target, scanned in checks:
         if target is not None:
             try:
-                check_outside(folder, target, name=hint)
+                check_outside(scanned, target, name=hint)
             except InvalidParameterError as err:
                 raise typer.BadParameter(str(err), param_hint=hint) from err
     config = replace(ScanConfig(), threshold=threshold, encoder=encoder.value)
     try:
-        result = _scan_with_progress(run_scan, folder, config, quiet=not sys.stderr.isatty())
-        rows = build_manifest(result, folder, policy=policy)
+        result = _scan_with_progress(run_scan, _inputs(paths), config, quiet=not sys.stderr.isatty())
+        rows = build_manifest(result, root, policy=policy)
         write_manifest(rows, out)
         copied = None
         if copy_to is not None:
-            copied = copy_kept(rows, folder, copy_to, link=link)
+            try:
+                copied = copy_kept(rows, root, copy_to, link=link)
+            except InvalidParameterError as err:
+                raise typer.BadParameter(
+                    f"{err} (manifest written to {out})", param_hint="--copy-to"
+                ) from err
             write_manifest(rows, copy_to)
     except DedupError as err:
         raise _fail(err) from err
@@ -803,14 +888,17 @@ def _metrics_table(metrics: dict, title: str) -> Table:
 def eval_pairs(
     folder: Annotated[
         Path,
-        typer.Argument(
-            exists=True, file_okay=False, help="A folder with pairs.tsv and texts/, e.g. semeval8-dev."
-        ),
+        typer.Argument(exists=True, file_okay=False, help="A folder with pairs.tsv and texts/."),
     ],
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Same-story decision threshold.")] = 0.5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print all metrics as one JSON object.")] = False,
     encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
-    """Score rated article pairs: Pearson r of the story confidence with 4 - overall, and accuracy."""
+    """Score rated article pairs: Pearson r of the story confidence with 4 - overall.
+
+    Also the accuracy at the threshold, on a folder such as semeval8-dev. A table on a terminal,
+    JSON with --json.
+    """
     from .assess import evaluate_rated_pairs
 
     _setup_logging(False)
@@ -818,7 +906,10 @@ def eval_pairs(
         metrics = evaluate_rated_pairs(folder, encoder=_load_encoder_or_fail(encoder), threshold=threshold)
     except DedupError as err:
         raise _fail(err) from err
-    typer.echo(json.dumps(metrics, ensure_ascii=False, sort_keys=True))
+    if as_json:
+        typer.echo(json.dumps(metrics, ensure_ascii=False, sort_keys=True))
+        return
+    Console().print(_flat_table(metrics, f"dedup eval-pairs {folder.name}"))
 
 
 @app.command("eval-bitext")
@@ -826,9 +917,13 @@ def eval_bitext(
     tsv: Annotated[
         list[Path], typer.Argument(exists=True, dir_okay=False, help="<lang>-eng.tsv files (src, eng).")
     ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print all metrics as one JSON object.")] = False,
     encoder: EncoderOption = EncoderKind.ONNX_INT8,
 ) -> None:
-    """Sentence retrieval top-1 accuracy in both directions per bitext file (embedding health check)."""
+    """Sentence retrieval top-1 accuracy in both directions per bitext file (embedding health check).
+
+    A table on a terminal, JSON with --json.
+    """
     from .assess import evaluate_bitext
 
     _setup_logging(False)
@@ -836,28 +931,61 @@ def eval_bitext(
         metrics = evaluate_bitext(tsv, encoder=_load_encoder_or_fail(encoder))
     except DedupError as err:
         raise _fail(err) from err
-    typer.echo(json.dumps(metrics, sort_keys=True))
+    if as_json:
+        typer.echo(json.dumps(metrics, sort_keys=True))
+        return
+    Console().print(_flat_table(metrics, "dedup eval-bitext"))
+
+
+def _flat_table(metrics: dict, title: str) -> Table:
+    """Nested metrics as rows ``a.b.c  value`` (floats with 4 decimals; lists summarised by length).
+
+    Example:
+        >>> table = _flat_table({"r": 0.81234, "by": {"de": {"n": 3}}, "x": [1, 2]}, "t")
+        >>> list(zip(table.columns[0].cells, table.columns[1].cells))
+        [('by.de.n', '3'), ('r', '0.8123'), ('x', '2 items')]
+    """
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+
+    def add(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key in sorted(value):
+                add(f"{prefix}.{key}" if prefix else str(key), value[key])
+        elif isinstance(value, float):
+            table.add_row(prefix, f"{value:.4f}")
+        elif isinstance(value, (list, tuple)):
+            table.add_row(prefix, f"{len(value)} items")
+        else:
+            table.add_row(prefix, str(value))
+
+    add("", metrics)
+    return table
 
 
 @index_app.command("build")
 def index_build(
-    folder: Annotated[
-        Path, typer.Argument(exists=True, file_okay=False, dir_okay=True, help="Archive folder to embed.")
-    ],
+    paths: PathsArgument,
     index: Annotated[Path, typer.Option("--index", file_okay=False, help="Index folder to create.")],
     encoder: EncoderOption = EncoderKind.ONNX_INT8,
     no_wait: NoWaitOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Embed FOLDER once into a new index (replaces an existing dedup index at that path).
+    """Embed PATH... once into a new index (replaces an existing dedup index at that path).
 
     The old index stays usable until the new one is complete. Another writer of INDEX is waited for.
     """
     from .archive_index import build_index
 
     _setup_logging(verbose)
-    summary = build_index(folder, index, config=ScanConfig(encoder=encoder.value), wait=not no_wait,
-                          on_wait=_say_waiting)
+    summary = build_index(
+        _inputs(paths),
+        index,
+        config=ScanConfig(encoder=encoder.value),
+        wait=not no_wait,
+        on_wait=_say_waiting,
+    )
     n_docs, n_sentences = summary["n_docs"], summary["n_sentences"]
     err_console.print(f"indexed {n_docs} documents ({n_sentences} sentences) in {index}", highlight=False)
 
@@ -865,14 +993,12 @@ def index_build(
 @index_app.command("add")
 def index_add(
     index: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="An index folder.")],
-    folder: Annotated[
-        Path, typer.Argument(exists=True, file_okay=False, dir_okay=True, help="Folder of new articles.")
-    ],
+    paths: PathsArgument,
     encoder: EncoderOption = EncoderKind.ONNX_INT8,
     no_wait: NoWaitOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Embed FOLDER's articles and add them to INDEX (an id already there is replaced).
+    """Embed the articles of PATH... and add them to INDEX (an id already there is replaced).
 
     Another writer of INDEX is waited for (one line says which process), unless --no-wait.
     Interrupted, it leaves INDEX as it was.
@@ -880,8 +1006,13 @@ def index_add(
     from .archive_index import add_to_index
 
     _setup_logging(verbose)
-    summary = add_to_index(index, folder, config=ScanConfig(encoder=encoder.value), wait=not no_wait,
-                           on_wait=_say_waiting)
+    summary = add_to_index(
+        index,
+        _inputs(paths),
+        config=ScanConfig(encoder=encoder.value),
+        wait=not no_wait,
+        on_wait=_say_waiting,
+    )
     err_console.print(f"added {summary['n_docs']} documents to {index}", highlight=False)
 
 
@@ -961,12 +1092,18 @@ def index_verify(
         if report.ok:
             typer.echo(f"ok: {report.n_shards} shards and {report.n_docs} documents match the manifest")
     if report.unlisted:
-        err_console.print(f"not in the manifest (staging or leftovers the next writer removes): "
-                          f"{', '.join(report.unlisted)}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"not in the manifest (staging or leftovers the next writer removes): "
+            f"{', '.join(report.unlisted)}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if not report.ok:
-        _say_error(f"index {index} has {len(report.damaged_shards)} damaged shard(s): "
-                   f"{', '.join(report.damaged_shards)}. Drop them with `dedup index repair {index}` and "
-                   f"add their articles again, or rebuild with `dedup index build ARCHIVE --index {index}`.")
+        _say_error(
+            f"index {index} has {len(report.damaged_shards)} damaged shard(s): "
+            f"{', '.join(report.damaged_shards)}. Drop them with `dedup index repair {index}` and "
+            f"add their articles again, or rebuild with `dedup index build ARCHIVE --index {index}`."
+        )
         raise typer.Exit(code=EXIT_FAILED)
 
 
@@ -985,8 +1122,11 @@ def index_repair(
     if not dropped:
         err_console.print(f"nothing to repair: every shard of {index} matches the manifest", highlight=False)
         return
-    err_console.print(f"dropped {', '.join(dropped)} from {index}; {len(lost)} documents left the index "
-                      "(listed on stdout; add their articles again with `dedup index add`)", highlight=False,
-                      soft_wrap=True)
+    err_console.print(
+        f"dropped {', '.join(dropped)} from {index}; {len(lost)} documents left the index "
+        "(listed on stdout; add their articles again with `dedup index add`)",
+        highlight=False,
+        soft_wrap=True,
+    )
     for doc_id in lost:
         typer.echo(doc_id)

@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from .errors import InvalidParameterError
 
@@ -134,6 +134,36 @@ class ScanConfig:
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def config_with(config: ScanConfig | None = None, **params: object) -> ScanConfig:
+    """``config`` (default ``ScanConfig()``) with the named fields replaced; the keyword API's one entry.
+
+    Every keyword of ``dedup.scan``/``find_pairs``/``find_groups`` that is not an object
+    (``model``, ``encoder`` as an object, ``progress``, ...) is a ScanConfig field, named as the
+    ``dedup scan`` option (``level=`` is ``--level``, ``strip_boilerplate=False`` is
+    ``--keep-boilerplate``).
+
+    Raises:
+        InvalidParameterError: On an unknown name (the message lists the valid ones) or a bad value.
+
+    Example:
+        >>> config_with(level="story", threshold=0.7).level
+        'story'
+        >>> config_with(levle="story")
+        Traceback (most recent call last):
+        ...
+        dedup.errors.InvalidParameterError: unknown scan parameter 'levle'. Valid: threshold, level, \
+top_k, exhaustive_below, min_cosine, min_margin, margin_k, min_aligned, min_sentence_chars, max_chars, \
+max_sentences, batch_size, shingle_size, seed, strip_boilerplate, follow_symlinks, text_field, id_field, \
+report_threshold, use_cache, cache_dir, ann_above, knn_ann_above, first_tier, encoder.
+    """
+    names = [f.name for f in fields(ScanConfig)]
+    for name in params:
+        if name not in names:
+            raise InvalidParameterError(f"unknown scan parameter {name!r}. Valid: {', '.join(names)}.")
+    config = config or ScanConfig()
+    return replace(config, **params) if params else config  # type: ignore[arg-type]
 
 
 def check_encoder(kind: object) -> None:

@@ -442,6 +442,8 @@ def read_scan_output(out_dir: str | os.PathLike[str]) -> tuple[ScanResult, Path 
             sha256=d.get("sha256", ""),
             n_words=int(d.get("n_words", 0)),
             too_short=bool(d.get("too_short", False)),
+            url=d.get("url", ""),
+            date=d.get("date", ""),
         )
         for d in _read_jsonl(out / "documents.jsonl")
     )

@@ -32,8 +32,9 @@ from .boilerplate import strip_boilerplate
 from .cache import maybe_cached
 from .calibrate import ConfidenceModel, load_confidence_model
 from .cluster import cluster_pairs, group_confidence
-from .config import ScanConfig
+from .config import ScanConfig, config_with
 from .embed import Encoder, embed_sentences
+from .errors import InvalidParameterError
 from .ingest import read_documents
 from .preprocess import detect_and_split
 from .score import Alignment, Corpus, build_corpus, is_exact_copy, score_pair
@@ -62,30 +63,62 @@ def scan(
     *,
     config: ScanConfig | None = None,
     model: Any = None,
-    encoder: Encoder | None = None,
+    encoder: Encoder | str | None = None,
     confidence_model: ConfidenceModel | None = None,
     progress: ProgressCallback | None = None,
+    against: str | Path | None = None,
+    **params: Any,
 ) -> ScanResult:
     """Scan documents for copies, near-duplicates and translations, and group them.
 
+    Keywords are named as the options of ``dedup scan``: ``dedup.scan(path, level="story",
+    threshold=0.7, encoder="torch", text_field="body")`` is ``dedup scan PATH --level story
+    --threshold 0.7 --encoder torch --text-field body``.
+
     Args:
-        inputs: A folder, a list of file paths, or a ``{doc_id: text}`` dict.
-        config: Scan parameters; defaults to ``ScanConfig()``.
+        inputs: A folder, a single file, a list of files and folders, or a ``{doc_id: text}`` dict.
+        config: Scan parameters; defaults to ``ScanConfig()``. Keywords in ``params`` override it.
         model: A loaded SentenceTransformer (see ``dedup.load_model``), used as it is. When
             neither model nor encoder is given, ``config.encoder`` is loaded for this call
             (``dedup.load_encoder``; default the int8 ONNX encoder).
-        encoder: Any :class:`~dedup.embed.Encoder`; overrides ``model``.
+        encoder: Any :class:`~dedup.embed.Encoder` (overrides ``model``), or the name of one to
+            load (``"onnx-int8"``, ``"torch"``: sets ``ScanConfig.encoder``).
         confidence_model: Calibration to use; defaults to the shipped one.
-        progress: Optional callback ``(stage, done, total)``; the library never prints.
+        progress: Optional callback ``(stage, done, total)``; the library never prints. Reading
+            reports stage ``read bytes`` (bytes of all input files).
+        against: An archive index folder (``dedup index build``): check the new inputs against it
+            (see :func:`dedup.archive_index.scan_against`).
+        **params: Any :class:`~dedup.config.ScanConfig` field: ``threshold``, ``level``,
+            ``max_chars``, ``text_field``, ``id_field``, ``follow_symlinks``, ``strip_boilerplate``,
+            ``first_tier``, ...
 
     Returns:
         ScanResult with documents, linked pairs, groups (a partition) and skipped inputs.
 
     Raises:
-        InputError: If the input path is missing or not a folder.
+        InputError: If a single input path is missing.
+        InvalidParameterError: On an unknown keyword, a value out of range, or ``first_tier`` with
+            ``against``.
         ModelError: If the model cannot be built or loaded.
     """
-    config = config or ScanConfig()
+    if isinstance(encoder, str):
+        params["encoder"], encoder = encoder, None
+    config = config_with(config, **params)
+    if against is not None:
+        from .archive_index import scan_against
+
+        if config.first_tier:
+            raise InvalidParameterError("first_tier is not supported with against=. Got first_tier=True.")
+
+        return scan_against(
+            inputs,
+            against,
+            config=config,
+            model=model,
+            encoder=encoder,
+            confidence_model=confidence_model,
+            progress=progress,
+        )
     confidence_model = confidence_model or load_confidence_model()
     timings: dict[str, float] = {}
     prepared = prepare(
@@ -175,6 +208,8 @@ def score_candidates(
             sha256=d.sha256,
             n_words=n_words,
             too_short=n_words < config.min_words,
+            url=d.url,
+            date=d.date,
         )
         for d, lang, s, n_words in zip(documents, corpus.langs, corpus.sentences, corpus.n_words, strict=True)
     )
@@ -338,6 +373,7 @@ def embed_documents(
         follow_symlinks=config.follow_symlinks,
         text_field=config.text_field,
         id_field=config.id_field,
+        progress=None if progress is None else lambda done, total: progress("read bytes", done, total),
     )
     # Boilerplate-free text for language id, sentences and shingles; Document.text stays the original.
     texts = [d.text for d in documents]
@@ -381,22 +417,29 @@ def embed_documents(
     )
 
 
-def find_pairs(inputs: Inputs, *, threshold: float | None = None, **kwargs: Any) -> list[Pair]:
-    """Linked document pairs of ``inputs``, strongest first. See :func:`scan` for the arguments.
+def find_pairs(inputs: Inputs, **kwargs: Any) -> list[Pair]:
+    """Linked document pairs of ``inputs``, strongest first. Keywords as for :func:`scan`.
 
-    ``threshold`` overrides ``config.threshold``.
+    Example (with the fake encoder, so no model is loaded):
+        >>> from dedup.embed import HashingEncoder
+        >>> text = "Storm hits the coast.\\nThousands lost power."
+        >>> texts = {"a": text, "b": text}
+        >>> [(p.doc_a, p.doc_b) for p in find_pairs(texts, threshold=0.9, encoder=HashingEncoder())]
+        [('a', 'b')]
     """
-    return list(scan(inputs, config=_with_threshold(kwargs.pop("config", None), threshold), **kwargs).pairs)
+    return list(scan(inputs, **kwargs).pairs)
 
 
-def find_groups(inputs: Inputs, *, threshold: float | None = None, **kwargs: Any) -> list[Group]:
-    """Story groups of ``inputs`` (every document in exactly one). See :func:`scan`."""
-    return list(scan(inputs, config=_with_threshold(kwargs.pop("config", None), threshold), **kwargs).groups)
+def find_groups(inputs: Inputs, **kwargs: Any) -> list[Group]:
+    """Story groups of ``inputs`` (every document in exactly one). Keywords as for :func:`scan`.
 
-
-def _with_threshold(config: ScanConfig | None, threshold: float | None) -> ScanConfig:
-    config = config or ScanConfig()
-    return replace(config, threshold=threshold) if threshold is not None else config
+    Example (with the fake encoder, so no model is loaded):
+        >>> from dedup.embed import HashingEncoder
+        >>> [g.members for g in find_groups({"a": "One story.", "b": "Another."}, level="story",
+        ...                                  encoder=HashingEncoder())]
+        [('a',), ('b',)]
+    """
+    return list(scan(inputs, **kwargs).groups)
 
 
 def _report(progress: ProgressCallback | None, stage: str, done: int, total: int) -> None:

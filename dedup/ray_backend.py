@@ -50,8 +50,8 @@ from .cache import CachedEncoder, EmbeddingCache, default_cache_dir, encoder_ide
 from .calibrate import ConfidenceModel, load_confidence_model
 from .config import ScanConfig
 from .embed import Encoder, embed_sentences
-from .errors import DedupError, InputError, InvalidParameterError
-from .ingest import _read_file, _walk, read_documents, resolve_folder
+from .errors import DedupError, InvalidParameterError
+from .ingest import _read_file, list_inputs, read_documents
 from .pipeline import (
     Inputs,
     ProgressCallback,
@@ -266,7 +266,14 @@ def _read(
         for row in ds.iter_rows():
             if row["kind"] == "doc":
                 documents.append(
-                    Document(doc_id=row["doc_id"], text=row["text"], path=row["path"], sha256=row["sha256"])
+                    Document(
+                        doc_id=row["doc_id"],
+                        text=row["text"],
+                        path=row["path"],
+                        sha256=row["sha256"],
+                        url=row["url"] or "",
+                        date=row["date"] or "",
+                    )
                 )
             else:
                 skipped.append(Skipped(row["path"], row["reason"]))
@@ -279,28 +286,15 @@ def _read(
 def _list_files(
     inputs: Inputs, config: ScanConfig, skipped: list[Skipped]
 ) -> tuple[Path, list[tuple[str, Path]]]:
-    """``(root, [(doc_id, path)])`` exactly as :func:`dedup.ingest.read_documents` walks them."""
-    from .ingest import SUPPORTED_EXTENSIONS
-
-    if isinstance(inputs, (str, os.PathLike)):
-        root = resolve_folder(inputs)
-        exts = tuple(e.lower() for e in SUPPORTED_EXTENSIONS)
-        return root, list(_walk(root, config.follow_symlinks, exts, skipped))
-    paths = [Path(p).expanduser().absolute() for p in inputs]
-    if not paths:
-        raise InputError("the list of input files is empty. Pass at least one file path.")
-    root = Path(os.path.commonpath([str(p.parent) for p in paths]))
-    files: dict[str, Path] = {}
-    for path in paths:
-        files.setdefault(path.relative_to(root).as_posix(), path)
-    return root, list(files.items())
+    """``(root, [(doc_id, path)])`` exactly as :func:`dedup.ingest.read_documents` lists them."""
+    return list_inputs(inputs, follow_symlinks=config.follow_symlinks, skipped=skipped)
 
 
 def _read_batch(batch: Any, *, root: str, config: ScanConfig) -> Any:
     import pyarrow as pa
 
     rows: dict[str, list[str | None]] = {
-        k: [] for k in ("kind", "doc_id", "text", "path", "sha256", "reason")
+        k: [] for k in ("kind", "doc_id", "text", "path", "sha256", "url", "date", "reason")
     }
     for rel, path in zip(batch["rel"].to_pylist(), batch["path"].to_pylist(), strict=True):
         results = _read_file(
@@ -319,6 +313,8 @@ def _read_batch(batch: Any, *, root: str, config: ScanConfig) -> Any:
             rows["text"].append(r.text if isinstance(r, Document) else None)
             rows["path"].append(r.path)
             rows["sha256"].append(r.sha256 if isinstance(r, Document) else None)
+            rows["url"].append(r.url if isinstance(r, Document) else None)
+            rows["date"].append(r.date if isinstance(r, Document) else None)
             rows["reason"].append(None if isinstance(r, Document) else r.reason)
     return pa.table({k: pa.array(v, type=pa.string()) for k, v in rows.items()})
 

@@ -45,12 +45,16 @@ class Document:
         text: The text, decoded and whitespace-normalised (paragraphs kept as lines).
         path: Absolute path of the source file, or None for in-memory texts.
         sha256: Hex digest of the raw bytes (or of the UTF-8 text when in memory).
+        url: Where the page was fetched from (a WARC record's target URI); "" otherwise.
+        date: When it was fetched (a WARC record's WARC-Date, ISO 8601); "" otherwise.
     """
 
     doc_id: str
     text: str
     path: str | None = None
     sha256: str = ""
+    url: str = ""
+    date: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +212,9 @@ class DocumentInfo:
     """What the scan learned about one document.
 
     ``too_short`` marks a document below the scan's ``min_words``: it is never linked.
+
+    ``url`` and ``date`` are a WARC record's target URI and WARC-Date ("" for other inputs);
+    :meth:`to_dict` includes them only when set.
     """
 
     doc_id: str
@@ -217,9 +224,11 @@ class DocumentInfo:
     sha256: str = ""
     n_words: int = 0
     too_short: bool = False
+    url: str = ""
+    date: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "doc_id": self.doc_id,
             "lang": self.lang,
             "n_sentences": self.n_sentences,
@@ -228,6 +237,11 @@ class DocumentInfo:
             "too_short": self.too_short,
             "sha256": self.sha256,
         }
+        if self.url:
+            d["url"] = self.url
+        if self.date:
+            d["date"] = self.date
+        return d
 
 
 @dataclass(frozen=True)

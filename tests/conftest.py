@@ -55,3 +55,48 @@ def _isolated_embedding_cache(
 
     folder = tmp_path_factory.mktemp("embedding-cache")
     monkeypatch.setattr(dedup.cache, "default_cache_dir", lambda: folder)
+
+
+def write_warc(path: Path, records: list[dict], *, compress: bool | None = None) -> list[str]:
+    """Write a small WARC file by hand (one gzip member per record for ``.gz``); return the record ids.
+
+    Each record is a dict with ``body`` (bytes) and optionally ``url``, ``status`` ("200 OK"),
+    ``content_type`` ("text/html; charset=utf-8"), ``type`` ("response"; "request" and "resource"
+    work too), ``date`` and ``id`` (without angle brackets).
+    """
+    import gzip
+    import uuid
+
+    compress = path.name.endswith(".gz") if compress is None else compress
+    ids, parts = [], []
+    for k, rec in enumerate(records):
+        rec_type = rec.get("type", "response")
+        rec_id = rec.get("id", f"urn:uuid:{uuid.UUID(int=k + 1)}")
+        body = rec["body"]
+        if rec_type in ("response", "request"):
+            first = f"HTTP/1.1 {rec.get('status', '200 OK')}" if rec_type == "response" else "GET / HTTP/1.1"
+            http = f"{first}\r\nContent-Type: {rec.get('content_type', 'text/html; charset=utf-8')}\r\n"
+            block = (http + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+            ctype = f"application/http; msgtype={rec_type}"
+        else:
+            block, ctype = body, rec.get("content_type", "text/html; charset=utf-8")
+        head = (
+            "WARC/1.0\r\n"
+            f"WARC-Type: {rec_type}\r\n"
+            f"WARC-Record-ID: <{rec_id}>\r\n"
+            f"WARC-Date: {rec.get('date', f'2024-03-0{1 + k % 9}T10:00:00Z')}\r\n"
+            f"WARC-Target-URI: {rec.get('url', f'https://news.example.org/{k}')}\r\n"
+            f"Content-Type: {ctype}\r\n"
+            f"Content-Length: {len(block)}\r\n\r\n"
+        ).encode()
+        raw = head + block + b"\r\n\r\n"
+        parts.append(gzip.compress(raw, mtime=0) if compress else raw)
+        ids.append(rec_id)
+    path.write_bytes(b"".join(parts))
+    return ids
+
+
+@pytest.fixture()
+def make_warc():
+    """:func:`write_warc`, for tests that build a WARC file of their own."""
+    return write_warc

@@ -296,3 +296,40 @@ def test_cli_archive_usage_errors(tmp_path, hashing_scan, args, hint):
     assert result.exit_code == 2
     assert hint in result.stderr
     assert _snapshot(root) == before
+
+
+def test_copy_to_refuses_record_files_with_dropped_records(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import dedup.model
+    from dedup.embed import HashingEncoder
+
+    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    story = "Storm hits the coast.\nThousands lost power overnight.\nSchools are closed on Monday."
+    other = "The central bank raised interest rates by half a point on Thursday.\nMarkets fell."
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "mixed.jsonl").write_text(
+        "".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in (("a", story), ("b", story))),
+        encoding="utf-8",
+    )
+    (root / "kept.jsonl").write_text(json.dumps({"id": "c", "text": other}) + "\n", encoding="utf-8")
+    out, dest = tmp_path / "manifest", tmp_path / "dest"
+    result = CliRunner().invoke(app, ["archive", str(root), "--out", str(out), "--copy-to", str(dest)])
+    assert result.exit_code == 2
+    flat = " ".join(result.output.replace("│", " ").split())
+    assert "mixed.jsonl (1 dropped)" in flat and "nothing was copied" in flat
+    assert not dest.exists() or not any(dest.iterdir())
+    rows = {r["path"]: r["role"] for r in map(json.loads, (out / "manifest.jsonl").read_text().splitlines())}
+    assert rows == {"kept.jsonl#c": "unique", "mixed.jsonl#a": "keep", "mixed.jsonl#b": "duplicate_of"}
+    (root / "mixed.jsonl").write_text(json.dumps({"id": "a", "text": story}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["archive", str(root), "--out", str(out), "--copy-to", str(dest)])
+    assert result.exit_code == 0, result.output
+    copied = sorted(p.name for p in dest.iterdir())
+    assert copied == ["kept.jsonl", "manifest.csv", "manifest.jsonl", "mixed.jsonl"]
+    # a single file: the manifest may go beside it (its folder is not scanned), copies may not
+    single = CliRunner().invoke(app, ["archive", str(root / "kept.jsonl"), "--out", str(root / "m")])
+    assert single.exit_code == 0, single.output
+    assert (root / "m" / "manifest.csv").is_file()
+    inside = CliRunner().invoke(
+        app, ["archive", str(root / "kept.jsonl"), "--out", str(out), "--copy-to", str(root / "c")]
+    )
+    assert inside.exit_code == 2 and not (root / "c").exists()

@@ -155,13 +155,15 @@ def test_cli_index_commands_and_scan_against(tmp_path: Path, monkeypatch: pytest
 
 # --- writers in separate processes: locking, interruption, damage -----------------------------------
 
+
 def test_two_concurrent_adds_both_land(tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     build_index(ARCHIVE, idx, encoder=HashingEncoder())
     one = write_articles(tmp_path / "one", "one", 30)
     two = write_articles(tmp_path / "two", "two", 30)
-    first, pause = start_dedup(["index", "add", str(idx), str(tmp_path / "one")], tmp_path,
-                          pause_at="locked:index add", name="first")
+    first, pause = start_dedup(
+        ["index", "add", str(idx), str(tmp_path / "one")], tmp_path, pause_at="locked:index add", name="first"
+    )
     pid = wait_until_paused(first, pause)  # holds the lock
     second, _ = start_dedup(["index", "add", str(idx), str(tmp_path / "two")], tmp_path, name="second")
     waiting = read_line(second.stderr)
@@ -182,11 +184,13 @@ def test_no_wait_refuses_with_one_line(tmp_path: Path) -> None:
     build_index(ARCHIVE, idx, encoder=HashingEncoder())
     one = write_articles(tmp_path / "one", "one", 3)
     write_articles(tmp_path / "two", "two", 3)
-    first, pause = start_dedup(["index", "add", str(idx), str(tmp_path / "one")], tmp_path,
-                          pause_at="locked:index add", name="first")
+    first, pause = start_dedup(
+        ["index", "add", str(idx), str(tmp_path / "one")], tmp_path, pause_at="locked:index add", name="first"
+    )
     pid = wait_until_paused(first, pause)
-    second, _ = start_dedup(["index", "add", str(idx), str(tmp_path / "two"), "--no-wait"], tmp_path,
-                       name="second")
+    second, _ = start_dedup(
+        ["index", "add", str(idx), str(tmp_path / "two"), "--no-wait"], tmp_path, name="second"
+    )
     code, out, err = finish(second)
     assert code == 1
     assert len(nonblank_lines(err)) == 1 and not out
@@ -327,8 +331,9 @@ def test_sigterm_during_remove_leaves_the_index_unchanged(tmp_path: Path) -> Non
     idx = tmp_path / "idx"
     build_index(ARCHIVE, idx, encoder=HashingEncoder())
     before = file_bytes(idx)
-    proc, pause = start_dedup(["index", "remove", str(idx), "bank.txt"], tmp_path,
-                              pause_at="locked:index remove")
+    proc, pause = start_dedup(
+        ["index", "remove", str(idx), "bank.txt"], tmp_path, pause_at="locked:index remove"
+    )
     wait_until_paused(proc, pause)
     proc.send_signal(signal.SIGTERM)
     code, _, err = finish(proc)
@@ -337,3 +342,30 @@ def test_sigterm_during_remove_leaves_the_index_unchanged(tmp_path: Path) -> Non
     code, _, err = finish(start_dedup(["index", "remove", str(idx), "bank.txt"], tmp_path, name="again")[0])
     assert code == 0, err
     assert index_doc_ids(idx) == sorted(set(ARCHIVE) - {"bank.txt"})
+
+
+def test_index_takes_several_paths_and_single_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup
+    from dedup.cli import app
+
+    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    old = tmp_path / "old"
+    old.mkdir()
+    for name, text in ARCHIVE.items():
+        (old / name).write_text(text, encoding="utf-8")
+    dump = tmp_path / "new.jsonl"
+    dump.write_text(
+        "".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in NEW.items()), encoding="utf-8"
+    )
+    idx = tmp_path / "idx"
+    runner = CliRunner()
+    r = runner.invoke(
+        app, ["index", "build", str(old / "bank.txt"), str(old / "storm.txt"), "--index", str(idx)]
+    )
+    assert r.exit_code == 0, r.output
+    assert index_doc_ids(idx) == ["bank.txt", "storm.txt"]
+    result = dedup.scan(dump, against=idx, encoder=HashingEncoder())  # the API keyword of --against
+    assert any(set(g.members) == {"archive:bank.txt", "new.jsonl#copy.txt"} for g in result.groups)
+    r = runner.invoke(app, ["index", "add", str(idx), str(dump)])
+    assert r.exit_code == 0, r.output
+    assert index_doc_ids(idx) == ["bank.txt", "new.jsonl#copy.txt", "new.jsonl#fresh.txt", "storm.txt"]

@@ -129,3 +129,167 @@ def test_json_lines_overlong_line_is_reported_not_loaded(tmp_path: Path) -> None
     docs, skipped = read_documents(tmp_path, max_chars=1000)
     assert [(d.doc_id, d.text) for d in docs] == [("f.jsonl#2", "small")]
     assert "longer than" in skipped[0].reason
+
+
+# ------------------------------------------------------------------------------------------------
+# Parquet and WARC
+
+
+def _parquet(path: Path, columns: dict[str, list]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table(columns), path, row_group_size=2)
+
+
+def test_parquet_records_same_field_rules_as_jsonl(tmp_path: Path) -> None:
+    _parquet(
+        tmp_path / "news.parquet",
+        {
+            "GUID": ["g1", None, "g3", "g1"],
+            "Headline": ["Storm", None, None, None],
+            "maintext": ["It rained a lot.", "No id: row number.", None, "A repeated id stays unique."],
+            "other": [1, 2, 3, 4],
+        },
+    )
+    docs, skipped = read_documents(tmp_path)
+    assert [(d.doc_id, d.text) for d in docs] == [
+        ("news.parquet#2", "No id: row number."),
+        ("news.parquet#g1", "Storm\nIt rained a lot."),
+        ("news.parquet#g1~4", "A repeated id stays unique."),
+    ]
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("news.parquet#g3", "no text (column 'maintext' is null)")
+    ]
+    docs, _ = read_documents(tmp_path / "news.parquet", text_field="other", id_field="maintext")
+    assert skipped and docs == []  # 'other' holds numbers, not text
+    _parquet(tmp_path / "bad.parquet", {"x": ["a"]})
+    _, skipped = read_documents(tmp_path / "bad.parquet")
+    assert skipped[0].reason.startswith("no text column (tried text, body")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    _, skipped = read_documents(tmp_path / "broken.parquet")
+    assert skipped[0].reason.startswith("unreadable Parquet file")
+
+
+REJECTED_PAGE = b"<html><head><title>Loading</title><script>app()</script></head><body></body></html>"
+
+
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
+def test_warc_response_records_become_documents(tmp_path: Path, make_warc, name: str) -> None:
+    page = PAGE.encode()
+    ids = make_warc(
+        tmp_path / name,
+        [
+            {"body": page, "url": "https://daily.example/storm", "date": "2024-03-01T10:00:00Z"},
+            {"body": b"GET", "type": "request"},
+            {"body": b"\x89PNG\r\n\x1a\n" + bytes(100), "content_type": "image/png"},
+            {"body": b"<html><body><p>Gone.</p></body></html>", "status": "404 Not Found"},
+            {"body": "Vinden blåste hele natta.\n".encode(), "content_type": "text/plain; charset=utf-8"},
+            {"body": REJECTED_PAGE},
+            {"body": "<p>Vær: sterk vind.</p>".encode("cp1252"), "content_type": "text/html; charset=cp1252"},
+        ],
+    )
+    before = (tmp_path / name).read_bytes()
+    docs, skipped = read_documents(tmp_path)
+    assert (tmp_path / name).read_bytes() == before
+    by_id = {d.doc_id: d for d in docs}
+    assert sorted(by_id) == sorted(f"{name}#{ids[k]}" for k in (0, 4, 6))
+    storm = by_id[f"{name}#{ids[0]}"]
+    assert storm.text.startswith("Storm leaves thousands without power") and "Accept" not in storm.text
+    assert (storm.url, storm.date) == ("https://daily.example/storm", "2024-03-01T10:00:00Z")
+    assert by_id[f"{name}#{ids[6]}"].text == "Vær: sterk vind."
+    reasons = {s.path.rsplit("#", 1)[1]: s.reason for s in skipped}
+    assert set(reasons) == {ids[2], ids[3], ids[5]}  # the request record is not an article at all
+    assert reasons[ids[2]] == "not HTML or plain text (image/png)"
+    assert reasons[ids[3]] == "HTTP error or redirect response (HTTP/1.1 404 Not Found)"
+    assert reasons[ids[5]].startswith("HTML page without article or visible text (extractor: discarding data")
+
+
+def test_not_a_warc_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "x.warc").write_bytes(b"just some text, not WARC\n")
+    docs, skipped = read_documents(tmp_path)
+    assert docs == [] and len(skipped) == 1 and "WARC" in skipped[0].reason
+
+
+def test_rejected_page_is_skipped_with_the_extractor_reason_and_nothing_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    (tmp_path / "app.html").write_bytes(REJECTED_PAGE)
+    (tmp_path / "ok.html").write_text(PAGE, encoding="utf-8")
+    root = logging.getLogger()
+    handler = logging.StreamHandler()  # what a CLI or notebook has: warnings reach stderr
+    root.addHandler(handler)
+    try:
+        docs, skipped = read_documents(tmp_path)
+    finally:
+        root.removeHandler(handler)
+    assert [d.doc_id for d in docs] == ["ok.html"]
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("app.html", "HTML page without article or visible text (extractor: discarding data: None)")
+    ]
+    captured = capsys.readouterr()
+    assert "discarding" not in captured.err + captured.out
+
+
+# ------------------------------------------------------------------------------------------------
+# The seed translation pair found inside a single JSONL file, a Parquet file and a WARC (real model)
+
+
+def _seed_texts() -> dict[str, str]:
+    from conftest import SEEDS
+
+    return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+def _seed_pair(result) -> list[tuple[str, str, str]]:  # noqa: ANN001
+    return [(p.doc_a, p.doc_b, p.relation.value) for p in result.pairs if p.confidence >= 0.5]
+
+
+@pytest.mark.model
+def test_seed_pair_found_in_single_jsonl_parquet_and_warc(
+    tmp_path: Path, real_onnx_encoder, make_warc
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dedup import scan
+
+    texts = _seed_texts()
+    keys = sorted(texts)
+    (tmp_path / "dump.jsonl").write_text(
+        "".join(json.dumps({"id": f"s{k}", "text": texts[k]}, ensure_ascii=False) + "\n" for k in keys),
+        encoding="utf-8",
+    )
+    pq.write_table(
+        pa.table({"uuid": [f"s{k}" for k in keys], "article": [texts[k] for k in keys]}),
+        tmp_path / "dump.parquet",
+        row_group_size=2,
+    )
+    html = "<html><body><article>{}</article></body></html>"
+    ids = make_warc(
+        tmp_path / "crawl.warc.gz",
+        [
+            {
+                "body": html.format("".join(f"<p>{line}</p>" for line in texts[k].splitlines())).encode(),
+                "url": f"https://news.example/{k}",
+            }
+            for k in keys
+        ],
+    )
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    expected = {
+        "dump.jsonl": ("dump.jsonl#s000", "dump.jsonl#s001"),
+        "dump.parquet": ("dump.parquet#s000", "dump.parquet#s001"),
+        "crawl.warc.gz": (f"crawl.warc.gz#{ids[0]}", f"crawl.warc.gz#{ids[1]}"),
+    }
+    for name, (a, b) in expected.items():
+        result = scan(tmp_path / name, encoder=real_onnx_encoder)
+        assert len(result.documents) == len(keys), name
+        assert _seed_pair(result) == [(a, b, "translation")], name
+        group = next(g for g in result.groups if a in g.members)
+        assert group.members == (a, b)
+    info = {d.doc_id: d for d in scan(tmp_path / "crawl.warc.gz", encoder=real_onnx_encoder).documents}
+    assert info[f"crawl.warc.gz#{ids[1]}"].url == "https://news.example/001"
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import InputError, InvalidParameterError
-from dedup.ingest import decode_bytes, normalize_text, read_documents, sha256_bytes
+from dedup.ingest import decode_bytes, iter_documents, normalize_text, read_documents, sha256_bytes
 from dedup.types import Document, Skipped
 
 TEXT_NB = "Regjeringen la fram statsbudsjettet i dag.\n\nFinansministeren var fornøyd."
@@ -194,6 +194,44 @@ def test_list_of_paths_relative_to_common_parent(tmp_path: Path) -> None:
     assert docs[0].doc_id == "a.txt"
 
 
+def test_single_file_and_mixed_paths(tmp_path: Path) -> None:
+    (tmp_path / "news" / "sub").mkdir(parents=True)
+    (tmp_path / "news" / "sub" / "a.txt").write_text("Alpha text.", encoding="utf-8")
+    (tmp_path / "news" / "notes.log").write_text("not read from a folder", encoding="utf-8")
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text('{"id": "k1", "text": "Kappa one."}\n{"text": "Line two."}\n', encoding="utf-8")
+    before = _tree_digest(tmp_path)
+    docs, skipped = read_documents(dump)  # a single file: ids as if its folder were scanned
+    assert [d.doc_id for d in docs] == ["dump.jsonl#2", "dump.jsonl#k1"]
+    assert skipped == []
+    docs, _ = read_documents(str(tmp_path / "news" / "sub" / "a.txt"))
+    assert [(d.doc_id, d.text) for d in docs] == [("a.txt", "Alpha text.")]
+    # several paths: a folder is walked (extensions apply), ids are relative to the common parent
+    docs, _ = read_documents([tmp_path / "news", dump])
+    assert [d.doc_id for d in docs] == ["dump.jsonl#2", "dump.jsonl#k1", "news/sub/a.txt"]
+    assert _tree_digest(tmp_path) == before
+
+
+def test_progress_counts_bytes_to_the_total(tmp_path: Path) -> None:
+    rows = "".join(f'{{"id": {i}, "text": "Article number {i} about the storm."}}\n' for i in range(3000))
+    (tmp_path / "big.jsonl").write_text(rows, encoding="utf-8")
+    (tmp_path / "a.txt").write_text("Alpha text.", encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    docs, _ = read_documents(tmp_path, progress=lambda done, total: calls.append((done, total)))
+    total = len(rows.encode()) + len(b"Alpha text.")
+    assert len(docs) == 3001
+    assert calls[-1] == (total, total)
+    assert all(t == total for _, t in calls)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_iter_documents_streams_records_in_file_order(tmp_path: Path) -> None:
+    (tmp_path / "d.jsonl").write_text('{"id": "z", "text": "Last id."}\n{"id": "a", "text": ""}\n')
+    results = list(iter_documents(tmp_path / "d.jsonl"))
+    assert [type(r).__name__ for r in results] == ["Document", "Skipped"]
+    assert results[0].doc_id == "d.jsonl#z"
+
+
 def test_list_with_missing_file_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Alpha text.", encoding="utf-8")
     docs, skipped = read_documents([tmp_path / "a.txt", tmp_path / "missing.txt"])
@@ -214,9 +252,6 @@ def test_dict_input() -> None:
 def test_caller_mistakes_raise(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         read_documents(tmp_path / "missing")
-    (tmp_path / "f.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(InputError, match="not a folder"):
-        read_documents(tmp_path / "f.txt")
     with pytest.raises(InputError, match="empty"):
         read_documents([])
     with pytest.raises(InvalidParameterError, match="max_chars"):
@@ -233,6 +268,41 @@ def test_max_chars_cuts_at_line_boundary(tmp_path: Path) -> None:
     assert len(text) <= 1000
     assert text.split("\n") == lines[: len(text.split("\n"))]
     assert docs[0].sha256 == hashlib.sha256("\n".join(lines).encode()).hexdigest()  # of the whole file
+
+
+def _normalize_by_category(text: str) -> str:
+    """Reference: normalize_text written with unicodedata categories, character by character."""
+    import re
+    import unicodedata
+
+    text = text.replace("\u2029", "\n\n")
+    text = re.sub(r"\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028]", "\n", text)
+    invisible = "\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    text = text.translate(dict.fromkeys(map(ord, invisible)))
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(" " if ch != " " and unicodedata.category(ch) == "Zs" else ch for ch in text)
+    text = re.sub(r"[ \t]+", " ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def test_normalize_text_matches_the_unicode_categories() -> None:
+    import sys
+    import unicodedata
+
+    odd = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Cc", "Zs")]
+    text = "".join(f"x{ch}y" for ch in odd)
+    assert normalize_text(text) == _normalize_by_category(text)
+    for ch in odd[:160]:  # ASCII-only texts take the fast path
+        for text in (f"a{ch}b", f"a {ch} \t b\n\n\n\nc", f"  {ch}{ch}  "):
+            assert normalize_text(text) == _normalize_by_category(text), repr(text)
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.text())
+def test_normalize_text_matches_reference(text: str) -> None:
+    assert normalize_text(text) == _normalize_by_category(text)
 
 
 def test_normalize_text_rules() -> None:

@@ -25,6 +25,8 @@ needs_shared = pytest.mark.skipif(not EVAL.is_dir(), reason="../shared/eval is n
 
 def _distinctive(line: str) -> bool:
     text = line.strip()
+    if text.startswith(("import ", "from ")):  # the eval scripts' imports are everyone's imports
+        return False
     return len(text) > MIN_CHARS and sum(ch.isalpha() for ch in text) >= MIN_LETTERS
 
 
@@ -78,3 +80,4 @@ def test_distinctive_lines_need_length_and_letters() -> None:
     assert _distinctive("The minister said the plan would be presented in May.")
     assert not _distinctive("# " + "-" * 60)
     assert not _distinctive("Short line.")
+    assert not _distinctive("import xml.etree.ElementTree as ElementTreeModule")

@@ -1,0 +1,124 @@
+"""Peak memory of reading one large input file: a generated ~1 GB JSON Lines dump (and a WARC).
+
+Each measurement runs in its own subprocess, so ``ru_maxrss`` (peak resident memory) belongs to it:
+
+- ``baseline``: Python with dedup imported, nothing read;
+- ``stream``: :func:`dedup.ingest.iter_documents` over the file, each document dropped once counted
+  (what the reader itself holds: one record, one buffer);
+- ``read``: :func:`dedup.ingest.read_documents`, which keeps every document's text, as a scan
+  does before embedding.
+
+Only ingest is measured: a full scan of ~1 GB of text (about 200k articles) would spend hours
+embedding on 2 cores. Results: ``benchmarks/results/memory.json``.
+
+    python -m benchmarks.bench_memory --gb 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_WORDS = (
+    "storm coast power government minister report election market bank rates city council police "
+    "river bridge school health hospital weather wind rain forecast vote budget agency court "
+    "regjeringen budsjettet været stormen kysten strøm skolene møtet"
+).split()
+
+
+def write_jsonl(path: Path, n_bytes: int, *, seed: int = 0, doc_chars: int = 5000) -> tuple[int, int]:
+    """Write JSON Lines articles of about ``doc_chars`` characters until ``n_bytes``; (records, bytes)."""
+    rng = random.Random(seed)
+    # a pool of paragraphs, combined per record: fast to generate, no two records alike
+    pool = [" ".join(rng.choice(_WORDS) for _ in range(80)).capitalize() + "." for _ in range(2000)]
+    n = written = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        while written < n_bytes:
+            text = "\n".join(rng.choice(pool) for _ in range(doc_chars // 600))
+            line = json.dumps({"id": f"a{n}", "title": f"Story {n}", "text": text}, ensure_ascii=False) + "\n"
+            fh.write(line)
+            written += len(line.encode("utf-8"))
+            n += 1
+    return n, written
+
+
+def write_warc(path: Path, n_bytes: int, *, seed: int = 0) -> tuple[int, int]:
+    """A gzipped WARC of HTML responses (with image and 404 records, as a crawl has) of ~``n_bytes``."""
+    from benchmarks.bench_warc import write_warc as write
+
+    n = max(1, n_bytes // 1700)  # about 1.7 KB per gzipped record of the WARC benchmark's mix
+    size = write(path, n, seed=seed)
+    return n, size
+
+
+_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from dedup.ingest import iter_documents, read_documents
+mode, path = sys.argv[1], Path(sys.argv[2])
+t = time.perf_counter()
+n_docs = n_skipped = 0
+last = [0, 0]
+def progress(done, total):
+    last[:] = [done, total]
+if mode == "stream":
+    for r in iter_documents(path, progress=progress):
+        if hasattr(r, "text"):
+            n_docs += 1
+        else:
+            n_skipped += 1
+elif mode == "read":
+    docs, skipped = read_documents(path, progress=progress)
+    n_docs, n_skipped = len(docs), len(skipped)
+print(json.dumps({"peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                  "seconds": round(time.perf_counter() - t, 1), "docs": n_docs, "skipped": n_skipped,
+                  "progress_last": last}))
+"""
+
+
+def measure(mode: str, path: Path) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, mode, str(path)], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gb", type=float, default=1.0, help="size of the generated JSON Lines file")
+    parser.add_argument("--warc-mb", type=float, default=100.0, help="size of the generated WARC (0: none)")
+    parser.add_argument("--out", default="benchmarks/results/memory.json")
+    parser.add_argument("--tmp", default=None, help="folder for the generated files (deleted after)")
+    args = parser.parse_args()
+    results: dict[str, object] = {"python": sys.version.split()[0]}
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        path = Path(tmp) / "dump.jsonl"
+        t = time.perf_counter()
+        n, size = write_jsonl(path, int(args.gb * 2**30))
+        jsonl: dict[str, object] = {"records": n, "file_mib": round(size / 2**20, 1)}
+        jsonl["generate_seconds"] = round(time.perf_counter() - t, 1)
+        for mode in ("baseline", "stream", "read"):
+            jsonl[mode] = measure(mode, path)
+            print(mode, jsonl[mode], flush=True)
+        results["jsonl"] = jsonl
+        path.unlink()
+        if args.warc_mb > 0:
+            wpath = Path(tmp) / "crawl.warc.gz"
+            n, size = write_warc(wpath, int(args.warc_mb * 2**20))
+            warc: dict[str, object] = {"records": n, "file_mib": round(size / 2**20, 1)}
+            for mode in ("baseline", "stream"):
+                warc[mode] = measure(mode, wpath)
+                print("warc", mode, warc[mode], flush=True)
+            results["warc_gz"] = warc
+    Path(args.out).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print(json.dumps(results, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
