@@ -247,10 +247,10 @@ class Detector:
         """
         from .evaluate import normalize_doc_id
         from .index import candidate_pairs
-        from .pipeline import prepare
-        from .score import score_pair
+        from .pipeline import pair_features, prepare
 
         config = self.scan_config()
+        base = self.confidence_model or load_confidence_model()
         group_of = _labels(labels)
         prepared = prepare(inputs, config=config, **self._model_kwargs())
         corpus = prepared.corpus
@@ -264,7 +264,7 @@ class Detector:
         for i, j in candidates:
             if ids[i] is None or ids[j] is None:
                 continue
-            feats, _ = score_pair(corpus, i, j, min_cosine=config.min_cosine, min_margin=config.min_margin)
+            feats, _ = pair_features(corpus, i, j, config=config, confidence_model=base)
             if feats.n_aligned >= config.min_aligned:
                 rows.append(feats)
                 targets.append(int(ids[i] == ids[j]))
@@ -276,8 +276,7 @@ class Detector:
         article = Calibrator(ARTICLE_FEATURES, C=C, random_state=config.seed).fit(
             feature_matrix(rows, ARTICLE_FEATURES), np.array(targets)
         )
-        base = self.confidence_model or load_confidence_model()
-        self.confidence_model_ = ConfidenceModel(article=article, story=base.story)
+        self.confidence_model_ = replace(base, article=article)
         self.n_training_pairs_ = len(targets)
         logger.info("fitted the article confidence model on %d pairs", len(targets))
         return self

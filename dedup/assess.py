@@ -43,8 +43,7 @@ from .evaluate import (
     score_grouping,
     score_rated_pairs,
 )
-from .pipeline import prepare, scan
-from .score import score_pair
+from .pipeline import pair_features, prepare, scan
 from .types import ScanResult
 
 logger = logging.getLogger(__name__)
@@ -186,12 +185,8 @@ def evaluate_rated_pairs(
     predictions: dict[str, float] = {}
     for pair_id, id1, id2 in _pair_ids(folder):
         if id1 in index and id2 in index:
-            features, _ = score_pair(
-                prepared.corpus,
-                index[id1],
-                index[id2],
-                min_cosine=config.min_cosine,
-                min_margin=config.min_margin,
+            features, _ = pair_features(
+                prepared.corpus, index[id1], index[id2], config=config, confidence_model=confidence_model
             )
             predictions[pair_id] = confidence_model.story_confidence(features)
     return score_rated_pairs(ratings, predictions, threshold=threshold)

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .atomic import atomic_path
+from .cosine_reference import CosineReference
 from .errors import InvalidParameterError, ModelError
 from .types import PairFeatures
 
@@ -41,6 +42,7 @@ ARTICLE_FEATURES = (
     "log_n_aligned",
     "mean_cosine",
     "mean_margin",
+    "mean_level",
     "shingle_jaccard",
     "log_min_sentences",
 )
@@ -154,10 +156,21 @@ class Calibrator:
 
 @dataclass(frozen=True)
 class ConfidenceModel:
-    """The pair of calibrators a scan uses: article level and story level."""
+    """What a scan's pair scoring needs from the calibration.
+
+    Attributes:
+        article: P(same article) from pair features.
+        story: P(same story) from pair features.
+        reference: Per-language-pair cosine levels (:mod:`dedup.cosine_reference`); None in a
+            file without them, and then alignments use one cosine threshold for every pair.
+        min_level: Level on the pair's cosine scale an aligned sentence pair must reach.
+        version: File format version.
+    """
 
     article: Calibrator
     story: Calibrator
+    reference: CosineReference | None = None
+    min_level: float = 0.0
     version: int = CALIBRATION_VERSION
 
     def article_confidence(self, features: PairFeatures) -> float:
@@ -167,11 +180,10 @@ class ConfidenceModel:
         return self.story.predict_pair(features)
 
     def to_dict(self, **meta: Any) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "article": self.article.to_dict(),
-            "story": self.story.to_dict(),
-        } | meta
+        out = {"version": self.version, "article": self.article.to_dict(), "story": self.story.to_dict()}
+        if self.reference is not None:
+            out |= {"cosine_reference": self.reference.to_dict(), "min_level": self.min_level}
+        return out | meta
 
 
 def load_confidence_model(path: Path | str | None = None) -> ConfidenceModel:
@@ -191,8 +203,12 @@ def load_confidence_model(path: Path | str | None = None) -> ConfidenceModel:
         raise ModelError(
             f"calibration file {path} has version {data.get('version')!r}, expected {CALIBRATION_VERSION}."
         )
+    reference = data.get("cosine_reference")
     return ConfidenceModel(
-        article=Calibrator.from_dict(data["article"]), story=Calibrator.from_dict(data["story"])
+        article=Calibrator.from_dict(data["article"]),
+        story=Calibrator.from_dict(data["story"]),
+        reference=None if reference is None else CosineReference.from_dict(reference),
+        min_level=float(data.get("min_level", 0.0)),
     )
 
 

@@ -26,8 +26,14 @@ def cluster_pairs(
     *,
     threshold: float = 0.5,
     score_missing: Callable[[int, int], float] | None = None,
+    strong_link: float | None = None,
+    strong_mean: float = 0.0,
 ) -> list[list[int]]:
     """Group items by average linkage over pairwise confidences.
+
+    With ``strong_link``, two groups also merge when one cross pair reaches ``strong_link`` and
+    the mean over all cross pairs reaches ``strong_mean``: a brief or a partial translation that
+    matches one member strongly joins a group whose other members it matches only weakly.
 
     Args:
         n_items: Number of items; items are 0 .. n_items - 1.
@@ -35,6 +41,8 @@ def cluster_pairs(
         threshold: Minimum mean cross-pair confidence for two groups to merge, in [0, 1].
         score_missing: Optional callback scoring an unscored pair (i < j) on demand;
             without it unscored pairs count as 0.
+        strong_link: See above; None: average linkage only.
+        strong_mean: See above, in [0, 1].
 
     Returns:
         Every item in exactly one group; groups sorted, ordered by their first item.
@@ -63,8 +71,10 @@ def cluster_pairs(
         if gi == gj:
             continue
         a, b = members[gi], members[gj]
-        mean = sum(conf(x, y) for x in a for y in b) / (len(a) * len(b))
-        if mean < threshold:
+        cross = [conf(x, y) for x in a for y in b]
+        mean = sum(cross) / len(cross)
+        strong = strong_link is not None and max(cross) >= strong_link and mean >= strong_mean
+        if mean < threshold and not strong:
             continue
         keep, gone = (gi, gj) if gi < gj else (gj, gi)
         for x in members[gone]:

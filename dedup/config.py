@@ -17,6 +17,8 @@ from dataclasses import dataclass, fields, replace
 from .errors import InvalidParameterError
 
 LEVELS = ("article", "story")
+DEFAULT_MIN_COSINE = 0.35
+"""Alignment cosine threshold when neither the config nor the calibration sets one."""
 ENCODERS = ("onnx-int8", "torch")
 """Encoders :func:`dedup.model.load_encoder` can load; the first is the default."""
 
@@ -31,10 +33,17 @@ class ScanConfig:
             also groups different articles about the same event.
         top_k: Candidate neighbours per document from the document-vector index (>= 1).
         exhaustive_below: Score every pair when the folder has at most this many documents.
-        min_cosine: Minimum centred cosine, in [-1, 1], for two sentences to align.
+        min_cosine: Minimum centred cosine, in [-1, 1], for two sentences to align, for every
+            language pair; None (default): the calibration's level on each language pair's own
+            cosine scale (see :mod:`dedup.cosine_reference`), which asks less of pairs the model
+            embeds less closely (Japanese-English) and more of close ones.
         min_margin: Minimum ratio margin (>= 0) for two sentences to align.
         margin_k: Neighbours averaged in the margin denominator (>= 1).
         min_aligned: Aligned sentences a pair needs before it can be linked (>= 1).
+        strong_link: Two groups also merge when one of their cross links reaches this and the
+            mean over all their cross links reaches ``strong_mean`` (a brief or a partial
+            translation joins the group it matches one member of); None: average linkage only.
+        strong_mean: See ``strong_link``, in [0, 1].
         min_words: Documents shorter than this many words (:func:`dedup.score.count_words`) are
             never linked, not even as copies: a greeting or a one-word page says nothing about
             a story (>= 1).
@@ -63,6 +72,8 @@ class ScanConfig:
         knn_ann_above: With more sentences than this, the margin's neighbourhood term (each
             sentence's mean similarity to its nearest sentences in other documents) comes from a
             faiss HNSW index instead of exact search, whose cost grows with the square (>= 0).
+        background: Use the shipped background statistics (:mod:`dedup.background`), so a few
+            texts are centred and margined as they would be inside a large archive.
         first_tier: Sentence-encode only documents that a cheap first tier (static model2vec
             vectors + shingle MinHash, see :mod:`dedup.first_tier`) gives a possible partner; the
             others become singletons without being encoded.
@@ -74,11 +85,13 @@ class ScanConfig:
     level: str = "article"
     top_k: int = 20
     exhaustive_below: int = 200
-    min_cosine: float = 0.35
+    min_cosine: float | None = None
     min_margin: float = 1.05
     margin_k: int = 4
-    min_aligned: int = 2
+    min_aligned: int = 1
     min_words: int = 6
+    strong_link: float | None = None
+    strong_mean: float = 0.3
     min_sentence_chars: int = 12
     max_chars: int = 200_000
     max_sentences: int = 400
@@ -95,6 +108,7 @@ class ScanConfig:
     ann_above: int = 250_000
     knn_ann_above: int = 50_000
     first_tier: bool = False
+    background: bool = True
     encoder: str = ENCODERS[0]
 
     def __post_init__(self) -> None:
@@ -102,11 +116,15 @@ class ScanConfig:
         _check_range("threshold", self.threshold, 0.0, 1.0)
         if self.report_threshold is not None:
             _check_range("report_threshold", self.report_threshold, 0.0, 1.0)
-        _check_range("min_cosine", self.min_cosine, -1.0, 1.0)
+        if self.strong_link is not None:
+            _check_range("strong_link", self.strong_link, 0.0, 1.0)
+        _check_range("strong_mean", self.strong_mean, 0.0, 1.0)
+        if self.min_cosine is not None:
+            _check_range("min_cosine", self.min_cosine, -1.0, 1.0)
         _check_range("min_margin", self.min_margin, 0.0, None)
         if self.level not in LEVELS:
             raise InvalidParameterError(f"level must be one of {', '.join(LEVELS)}. Got {self.level!r}.")
-        for name in ("strip_boilerplate", "follow_symlinks", "use_cache", "first_tier"):
+        for name in ("strip_boilerplate", "follow_symlinks", "use_cache", "first_tier", "background"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidParameterError(f"{name} must be a bool. Got {getattr(self, name)!r}.")
         for name in ("text_field", "id_field"):

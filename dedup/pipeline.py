@@ -28,11 +28,12 @@ import numpy as np
 import numpy.typing as npt
 
 from .ann import doc_candidate_pairs
+from .background import load_background
 from .boilerplate import strip_boilerplate
 from .cache import maybe_cached
 from .calibrate import ConfidenceModel, load_confidence_model
 from .cluster import cluster_pairs, group_confidence
-from .config import ScanConfig, config_with
+from .config import DEFAULT_MIN_COSINE, ScanConfig, config_with
 from .embed import Encoder, embed_sentences
 from .errors import InvalidParameterError
 from .ingest import read_documents
@@ -193,7 +194,14 @@ def score_candidates(
     timings["score"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    clusters = cluster_pairs(len(documents), link, threshold=config.threshold, score_missing=score)
+    clusters = cluster_pairs(
+        len(documents),
+        link,
+        threshold=config.threshold,
+        score_missing=score,
+        strong_link=config.strong_link,
+        strong_mean=config.strong_mean,
+    )
     timings["cluster"] = time.perf_counter() - t  # link now also holds the pairs scored on demand
 
     ids = [d.doc_id for d in documents]
@@ -247,9 +255,7 @@ def score_pairs(
     """
     out: dict[tuple[int, int], ScoredPair] = {}
     for i, j in pairs:
-        feats, alignment = score_pair(
-            corpus, i, j, min_cosine=config.min_cosine, min_margin=config.min_margin
-        )
+        feats, alignment = pair_features(corpus, i, j, config=config, confidence_model=confidence_model)
         if min(corpus.n_words[i], corpus.n_words[j]) < config.min_words:
             article = story = 0.0
         elif is_exact_copy(corpus, i, j):
@@ -262,6 +268,28 @@ def score_pairs(
             story = max(article, confidence_model.story_confidence(feats))
         out[(i, j)] = (feats, alignment, article, story)
     return out
+
+
+def pair_features(
+    corpus: Corpus, i: int, j: int, *, config: ScanConfig, confidence_model: ConfidenceModel
+) -> tuple[PairFeatures, Alignment]:
+    """:func:`dedup.score.score_pair` with the scan's alignment thresholds (the one place they are
+    mapped): ``config.min_cosine`` for every language pair when set, else the calibration's level
+    on each pair's own cosine scale (``DEFAULT_MIN_COSINE`` with a calibration that has no cosine
+    reference)."""
+    reference = confidence_model.reference
+    min_cosine = config.min_cosine
+    if min_cosine is None and reference is None:
+        min_cosine = DEFAULT_MIN_COSINE
+    return score_pair(
+        corpus,
+        i,
+        j,
+        min_cosine=min_cosine,
+        min_margin=config.min_margin,
+        reference=reference,
+        min_level=confidence_model.min_level,
+    )
 
 
 @dataclass(frozen=True)
@@ -338,11 +366,16 @@ def corpus_from(
     *,
     copy: bool = True,
 ) -> Corpus:
-    """:func:`dedup.score.build_corpus` with the scan's settings (the one place they are mapped)."""
+    """:func:`dedup.score.build_corpus` with the scan's settings (the one place they are mapped).
+
+    With ``config.background`` the shipped background statistics (:mod:`dedup.background`) are
+    used; they only apply to embeddings of the model they were measured with (same width).
+    """
     return build_corpus(
         sentences,
         embeddings,
         langs,
+        background=load_background() if config.background else None,
         margin_k=config.margin_k,
         shingle_size=config.shingle_size,
         texts=texts,

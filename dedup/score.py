@@ -198,8 +198,9 @@ def language_means(
     """Each language's weighted mean row, shrunk towards a prior so few sentences cannot make it.
 
     The prior is the background mean of the language (``background.prior_weight`` average
-    sentences' worth) when a background is given, else the input's global mean (30 sentences'
-    worth). A large input's own mean dominates either way.
+    sentences' worth) when the background has one; else (no background, or a language it has
+    not measured) the input's global mean, 30 sentences' worth: a mixture of other languages is
+    no estimate of an unseen language's mean. A large input's own mean dominates either way.
     """
     langs_arr = np.asarray(langs)
     w = weights.astype(np.float64)
@@ -210,11 +211,14 @@ def language_means(
         else embeddings.mean(axis=0, dtype=np.float64)
     )
     mean_weight = total / max(len(w), 1)
-    prior = (_CENTRING_PRIOR if background is None else background.prior_weight) * mean_weight
     means: dict[str, npt.NDArray[np.float64]] = {}
     for lang in sorted(set(langs_arr.tolist())):
         rows = np.flatnonzero(langs_arr == lang)
-        prior_mean = global_mean if background is None else background.mean_of(lang).astype(np.float64)
+        if background is not None and lang in background.langs:
+            prior = background.prior_weight * mean_weight
+            prior_mean = background.mean_of(lang).astype(np.float64)
+        else:
+            prior, prior_mean = _CENTRING_PRIOR * mean_weight, global_mean
         means[lang] = (_weighted_sum(embeddings, w, rows) + prior * prior_mean) / (w[rows].sum() + prior)
     return means
 

@@ -1,63 +1,61 @@
-"""Fit the confidence models shipped in ``models/calibration-v1.json``, reproducibly.
+"""Fit the confidence models, cosine reference and background statistics on WMT22-24 archives.
 
-Article model (P(same article): copy, near-duplicate, translation), trained on a
-synthetic archive that shares no document with dev/ or dev-hard/:
+Writes ``models/calibration-v1.json`` (article and story logistic models, per-language-pair
+cosine levels, the alignment level threshold, and the validation figures) and
+``models/background-v1.npz`` (per-language mean vectors and a sentence bank, see
+:mod:`dedup.background`). Nothing here reads ``../shared/eval``: those sets validate the result
+(``dedup eval``), they do not train it.
 
-* pseudo-articles of 6-16 consecutive-in-draw sentences from the bitext files
-  (nob, nno, dan, swe, deu, rus, each with its English side), one version per
-  language, each reworked independently the way archives rework articles:
-  reflowed paragraphs, merged sentences, condensed (15-40 % dropped), truncated
-  (50-70 % kept), short briefs (headline + 2-4 sentences), header/footer
-  boilerplate in several languages, "Read also: <another article's headline>",
-  names without diacritics; plus same-language republications and distractors
-  (a version with no partner) and pseudo-articles sharing 1-2 sentences (quotes)
-  with another, labelled *different*;
-* real news from ``semeval8-dev/texts``: the task team's machine translations of
-  one article (same base id) are positives, everything else - including
-  different outlets' reports of the same event - is negative; each article also
-  gets one reworked same-language copy (positive).
+**Corpus.** The WMT22, WMT23 and WMT24 general-task test sets (source documents, human
+references and machine translations, read by ``models/wmt_documents.py``) give stories told
+in up to 15 languages. Stories are split by a hash of their key: one in five is *validation*
+(never used to fit anything), the rest *training*. Each story contributes to a synthetic archive
+either one version (an article with no partner) or its source plus one to three translations,
+sometimes with a second machine translation in one of those languages (a same-language near
+duplicate). An archive takes its stories from one test set and domain where it can, as an
+outlet's archive would. Now and then a long article quotes one or two sentences of another story: it stays
+its own story's (different from the quoted one). Every version is reworked independently by
+``models/rework.py`` the way archives rework articles (re-paragraphed, condensed, truncated,
+cut to a brief, sentences merged, accents dropped, site furniture and "read also" teasers in
+the text's language). Archives hold about 150 documents, so unrelated articles of one domain
+are the hard negatives.
 
-Every pair of that corpus is scored by the real pipeline (same sentence
-splitting, embedding, centring and alignment as a scan); pairs with fewer than
-``min_aligned`` aligned sentences never get an article confidence and are left out.
+**Fitting.** Every archive is embedded and scored exactly as a scan does it. From the training
+archives: the background statistics; the cosine reference (per language pair, the median
+mutual-best cosine of true pairs and the median best cosine of unrelated pairs; script pairs
+and an overall level as fallbacks); the alignment level threshold (the one that best separates
+true from false pairs' coverage on training archives); then the logistic models. Validation
+archives are scored, clustered with the shipped linkage, and reported per script family.
+``--leave-one-out`` also refits everything with each language held out of training and reports
+that language's validation figures.
 
-The synthetic archive alone under-states confidence on archive-like text
-(measured: dev-hard pairwise recall 0.93 at threshold 0.5, ECE 0.066), so the
-shipped model also trains on the pairs of ``dev-hard`` (the set the project tunes
-on), each weighted ``DEV_HARD_WEIGHT`` times a synthetic pair. Its dev-hard
-figures are therefore measured by 5-fold cross-validation over story groups:
-each fold's pairs are scored by a model fitted on the synthetic
-archive plus the other four folds, then clustered as a scan would; those
-figures are stored in the output file under ``cross_validation``.
+Run from the project root (needs the WMT checkouts, see ``models/wmt_documents.py``)::
 
-Story model (P(same story)), fitted on semeval8-dev's rated pairs with soft
-targets (4 - overall) / 3, so its output tracks the mean human rating; because that
-slice is the only rated data here, its Pearson r is also measured by 5-fold
-cross-validation and stored under ``cross_validation``.
-
-Run from the project root:  ``.venv/bin/python models/calibrate.py`` (about 2 minutes). The shipped
-file was fitted on the torch fp32 encoder's features (the default here); ``--encoder onnx-int8
---out FILE`` fits and cross-validates on the int8 encoder's features instead.
+    .venv/bin/python models/wmt_documents.py --checkout-from-mirrors MIRRORS --root DATA
+    .venv/bin/python models/wmt_documents.py --root DATA --out DATA/wmt-docs.jsonl.gz
+    .venv/bin/python models/calibrate.py --wmt-docs DATA/wmt-docs.jsonl.gz [--leave-one-out]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import gzip
+import hashlib
 import json
 import random
 import sys
 import time
-import unicodedata
-from dataclasses import replace
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from rework import rework
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from dedup.calibrate import (  # noqa: E402
+from dedup.background import Background, fit_background, save_background
+from dedup.cache import maybe_cached
+from dedup.calibrate import (
     ARTICLE_FEATURES,
     STORY_FEATURES,
     Calibrator,
@@ -65,321 +63,548 @@ from dedup.calibrate import (  # noqa: E402
     feature_matrix,
     save_confidence_model,
 )
-from dedup.config import ScanConfig  # noqa: E402
-from dedup.evaluate import expected_calibration_error  # noqa: E402
-from dedup.pipeline import prepare  # noqa: E402
-from dedup.score import score_pair  # noqa: E402
-from dedup.segment import split_sentences  # noqa: E402
+from dedup.cluster import cluster_pairs
+from dedup.config import ScanConfig
+from dedup.cosine_reference import CosineReference, pair_key, script_of, script_pair_key
+from dedup.embed import embed_sentences
+from dedup.evaluate import expected_calibration_error
+from dedup.pipeline import Embedded, embed_documents
+from dedup.score import Corpus, build_corpus, is_exact_copy, score_pair
+from dedup.segment import split_sentences
+from dedup.types import PairFeatures
 
-SEED = 20261123
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 20261127
+ARCHIVE_SIZE = 150
+VALIDATION_SHARE = 5  # one story in five
+MIN_SENTENCES = 4
+MAX_SENTENCES = 30
 ARTICLE_C = 10.0
-# A dev-hard pair weighs as much as this many synthetic pairs: the synthetic archive is built
-# from short Tatoeba sentences, further from real articles. Chosen by cross-validated ECE on
-# dev-hard (weight 1: ECE 0.069, 3: 0.046, 10: 0.024, 30: 0.019; pairwise F1 0.99 throughout).
-DEV_HARD_WEIGHT = 10.0
 STORY_C = 10.0
-BITEXT_LANGS = ("nob", "nno", "dan", "swe", "deu", "rus")
-
-# Boilerplate written for this recipe (generic site furniture, no real site copied).
-HEADERS = [
-    "Home | News | Sport | Culture | Weather",
-    "Hjem | Nyheter | Sport | Kultur | Vær",
-    "Start | Nachrichten | Sport | Kultur",
-    "Menu An icon of three horizontal lines. Search An icon of a magnifying glass.",
-    "Published 2 hours ago",
-    "Publisert for 3 timer siden",
-    "By our correspondent",
-    "Von unserem Korrespondenten",
-    "We use cookies to improve your experience. Accept all cookies",
-    "Vi bruker informasjonskapsler. Godta alle",
-    "Photo: Reuters",
-    "Foto: NTB",
-]
-FOOTERS = [
-    "Share on Facebook Share on Twitter Share by email",
-    "Del på Facebook Del på X Del på e-post",
-    "Subscribe to our newsletter for the latest news.",
-    "Abonner på nyhetsbrevet vårt.",
-    "Support independent journalism: donate today!",
-    "Werden Sie jetzt Unterstützer unserer Redaktion!",
-    "Поддержите независимую журналистику!",
-    "Most read",
-    "[[title]] [[text]]",
-    "Copyright 2022. All rights reserved.",
-]
-READ_ALSO = [
-    "Read also: {}",
-    "Les også: {}",
-    "Læs også: {}",
-    "Läs också: {}",
-    "Lesen Sie auch: {}",
-    "Читайте также: {}",
-]
+# Cosine-reference entries need this many sentence pairs; rarer pairs use their script pair.
+MIN_REFERENCE_PAIRS = 200
+LEVEL_GRID = (0.4, 0.5, 0.6, 0.7)
+# Grouping rules compared: (strong_link, strong_mean) added to average linkage; None: average only.
+GROUPING_RULES: dict[str, tuple[float | None, float]] = {
+    "average": (None, 0.0),
+    "strong 0.9 / mean 0.2": (0.9, 0.2),
+    "strong 0.8 / mean 0.25": (0.8, 0.25),
+    "strong 0.7 / mean 0.3": (0.7, 0.3),
+}
+GROUPING = "average"  # the rule a scan uses (dedup.cluster), chosen on training archives
 
 
-def strip_diacritics(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+@dataclass(frozen=True)
+class ArchiveDoc:
+    """One document of a synthetic archive and what is known about it (``story``: the WMT story key)."""
+
+    doc_id: str
+    text: str
+    story: str
+    lang: str  # the WMT language (truth), not the detected one
+    domain: str
 
 
-def rework(sentences: list[str], rng: random.Random, headlines: list[str], *, anchor: bool) -> str:
-    """One archive version of an article given as sentences (the first is the headline)."""
-    head, body = sentences[0], list(sentences[1:])
-    if not anchor:
-        op = rng.choices(["none", "condense", "truncate", "short"], weights=[0.35, 0.27, 0.23, 0.15])[0]
-        if op == "condense" and len(body) > 3:
-            keep_lead = rng.random() < 0.8
-            n_drop = max(1, round(len(body) * rng.uniform(0.15, 0.4)))
-            candidates = list(range(1 if keep_lead else 0, len(body)))
-            drop = set(rng.sample(candidates, min(n_drop, len(candidates))))
-            body = [s for k, s in enumerate(body) if k not in drop]
-        elif op == "truncate" and len(body) > 3:
-            body = body[: max(2, round(len(body) * rng.uniform(0.5, 0.7)))]
-        elif op == "short":
-            body = body[: rng.randint(2, 4)]
-    if rng.random() < 0.4 and len(body) > 3:
-        for _ in range(rng.randint(1, 3)):
-            k = rng.randrange(len(body) - 1)
-            body[k : k + 2] = [body[k].rstrip(".!?") + rng.choice([", ", "; ", " – "]) + body[k + 1]]
-    if rng.random() < 0.5:
-        body = [strip_diacritics(s) if rng.random() < 0.5 else s for s in body]
-    paragraphs: list[str] = []
-    k = 0
-    while k < len(body):
-        n = rng.randint(1, 5)
-        paragraphs.append(" ".join(body[k : k + n]))
-        k += n
-    if rng.random() < 0.35 and paragraphs:
-        line = rng.choice(READ_ALSO).format(rng.choice(headlines))
-        paragraphs.insert(rng.randrange(len(paragraphs) + 1), line)
-    lines = [head] + paragraphs
-    if rng.random() < 0.5:
-        lines = rng.sample(HEADERS, rng.randint(1, 3)) + lines
-    if rng.random() < 0.5:
-        lines = lines + rng.sample(FOOTERS, rng.randint(1, 3))
-    return "\n\n".join(lines)
+@dataclass(frozen=True)
+class ScoredRow:
+    """One scored document pair of an archive, with its label."""
+
+    archive: int
+    a: int
+    b: int
+    features: PairFeatures
+    same: bool
+    exact: bool
+    lang_a: str
+    lang_b: str
 
 
-def read_bitext(path: Path) -> list[tuple[str, str]]:
-    rows = path.read_text(encoding="utf-8").splitlines()[1:]
-    return [tuple(r.split("\t")[:2]) for r in rows if "\t" in r]  # type: ignore[misc]
+# --------------------------------------------------------------------------------------------
+# Corpus
 
 
-def build_training_corpus(eval_dir: Path, rng: random.Random) -> tuple[dict[str, str], dict[str, str]]:
-    """Return ({doc_id: text}, {doc_id: source_key}); same source_key = same article."""
-    texts: dict[str, str] = {}
-    source: dict[str, str] = {}
-    articles: list[tuple[str, list[str], list[str]]] = []  # (key, src sentences, eng sentences)
-    for lang in BITEXT_LANGS:
-        rows = read_bitext(eval_dir / "bitext" / f"{lang}-eng.tsv")
-        order = list(range(len(rows)))
-        rng.shuffle(order)
-        k = 0
-        n = 0
-        while k + 6 <= len(order) and n < 28:
-            size = rng.randint(6, 16)
-            chosen = [rows[i] for i in order[k : k + size]]
-            k += size
-            articles.append((f"{lang}{n:03d}", [s for s, _ in chosen], [e for _, e in chosen]))
-            n += 1
-    headlines = [a[2][0] for a in articles]
-    for key, src, eng in articles:
-        kind = rng.random()
-        anchor_src = rng.random() < 0.5
-        if kind < 0.75:  # a translation pair
-            texts[f"{key}-src"] = rework(src, rng, headlines, anchor=anchor_src)
-            texts[f"{key}-eng"] = rework(eng, rng, headlines, anchor=not anchor_src)
-            source[f"{key}-src"] = source[f"{key}-eng"] = key
-            if rng.random() < 0.3:  # a republication in one of the two languages
-                which = rng.choice([src, eng])
-                texts[f"{key}-rep"] = rework(which, rng, headlines, anchor=False)
-                source[f"{key}-rep"] = key
-        else:  # a distractor: one version only
-            texts[f"{key}-solo"] = rework(rng.choice([src, eng]), rng, headlines, anchor=True)
-            source[f"{key}-solo"] = key
-    # pseudo-articles quoting one or two sentences of another: different articles
-    for n in range(20):
-        (_, _, eng_a), (key_b, _, eng_b) = rng.sample(articles, 2)
-        quoted = rng.sample(eng_a[1:], min(len(eng_a) - 1, rng.randint(1, 2)))
-        body = eng_b[:1] + quoted + eng_b[1:]
-        texts[f"quote{n:03d}"] = rework(body, rng, headlines, anchor=True)
-        source[f"quote{n:03d}"] = f"quote{n:03d}"
-    # real news: machine translations of one article share a base id
-    for path in sorted((eval_dir / "semeval8-dev" / "texts").glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        base = path.stem.rstrip("abcdefghijklmnopqrstuvwxyz")
-        texts[f"news-{path.stem}"] = text
-        source[f"news-{path.stem}"] = f"news-{base}"
-        sentences = split_sentences(text)
-        if len(sentences) >= 3 and rng.random() < 0.5:
-            texts[f"news-{path.stem}-copy"] = rework(sentences, rng, headlines, anchor=False)
-            source[f"news-{path.stem}-copy"] = f"news-{base}"
-    return texts, source
+def read_stories(path: Path) -> dict[str, list[dict]]:
+    """WMT documents (``models/wmt_documents.py`` output) grouped by story, long enough to use.
+
+    Segments are split into sentences (WMT24's segments are paragraphs); a document needs
+    ``MIN_SENTENCES`` of them and keeps at most ``MAX_SENTENCES``.
+    """
+    stories: dict[str, list[dict]] = defaultdict(list)
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            doc = json.loads(line)
+            sentences = [s for seg in doc["segments"] if seg.strip() for s in split_sentences(seg.strip())]
+            if len(sentences) >= MIN_SENTENCES:
+                stories[doc["story_key"]].append(doc | {"segments": sentences[:MAX_SENTENCES]})
+    return {k: v for k, v in sorted(stories.items()) if any(d["role"] == "source" for d in v)}
 
 
-def score_all_pairs(texts, config: ScanConfig, encoder):
-    """Features of every document pair of ``texts`` (a dict or a folder), keyed by sorted doc ids."""
-    prepared = prepare(texts, config=config, encoder=encoder)
-    corpus = prepared.corpus
-    ids = [d.doc_id for d in prepared.documents]
-    feats = {}
+def is_validation(story: str) -> bool:
+    return int(hashlib.sha256(story.encode()).hexdigest(), 16) % VALIDATION_SHARE == 0
+
+
+def story_versions(docs: list[dict], rng: random.Random, rarity: dict[str, float]) -> list[dict]:
+    """The versions of one story that go into an archive (one, or a source and its translations).
+
+    Translations into rare languages (``rarity``: 1 / stories with that language) are drawn first.
+    """
+    source = next(d for d in docs if d["role"] == "source")
+    by_lang: dict[str, list[dict]] = defaultdict(list)
+    for d in docs:
+        if d["lang"] != source["lang"]:
+            by_lang[d["lang"]].append(d)
+    if rng.random() < 0.25 or not by_lang:
+        return [rng.choice(docs)]
+    pool = sorted(by_lang)
+    langs: list[str] = []
+    for _ in range(min(len(pool), rng.choice((1, 1, 2, 3)))):
+        lang = rng.choices(pool, weights=[rarity[x] for x in pool])[0]
+        pool.remove(lang)
+        langs.append(lang)
+    chosen = [source]
+    for lang in langs:
+        options = sorted(by_lang[lang], key=lambda d: (d["role"] != "reference", d["producer"]))
+        picked = options[0] if rng.random() < 0.6 else rng.choice(options)
+        chosen.append(picked)
+        others = [d for d in options if d is not picked]
+        if others and rng.random() < 0.3:  # a second translation: a same-language near duplicate
+            chosen.append(rng.choice(others))
+    return chosen
+
+
+def _domain(docs: list[dict]) -> str:
+    return next((d.get("domain", "") for d in docs if d["role"] == "source"), "")
+
+
+def build_archives(
+    stories: dict[str, list[dict]], keys: list[str], rng: random.Random
+) -> list[list[ArchiveDoc]]:
+    """Reworked archives of about ``ARCHIVE_SIZE`` documents from the given stories.
+
+    Like a real archive, which holds one outlet's articles, an archive takes its stories from one
+    test set and domain where it can (shuffled within it), so unrelated articles on related
+    topics (the hard negatives) meet in it.
+    """
+    keys = list(keys)
+    rng.shuffle(keys)
+    keys.sort(key=lambda k: (k.split(":", 1)[0], _domain(stories[k])))
+    headlines = [stories[k][0]["segments"][0] for k in keys]
+    counts: dict[str, int] = defaultdict(int)
+    for key in keys:
+        for lang in {d["lang"] for d in stories[key]}:
+            counts[lang] += 1
+    rarity = {lang: 1.0 / n for lang, n in counts.items()}
+    archives: list[list[ArchiveDoc]] = [[]]
+    for n, key in enumerate(keys):
+        if len(archives[-1]) >= ARCHIVE_SIZE:
+            archives.append([])
+        docs = archives[-1]
+        for version in story_versions(stories[key], rng, rarity):
+            text = rework(version["segments"], rng, lang=version["lang"], teasers=headlines)
+            doc_id = f"{n:05d}-{version['lang']}-{version['role']}-{len(docs):03d}"
+            docs.append(ArchiveDoc(doc_id, text, key, version["lang"], version.get("domain", "")))
+        if rng.random() < 0.08:  # another article (the host) that quotes one or two of this story's sentences
+            host_key = rng.choice(keys)
+            host = next(d for d in stories[host_key] if d["role"] == "source")
+            own = next(d for d in stories[key] if d["role"] == "source")
+            long_enough = len(host["segments"]) >= 8 and len(own["segments"]) >= 6
+            if host_key != key and host["lang"] == own["lang"] and long_enough:
+                quoted = rng.sample(own["segments"][1:], rng.randint(1, 2))
+                body = host["segments"][:3] + quoted + host["segments"][3:]
+                docs.append(
+                    ArchiveDoc(
+                        f"{n:05d}-quote-{len(docs):03d}",
+                        rework(body, rng, lang=host["lang"], edit="none"),
+                        host_key,
+                        host["lang"],
+                        host.get("domain", ""),
+                    )
+                )
+    return [a for a in archives if len(a) > 1]
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+
+
+def embed_archive(archive: list[ArchiveDoc], config: ScanConfig, encoder) -> Embedded:
+    return embed_documents({d.doc_id: d.text for d in archive}, config=config, encoder=encoder)
+
+
+def sentence_weights(sentences: list[list[str]]) -> np.ndarray:
+    return np.array([min(len(s), 300) for doc in sentences for s in doc], dtype=np.float32)
+
+
+def archive_corpus(e: Embedded, background: Background | None) -> Corpus:
+    return build_corpus(e.sentences, e.vectors.copy(), e.langs, texts=e.texts, background=background)
+
+
+def measure_reference(
+    corpora: list[Corpus], archives: list[list[ArchiveDoc]], held_out: str | None = None
+) -> CosineReference:
+    """Per language pair: median mutual-best cosine of true pairs, median best cosine of unrelated ones."""
+    true: dict[str, list[float]] = defaultdict(list)
+    unrelated: dict[str, list[float]] = defaultdict(list)
+    rng = np.random.default_rng(SEED)
+    for corpus, archive in zip(corpora, archives, strict=True):
+        n = corpus.n_docs
+        for i in range(n):
+            for j in range(i + 1, n):
+                la, lb = corpus.langs[i], corpus.langs[j]
+                if held_out in (archive[i].lang, archive[j].lang):
+                    continue
+                same = archive[i].story == archive[j].story
+                if not same and rng.random() > 0.05:  # a sample of the many unrelated pairs
+                    continue
+                ea, eb = corpus.embeddings[corpus.rows(i)], corpus.embeddings[corpus.rows(j)]
+                if not len(ea) or not len(eb):
+                    continue
+                cos = ea @ eb.T
+                if same:
+                    best_b, best_a = cos.argmax(axis=1), cos.argmax(axis=0)
+                    values = [cos[r, c] for r, c in enumerate(best_b) if best_a[c] == r]
+                    bucket = true
+                else:
+                    values = list(cos.max(axis=1))
+                    bucket = unrelated
+                for key in (pair_key(la, lb), script_pair_key(la, lb), "*"):
+                    bucket[key] += [float(v) for v in values]
+
+    def levels(key: str) -> tuple[float, float] | None:
+        if len(true[key]) < MIN_REFERENCE_PAIRS or len(unrelated[key]) < MIN_REFERENCE_PAIRS:
+            return None
+        return float(np.median(true[key])), float(np.median(unrelated[key]))
+
+    pairs = {k: v for k in true if "-" in k and k.islower() and (v := levels(k))}
+    scripts = {k: v for k in true if "-" in k and not k.islower() and (v := levels(k))}
+    return CosineReference(
+        pairs=pairs,
+        scripts=scripts,
+        overall=levels("*") or (0.7, 0.3),
+        counts={k: min(len(true[k]), len(unrelated[k])) for k in sorted(true)},
+    )
+
+
+def score_archive(
+    index: int,
+    corpus: Corpus,
+    archive: list[ArchiveDoc],
+    config: ScanConfig,
+    reference: CosineReference,
+    min_level: float,
+) -> list[ScoredRow]:
+    rows: list[ScoredRow] = []
     for i in range(corpus.n_docs):
         for j in range(i + 1, corpus.n_docs):
-            feats[(ids[i], ids[j])] = score_pair(
-                corpus, i, j, min_cosine=config.min_cosine, min_margin=config.min_margin
-            )[0]
-    return feats
+            feats, _ = score_pair(
+                corpus,
+                i,
+                j,
+                min_cosine=None,
+                min_margin=config.min_margin,
+                reference=reference,
+                min_level=min_level,
+            )
+            rows.append(
+                ScoredRow(
+                    index,
+                    i,
+                    j,
+                    feats,
+                    archive[i].story == archive[j].story,
+                    is_exact_copy(corpus, i, j),
+                    archive[i].lang,
+                    archive[j].lang,
+                )
+            )
+    return rows
 
 
-def gold_groups(gold_tsv: Path) -> dict[str, str]:
-    with open(gold_tsv, encoding="utf-8") as fh:
-        return {
-            r["doc_id"]: r["group_id"] for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+# --------------------------------------------------------------------------------------------
+# Fitting and validation
+
+
+def linkable(rows: Iterable[ScoredRow], config: ScanConfig) -> list[ScoredRow]:
+    return [r for r in rows if r.features.n_aligned >= config.min_aligned and not r.exact]
+
+
+def fit_article(rows: list[ScoredRow], config: ScanConfig) -> Calibrator:
+    train = linkable(rows, config)
+    X = feature_matrix([r.features for r in train], ARTICLE_FEATURES)
+    y = np.array([r.same for r in train], dtype=np.float64)
+    return Calibrator(ARTICLE_FEATURES, C=ARTICLE_C, random_state=0).fit(X, y)
+
+
+def fit_story(rows: list[ScoredRow], rng: np.random.Generator) -> Calibrator:
+    """P(same story) on all pairs: the true ones and a sample of unrelated ones."""
+    chosen = [r for r in rows if r.same or rng.random() < 0.1]
+    X = feature_matrix([r.features for r in chosen], STORY_FEATURES)
+    y = np.array([r.same for r in chosen], dtype=np.float64)
+    return Calibrator(STORY_FEATURES, C=STORY_C, random_state=0).fit(X, y)
+
+
+def confidences(rows: list[ScoredRow], model: Calibrator, config: ScanConfig) -> np.ndarray:
+    out = np.zeros(len(rows))
+    ok = [k for k, r in enumerate(rows) if r.features.n_aligned >= config.min_aligned]
+    if ok:
+        out[ok] = model.predict_proba(feature_matrix([rows[k].features for k in ok], ARTICLE_FEATURES))
+    out[[k for k, r in enumerate(rows) if r.exact]] = 1.0
+    return out
+
+
+def validate(
+    rows: list[ScoredRow],
+    conf: np.ndarray,
+    n_docs: dict[int, int],
+    config: ScanConfig,
+    only_lang: str | None = None,
+    rule: tuple[float | None, float] = (None, 0.0),
+) -> dict[str, object]:
+    """Cluster each archive as a scan would; pairwise figures by script family, and ECE."""
+    by_archive: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
+    for r, c in zip(rows, conf, strict=True):
+        by_archive[r.archive][(r.a, r.b)] = float(c)
+    grouped: set[tuple[int, int, int]] = set()
+    for archive, edges in by_archive.items():
+        groups = cluster_pairs(
+            n_docs[archive], edges, threshold=config.threshold, strong_link=rule[0], strong_mean=rule[1]
+        )
+        for group in groups:
+            grouped.update((archive, a, b) for k, a in enumerate(group) for b in group[k + 1 :])
+    table: dict[str, dict[str, int]] = defaultdict(lambda: {"gold": 0, "found": 0, "linked": 0, "true": 0})
+    for r in rows:
+        if only_lang is not None and only_lang not in (r.lang_a, r.lang_b):
+            continue
+        linked = (r.archive, r.a, r.b) in grouped
+        if r.lang_a == r.lang_b:
+            family = "same-language"
+        else:
+            family = "cross " + "-".join(sorted({script_family(r.lang_a), script_family(r.lang_b)}))
+        for key in (family, "all", "cross-language" if r.lang_a != r.lang_b else "same-language total"):
+            cell = table[key]
+            cell["gold"] += r.same
+            cell["found"] += r.same and linked
+            cell["linked"] += linked
+            cell["true"] += r.same and linked
+    out: dict[str, object] = {}
+    for key, cell in sorted(table.items()):
+        out[key] = {
+            "recall": round(cell["found"] / cell["gold"], 4) if cell["gold"] else None,
+            "precision": round(cell["true"] / cell["linked"], 4) if cell["linked"] else None,
+            "gold_pairs": cell["gold"],
+            "linked_pairs": cell["linked"],
         }
+    chosen = [
+        k
+        for k, r in enumerate(rows)
+        if conf[k] >= 0.01 and (only_lang is None or only_lang in (r.lang_a, r.lang_b))
+    ]
+    if chosen:
+        out["ece"] = round(expected_calibration_error(conf[chosen], [rows[k].same for k in chosen]), 4)
+        out["ece_pairs"] = len(chosen)
+    return out
 
 
-def cross_validate(feats, group_of: dict[str, str], base_X, base_y, config: ScanConfig, n_folds: int = 5):
-    """Out-of-fold confidences for every pair of a gold-labelled set, then cluster and score them."""
-    from dedup.cluster import cluster_pairs
+def script_family(lang: str) -> str:
+    script = script_of(lang)
+    return {"Jpan": "CJK", "Hani": "CJK", "Hang": "CJK"}.get(script, script)
 
-    ids = sorted({x for pair in feats for x in pair})
-    stories = sorted(set(group_of.values()))
-    random.Random(SEED).shuffle(stories)
-    fold_of = {g: k % n_folds for k, g in enumerate(stories)}
-    fold = {x: fold_of[group_of[x]] for x in ids}
-    keys = [k for k, f in feats.items() if f.n_aligned >= config.min_aligned]
-    confidence = {k: 0.0 for k in feats}
-    for f in range(n_folds):
-        train = [k for k in keys if fold[k[0]] != f and fold[k[1]] != f]
-        test = [k for k in keys if fold[k[0]] == f or fold[k[1]] == f]
-        X = np.vstack([base_X, feature_matrix([feats[k] for k in train], ARTICLE_FEATURES)])
-        y = np.concatenate([base_y, [int(group_of[a] == group_of[b]) for a, b in train]])
-        w = np.concatenate([np.ones(len(base_y)), np.full(len(train), DEV_HARD_WEIGHT)])
-        model = Calibrator(ARTICLE_FEATURES, C=ARTICLE_C, random_state=0).fit(X, y, sample_weight=w)
-        for k, p in zip(
-            test, model.predict_proba(feature_matrix([feats[k] for k in test], ARTICLE_FEATURES)), strict=True
-        ):
-            confidence[k] = float(p)
-    index = {x: n for n, x in enumerate(ids)}
-    edges = {(index[a], index[b]): c for (a, b), c in confidence.items()}
-    groups = cluster_pairs(len(ids), edges, threshold=config.threshold)
-    predicted = {ids[m]: n for n, g in enumerate(groups) for m in g}
-    linked = {(a, b) for (a, b) in feats if predicted[a] == predicted[b]}
-    gold_pairs = {(a, b) for (a, b) in feats if group_of[a] == group_of[b]}
-    true = len(linked & gold_pairs)
-    precision = true / len(linked) if linked else 1.0
-    recall = true / len(gold_pairs) if gold_pairs else 1.0
-    conf = np.array([confidence[k] for k in keys])
-    labels = np.array([group_of[a] == group_of[b] for a, b in keys])
-    return {
-        "pairwise_precision": round(precision, 4),
-        "pairwise_recall": round(recall, 4),
-        "pairwise_f1": round(2 * precision * recall / (precision + recall), 4) if true else 0.0,
-        "ece": round(float(expected_calibration_error(conf, labels)), 4),
-        "n_pairs": len(keys),
+
+def tune_min_level(
+    rows_by_level: dict[float, list[ScoredRow]], config: ScanConfig
+) -> tuple[float, dict[str, float]]:
+    """The alignment level that fits training pairs best (log loss of a refitted article model)."""
+    losses: dict[str, float] = {}
+    for level, rows in rows_by_level.items():
+        model = fit_article(rows, config)
+        conf = np.clip(confidences(rows, model, config), 1e-6, 1 - 1e-6)
+        y = np.array([r.same for r in rows], dtype=np.float64)
+        losses[str(level)] = round(float(-np.mean(y * np.log(conf) + (1 - y) * np.log(1 - conf))), 6)
+    best = min(rows_by_level, key=lambda level: (losses[str(level)], level))
+    return best, losses
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def fit_all(
+    train: list[list[ArchiveDoc]],
+    train_emb: list[Embedded],
+    config: ScanConfig,
+    *,
+    held_out: str | None = None,
+    min_level: float | None = None,
+    meta: dict | None = None,
+    extra: dict[str, np.ndarray] | None = None,
+) -> tuple[Background, CosineReference, float, Calibrator, Calibrator, dict]:
+    """Background, cosine reference, level threshold and both models from training archives.
+
+    ``extra`` adds sentence vectors of languages the archives lack (language -> (n, dim) raw
+    vectors) to the background statistics only.
+    """
+    vectors, langs, weights = [], [], []
+    for lang, emb in sorted((extra or {}).items()):
+        if lang != held_out:
+            vectors.append(emb)
+            langs += [lang] * len(emb)
+            weights.append(np.full(len(emb), 100.0, dtype=np.float32))
+    for archive, e in zip(train, train_emb, strict=True):
+        for doc, doc_lang, sents, emb in zip(archive, e.langs, e.sentences, e.embeddings, strict=True):
+            if doc.lang == held_out or not len(emb):
+                continue
+            vectors.append(emb)
+            langs += [doc_lang] * len(emb)
+            weights.append(sentence_weights([sents]))
+    background = fit_background(
+        np.concatenate(vectors), langs, np.concatenate(weights), seed=SEED, meta=meta or {}
+    )
+    corpora = [archive_corpus(e, background) for e in train_emb]
+    reference = measure_reference(corpora, train, held_out=held_out)
+    levels = (min_level,) if min_level is not None else LEVEL_GRID
+    rows_by_level = {
+        level: [
+            r
+            for k, (corpus, archive) in enumerate(zip(corpora, train, strict=True))
+            for r in score_archive(k, corpus, archive, config, reference, level)
+            if held_out not in (r.lang_a, r.lang_b)
+        ]
+        for level in levels
     }
+    best, losses = tune_min_level(rows_by_level, config) if min_level is None else (min_level, {})
+    rows = rows_by_level[best]
+    article = fit_article(rows, config)
+    story = fit_story(rows, np.random.default_rng(SEED))
+    conf = confidences(rows, article, config)
+    n_docs = {k: len(a) for k, a in enumerate(train)}
+    rules = {
+        name: validate(rows, conf, n_docs, config, rule=rule)["all"] for name, rule in GROUPING_RULES.items()
+    }
+    return (
+        background,
+        reference,
+        best,
+        article,
+        story,
+        {
+            "level_losses": losses,
+            "pairs": len(rows),
+            "linkable_pairs": len(linkable(rows, config)),
+            "positives": sum(r.same for r in rows),
+            "grouping_rules": rules,
+        },
+    )
 
 
-def cross_validate_story(X, targets, n_folds: int = 5) -> dict[str, float]:
-    """Pearson r of out-of-fold story confidences with the ratings (rescaled 4 - overall)."""
-    order = list(range(len(targets)))
-    random.Random(SEED).shuffle(order)
-    predicted = np.zeros(len(targets))
-    for f in range(n_folds):
-        test = np.array([k for n, k in enumerate(order) if n % n_folds == f])
-        train = np.array([k for n, k in enumerate(order) if n % n_folds != f])
-        model = Calibrator(STORY_FEATURES, C=STORY_C, random_state=0).fit(X[train], targets[train])
-        predicted[test] = model.predict_proba(X[test])
-    return {"pearson_r": round(float(np.corrcoef(predicted, targets)[0, 1]), 4), "n_pairs": len(targets)}
-
-
-def read_rated_pairs(eval_dir: Path) -> list[tuple[str, str, float]]:
-    with open(eval_dir / "semeval8-dev" / "pairs.tsv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [(r["id1"], r["id2"], float(r["overall"])) for r in rows]
+def evaluate_on(
+    archives: list[list[ArchiveDoc]],
+    embedded: list[Embedded],
+    config: ScanConfig,
+    background: Background,
+    reference: CosineReference,
+    level: float,
+    article: Calibrator,
+    only_lang: str | None = None,
+    rules: dict[str, tuple[float | None, float]] | None = None,
+) -> dict[str, object]:
+    """Validation figures with the shipped grouping rule, and the "all" row of each of ``rules``."""
+    rows: list[ScoredRow] = []
+    for k, (archive, e) in enumerate(zip(archives, embedded, strict=True)):
+        rows += score_archive(k, archive_corpus(e, background), archive, config, reference, level)
+    conf = confidences(rows, article, config)
+    n_docs = {k: len(a) for k, a in enumerate(archives)}
+    out = validate(rows, conf, n_docs, config, only_lang=only_lang, rule=GROUPING_RULES[GROUPING])
+    for name, rule in (rules or {}).items():
+        out[f"rule: {name}"] = validate(rows, conf, n_docs, config, only_lang=only_lang, rule=rule)["all"]
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    parser.add_argument("--wmt-docs", type=Path, required=True, help="models/wmt_documents.py output.")
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "calibration-v1.json")
+    parser.add_argument("--background-out", type=Path, default=ROOT / "models" / "background-v1.npz")
+    parser.add_argument("--report", type=Path, default=ROOT / "models" / "calibration-report.json")
+    parser.add_argument("--encoder", choices=["onnx-int8", "torch"], default="onnx-int8")
     parser.add_argument(
-        "--features-out", type=Path, default=None, help="Also dump the training features (JSONL)."
+        "--ud-root",
+        type=Path,
+        default=None,
+        help="Universal Dependencies treebanks (models/ud_sentences.py): more background languages.",
     )
+    parser.add_argument("--max-stories", type=int, default=3000, help="Stories used (training + validation).")
     parser.add_argument(
-        "--encoder",
-        choices=["torch", "onnx-int8"],
-        default="torch",
-        help="Encoder whose features are fitted (the shipped file: torch fp32; the scan's default "
-        "onnx-int8 agrees to cosine >= 0.99, see models/README.md).",
+        "--leave-one-out", action="store_true", help="Also refit with each language held out."
     )
     args = parser.parse_args(argv)
-    rng = random.Random(SEED)
-    config = ScanConfig()
     t0 = time.perf_counter()
-    texts, source = build_training_corpus(args.eval_dir, rng)
+    rng = random.Random(SEED)
+    stories = read_stories(args.wmt_docs)
+    keys = sorted(stories)
+    rng.shuffle(keys)
+    keys = sorted(keys[: args.max_stories])
+    train_keys = [k for k in keys if not is_validation(k)]
+    val_keys = [k for k in keys if is_validation(k)]
+    train = build_archives(stories, train_keys, random.Random(SEED + 1))
+    validation = build_archives(stories, val_keys, random.Random(SEED + 2))
+    config = ScanConfig(encoder=args.encoder)
+
     from dedup.model import load_encoder
 
     encoder = load_encoder(args.encoder)
-    feats = score_all_pairs(texts, config, encoder)
-    keys = [k for k, f in feats.items() if f.n_aligned >= config.min_aligned]
-    labels = np.array([int(source[a] == source[b]) for a, b in keys])
-    X = feature_matrix([feats[k] for k in keys], ARTICLE_FEATURES)
+    train_emb = [embed_archive(a, config, encoder) for a in train]
+    print(f"embedded training archives {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    val_emb = [embed_archive(a, config, encoder) for a in validation]
+    print(f"embedded validation archives {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    extra: dict[str, np.ndarray] = {}
+    if args.ud_root is not None:
+        from ud_sentences import read_ud_sentences
 
-    hard_dir = args.eval_dir / "dev-hard"
-    hard_feats = score_all_pairs(hard_dir / "docs", config, encoder)
-    hard_group = {f"{doc_id}.txt": g for doc_id, g in gold_groups(hard_dir / "gold.tsv").items()}
-    cv = cross_validate(hard_feats, hard_group, X, labels, config)
-    hard_keys = [k for k, f in hard_feats.items() if f.n_aligned >= config.min_aligned]
-    X_all = np.vstack([X, feature_matrix([hard_feats[k] for k in hard_keys], ARTICLE_FEATURES)])
-    y_all = np.concatenate([labels, [int(hard_group[a] == hard_group[b]) for a, b in hard_keys]])
-    w_all = np.concatenate([np.ones(len(labels)), np.full(len(hard_keys), DEV_HARD_WEIGHT)])
-    article = Calibrator(ARTICLE_FEATURES, C=ARTICLE_C, random_state=0).fit(X_all, y_all, sample_weight=w_all)
-    article_ece = expected_calibration_error(article.predict_proba(X_all), y_all)
-
-    # story model: semeval8-dev rated pairs, soft targets (4 - overall) / 3
-    rated = read_rated_pairs(args.eval_dir)
-    story_rows = [feats[tuple(sorted((f"news-{a}", f"news-{b}")))] for a, b, _ in rated]
-    story_targets = np.array([(4.0 - overall) / 3.0 for _, _, overall in rated])
-    story_X = feature_matrix(story_rows, STORY_FEATURES)
-    story = Calibrator(STORY_FEATURES, C=STORY_C, random_state=0).fit(story_X, story_targets)
-    story_cv = cross_validate_story(story_X, story_targets)
-    meta = {
-        "recipe": "models/calibrate.py (synthetic archive from bitext pseudo-articles + semeval8-dev news)",
+        with maybe_cached(encoder) as cached:
+            for lang, sentences in read_ud_sentences(args.ud_root, seed=SEED).items():
+                extra[lang] = embed_sentences(cached, sentences)
+        print(f"embedded UD sentences {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    corpus_meta = {
+        "corpus": "WMT22-24 general test sets (models/wmt_documents.py), reworked by models/rework.py",
+        "encoder": args.encoder,
+        "stories": {"training": len(train_keys), "validation": len(val_keys)},
+        "documents": {"training": sum(map(len, train)), "validation": sum(map(len, validation))},
         "seed": SEED,
-        "scan_config": {
+        "background_only_languages": {lang: len(v) for lang, v in sorted(extra.items())},
+    }
+    background, reference, level, article, story, fit_info = fit_all(
+        train, train_emb, config, meta=corpus_meta, extra=extra
+    )
+    print(f"fitted {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    report: dict[str, object] = {
+        "training": fit_info,
+        "validation": evaluate_on(
+            validation, val_emb, config, background, reference, level, article, rules=GROUPING_RULES
+        ),
+    }
+    if args.leave_one_out:
+        lolo: dict[str, object] = {}
+        languages = sorted({d.lang for a in validation for d in a} - {"en"})
+        for lang in languages:
+            bg, ref, lvl, art, _, _ = fit_all(
+                train, train_emb, config, held_out=lang, min_level=level, extra=extra
+            )
+            lolo[lang] = evaluate_on(validation, val_emb, config, bg, ref, lvl, art, only_lang=lang)
+            print(f"left out {lang} {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+        report["leave_one_language_out"] = lolo
+    save_background(background, args.background_out)
+    save_confidence_model(
+        ConfidenceModel(article=article, story=story, reference=reference, min_level=level),
+        args.out,
+        recipe="models/calibrate.py on WMT22-24 archives (no ../shared/eval data)",
+        corpus=corpus_meta,
+        scan_config={
             k: v
             for k, v in replace(config).to_dict().items()
-            if k in ("min_cosine", "min_margin", "margin_k", "min_aligned")
+            if k in ("min_margin", "margin_k", "min_aligned")
         },
-        "cross_validation": {
-            "dev-hard (5 folds by story group)": cv,
-            "semeval8-dev story model (5 folds)": story_cv,
-        },
-        "training": {
-            "synthetic_documents": len(texts),
-            "synthetic_pairs": int(len(keys)),
-            "synthetic_positives": int(labels.sum()),
-            "dev_hard_pairs": len(hard_keys),
-            "dev_hard_positives": int(y_all.sum() - labels.sum()),
-            "article_in_sample_ece": round(float(article_ece), 4),
-            "story_pairs": len(story_rows),
-        },
-    }
-    save_confidence_model(ConfidenceModel(article=article, story=story), args.out, **meta)
-    if args.features_out:
-        with open(args.features_out, "w", encoding="utf-8") as fh:
-            for (a, b), f in feats.items():
-                row = {"set": "synthetic", "a": a, "b": b, "same": source[a] == source[b]}
-                fh.write(json.dumps(row | f.to_dict()) + "\n")
-            for (a, b), f in hard_feats.items():
-                row = {"set": "dev-hard", "a": a, "b": b, "same": hard_group[a] == hard_group[b]}
-                fh.write(json.dumps(row | f.to_dict()) + "\n")
-    print(
-        json.dumps(meta["training"] | meta["cross_validation"]),
-        f"{time.perf_counter() - t0:.0f}s",
-        file=sys.stderr,
     )
+    args.report.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(json.dumps(report["validation"], indent=1), f"{time.perf_counter() - t0:.0f}s", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -73,3 +73,15 @@ def test_higher_threshold_never_gives_fewer_groups():
     edges = {(i, j): rnd.random() for i in range(15) for j in range(i + 1, 15) if rnd.random() < 0.3}
     counts = [len(cluster_pairs(15, edges, threshold=t)) for t in (0.2, 0.5, 0.8)]
     assert counts == sorted(counts)
+
+
+def test_a_strong_link_to_one_member_joins_a_group_average_linkage_keeps_apart():
+    # 0, 1, 2 are one story; 3 is a brief matching 0 strongly and the others weakly.
+    edges = {(0, 1): 0.95, (0, 2): 0.9, (1, 2): 0.92, (0, 3): 0.91, (1, 3): 0.2, (2, 3): 0.1}
+    assert cluster_pairs(4, edges, threshold=0.5) == [[0, 1, 2], [3]]
+    assert cluster_pairs(4, edges, threshold=0.5, strong_link=0.9, strong_mean=0.3) == [[0, 1, 2, 3]]
+
+
+def test_a_strong_link_needs_the_mean_floor_too():
+    edges = {(0, 1): 0.95, (0, 2): 0.9, (1, 2): 0.92, (0, 3): 0.91, (1, 3): 0.0, (2, 3): 0.0}
+    assert cluster_pairs(4, edges, threshold=0.5, strong_link=0.9, strong_mean=0.35) == [[0, 1, 2], [3]]

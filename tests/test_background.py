@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup.background import Background, fit_background, load_background, save_background
+from dedup.errors import ModelError
+from dedup.index import knn_mean_similarity
+from dedup.score import build_corpus, language_means
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def _background(dim: int = 8, seed: int = 0) -> Background:
+    rng = np.random.default_rng(seed)
+    vectors = _unit(rng.normal(size=(400, dim)) + np.r_[3.0, np.zeros(dim - 1)])
+    langs = ["en"] * 200 + ["de"] * 200
+    vectors[200:, 1] += 2.0
+    return fit_background(_unit(vectors), langs, np.ones(400, dtype=np.float32), bank_per_language=50)
+
+
+def test_fit_background_keeps_a_mean_per_language_and_a_bank_sample():
+    bg = _background()
+    assert bg.langs == ("de", "en")
+    assert bg.bank.shape == (100, 8)
+    assert bg.bank_langs.count("de") == bg.bank_langs.count("en") == 50
+    assert bg.mean_of("de")[1] > bg.mean_of("en")[1]
+    assert np.array_equal(bg.mean_of("xx"), bg.global_mean)
+
+
+def test_background_round_trips_through_its_file(tmp_path):
+    bg = _background()
+    save_background(bg, tmp_path / "bg.npz")
+    loaded = load_background(tmp_path / "bg.npz")
+    assert loaded.langs == bg.langs and loaded.bank_langs == bg.bank_langs
+    np.testing.assert_allclose(loaded.lang_means, bg.lang_means)
+    np.testing.assert_allclose(loaded.bank, bg.bank, atol=2e-3)  # stored as float16
+
+
+def test_a_missing_background_file_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError, match="background"):
+        load_background(tmp_path / "missing.npz")
+
+
+def test_small_input_language_mean_comes_from_the_background():
+    bg = _background()
+    rng = np.random.default_rng(1)
+    few = _unit(rng.normal(size=(3, 8)))
+    means = language_means(few, ["de"] * 3, np.ones(3, dtype=np.float32), background=bg)
+    own = few.mean(axis=0)
+    assert np.linalg.norm(means["de"] - bg.mean_of("de")) < np.linalg.norm(means["de"] - own)
+
+
+def test_large_input_language_mean_is_its_own():
+    bg = _background()
+    rng = np.random.default_rng(2)
+    many = _unit(rng.normal(size=(20000, 8)) - np.r_[0, 0, 3.0, np.zeros(5)])
+    means = language_means(many, ["de"] * len(many), np.ones(len(many), dtype=np.float32), background=bg)
+    np.testing.assert_allclose(means["de"], many.mean(axis=0), atol=0.02)
+
+
+def test_bank_rows_join_every_sentence_neighbourhood_but_are_never_queried():
+    v = _unit(np.eye(3, dtype=np.float32))
+    owners = np.array([0, 1, 2])
+    alone = knn_mean_similarity(v, owners, k=1)
+    bank = _unit(np.array([[1.0, 1.0, 0.0]], dtype=np.float32))
+    with_bank = knn_mean_similarity(v, owners, k=1, extra=bank)
+    assert alone.tolist() == [0.0, 0.0, 0.0]
+    assert with_bank.shape == (3,)
+    assert with_bank[0] == pytest.approx(1 / np.sqrt(2)) and with_bank[2] == pytest.approx(0.0)
+
+
+def test_build_corpus_ignores_a_background_of_another_width():
+    bg = _background(dim=8)
+    emb = [_unit(np.random.default_rng(3).normal(size=(2, 4)))]
+    corpus = build_corpus([["a b c", "d e f"]], emb, ["en"], background=bg)
+    plain = build_corpus([["a b c", "d e f"]], emb, ["en"])
+    np.testing.assert_array_equal(corpus.embeddings, plain.embeddings)
