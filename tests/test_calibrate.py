@@ -16,8 +16,8 @@ from dedup.errors import InvalidParameterError, ModelError
 from dedup.types import PairFeatures
 
 
-def _features(coverage: float, cosine: float = 0.7) -> PairFeatures:
-    """Two 10-sentence documents, ``coverage`` of each aligned to the other."""
+def _features(coverage: float, cosine: float = 0.7, level: float = 1.0) -> PairFeatures:
+    """Two 10-sentence documents, ``coverage`` of each aligned to the other (at translation level)."""
     return PairFeatures(
         coverage_a=coverage,
         coverage_b=coverage,
@@ -30,6 +30,7 @@ def _features(coverage: float, cosine: float = 0.7) -> PairFeatures:
         same_language=False,
         n_sentences_a=10,
         n_sentences_b=10,
+        mean_level=level if coverage else 0.0,
     )
 
 
