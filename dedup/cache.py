@@ -419,8 +419,19 @@ def encoder_identity(encoder: Any) -> str | None:
     stamp = _stamp_of(encoder.model)
     if stamp is None:
         return None if encoder.name == "sentence-transformers" else encoder.name
+    return stamp_identity(stamp, encoder.prefix)
+
+
+def stamp_identity(stamp: dict[str, Any], prefix: str) -> str:
+    """Cache identity of the model built by :mod:`dedup.model` with build stamp ``stamp``, fed ``prefix``.
+
+    Example:
+        >>> stamp = {"model_name": "m", "recipe": 1, "files": {"model.safetensors": {"sha256": "ab" * 32}}}
+        >>> stamp_identity(stamp, "query: ")
+        "m:r1:abababababababab:prefix='query: '"
+    """
     weights = stamp.get("files", {}).get("model.safetensors", {}).get("sha256", "")[:16]
-    return f"{stamp.get('model_name')}:r{stamp.get('recipe')}:{weights}:prefix={encoder.prefix!r}"
+    return f"{stamp.get('model_name')}:r{stamp.get('recipe')}:{weights}:prefix={prefix!r}"
 
 
 def _stamp_of(model: Any) -> dict[str, Any] | None:

@@ -803,7 +803,9 @@ Run `dedup model build` first.
     return model
 
 
-def load_encoder(kind: str = "onnx-int8", *, home: Path | None = None, build: bool = True) -> Any:
+def load_encoder(
+    kind: str = "onnx-int8", *, home: Path | None = None, build: bool = True, lazy: bool = False
+) -> Any:
     """Load an :class:`~dedup.embed.Encoder` over the offline model, building it first if needed.
 
     Args:
@@ -814,6 +816,9 @@ def load_encoder(kind: str = "onnx-int8", *, home: Path | None = None, build: bo
             different cache identities.
         home: Cache folder; ``None`` means :func:`default_home`.
         build: Build a missing or failing model; if False, that is a :class:`ModelError`.
+        lazy: Verify the model (building it if needed) but open it only when a sentence is first
+            encoded (:class:`~dedup.embed.LazyEncoder`): a scan served wholly by the embedding cache
+            then never loads it. The identity, and so every vector, is the same either way.
 
     Returns:
         The encoder.
@@ -831,6 +836,8 @@ def load_encoder(kind: str = "onnx-int8", *, home: Path | None = None, build: bo
     from .config import check_encoder
 
     check_encoder(kind)
+    if lazy:
+        return _lazy_encoder(kind, home=home, build=build)
     if kind == "torch":
         from .embed import SentenceTransformerEncoder
 
@@ -840,11 +847,37 @@ def load_encoder(kind: str = "onnx-int8", *, home: Path | None = None, build: bo
     return load_onnx_encoder(home, build=build)
 
 
+def _lazy_encoder(kind: str, *, home: Path | None, build: bool) -> Any:
+    """A :class:`~dedup.embed.LazyEncoder` of ``kind``, named from the verified build stamps.
+
+    A model that fails verification is built (when ``build``) and loaded at once.
+    """
+    from functools import partial
+
+    from .cache import stamp_identity
+    from .embed import LazyEncoder
+    from .onnx_encoder import onnx_identity, verify_onnx_model
+
+    try:
+        stamp = json.loads((verify_model(home) / STAMP_FILE).read_text(encoding="utf-8"))
+        if kind == "torch":
+            name = stamp_identity(stamp, QUERY_PREFIX)
+        else:
+            name = onnx_identity(verify_onnx_model(home))
+        dim = int(stamp["dims"]["hidden"])
+    except (ModelError, OSError, ValueError, KeyError, TypeError):
+        if not build:
+            raise
+        return load_encoder(kind, home=home, build=True)
+    return LazyEncoder(partial(load_encoder, kind, home=home, build=build), name=name, dim=dim)
+
+
 def resolve_encoder(encoder: Any = None, model: Any = None, *, kind: str = "onnx-int8") -> Any:
     """The encoder a call uses: ``encoder``, else an adapter over ``model``, else :func:`load_encoder`.
 
     A caller's own ``SentenceTransformer`` (``model``) is always used as it is; ``kind`` only picks
-    the encoder that is loaded when neither is given.
+    the encoder that is loaded when neither is given. That one is lazy (``load_encoder(kind,
+    lazy=True)``): it is opened only if a sentence misses the embedding cache.
 
     Example:
         >>> from dedup.embed import HashingEncoder
@@ -857,7 +890,7 @@ def resolve_encoder(encoder: Any = None, model: Any = None, *, kind: str = "onnx
         from .embed import SentenceTransformerEncoder
 
         return SentenceTransformerEncoder(model)
-    return load_encoder(kind)
+    return load_encoder(kind, lazy=True)
 
 
 def compare_with_engine(model: Any, sentences: list[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
