@@ -259,7 +259,7 @@ class _Snapshot:
 def _resolve_encoder(model: Any, encoder: Encoder | None, config: ScanConfig) -> Encoder:
     from .model import resolve_encoder
 
-    return resolve_encoder(encoder, model, kind=config.encoder)
+    return resolve_encoder(encoder, model, kind=config.encoder, device=config.device)
 
 
 def _identity(encoder: Encoder) -> str:

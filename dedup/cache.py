@@ -408,7 +408,8 @@ def encoder_identity(encoder: Any) -> str | None:
     """The cache identity of ``encoder``, or None when it cannot be told apart from other models.
 
     A sentence-transformers adapter over the model built by :mod:`dedup.model` is identified by the
-    build stamp (model name, recipe, sha256 of the weights) and the input prefix. Any other
+    build stamp (model name, recipe, sha256 of the weights) and the input prefix, plus
+    ``:<device>-<precision>`` when its weights were cast (the GPU encoder). Any other
     sentence-transformers model has no safe identity (None: not cached). Other encoders are
     identified by their ``name``.
     """
@@ -419,7 +420,8 @@ def encoder_identity(encoder: Any) -> str | None:
     stamp = _stamp_of(encoder.model)
     if stamp is None:
         return None if encoder.name == "sentence-transformers" else encoder.name
-    return stamp_identity(stamp, encoder.prefix)
+    identity = stamp_identity(stamp, encoder.prefix)
+    return identity if encoder.variant is None else f"{identity}:{encoder.variant}"
 
 
 def stamp_identity(stamp: dict[str, Any], prefix: str) -> str:

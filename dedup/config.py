@@ -68,6 +68,9 @@ class ScanConfig:
             others become singletons without being encoded.
         encoder: Encoder loaded when no model or encoder is passed in: ``onnx-int8`` (ONNX Runtime,
             int8) or ``torch`` (fp32 sentence-transformers); see :func:`dedup.model.load_encoder`.
+        device: Where that encoder runs: ``cpu``, or ``cuda`` / ``cuda:N`` (the model in bf16 or
+            fp16 on the GPU whatever ``encoder`` says; the CPU, with a :class:`dedup.model.DeviceWarning`,
+            when torch finds no such CUDA device). See :func:`dedup.model.select_device`.
     """
 
     threshold: float = 0.5
@@ -96,9 +99,11 @@ class ScanConfig:
     knn_ann_above: int = 50_000
     first_tier: bool = False
     encoder: str = ENCODERS[0]
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         check_encoder(self.encoder)
+        check_device(self.device)
         _check_range("threshold", self.threshold, 0.0, 1.0)
         if self.report_threshold is not None:
             _check_range("report_threshold", self.report_threshold, 0.0, 1.0)
@@ -140,6 +145,23 @@ def check_encoder(kind: object) -> None:
     """Raise :class:`InvalidParameterError` unless ``kind`` is one of :data:`ENCODERS`."""
     if kind not in ENCODERS:
         raise InvalidParameterError(f"encoder must be one of {', '.join(ENCODERS)}. Got {kind!r}.")
+
+
+def check_device(device: object) -> None:
+    """Raise :class:`InvalidParameterError` unless ``device`` is ``cpu``, ``cuda`` or ``cuda:N``.
+
+    Example:
+        >>> check_device("cuda:1")
+        >>> check_device("gpu")
+        Traceback (most recent call last):
+        ...
+        dedup.errors.InvalidParameterError: device must be 'cpu', 'cuda' or 'cuda:N'. Got 'gpu'.
+    """
+    ok = device in ("cpu", "cuda") or (
+        isinstance(device, str) and device.startswith("cuda:") and device[5:].isdigit()
+    )
+    if not ok:
+        raise InvalidParameterError(f"device must be 'cpu', 'cuda' or 'cuda:N'. Got {device!r}.")
 
 
 def _check_range(name: str, value: object, low: float, high: float | None) -> None:

@@ -37,6 +37,7 @@ import shutil
 import struct
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -803,8 +804,80 @@ Run `dedup model build` first.
     return model
 
 
+class DeviceWarning(UserWarning):
+    """A CUDA device was asked for and torch finds none: the encoder runs on the CPU."""
+
+
+GPU_BATCH_SIZE = 256
+"""Sentences per batch of the GPU encoder (the embedding cache hands it at most 256 at a time)."""
+GPU_MAX_TOKENS = 32_768
+"""Most padded tokens per batch of the GPU encoder (bounds its memory)."""
+
+
+def select_device(device: str = "cpu") -> str:
+    """The device an encoder runs on: ``device``, or ``"cpu"`` when it names a CUDA device torch lacks.
+
+    Only a CUDA request imports torch. Falling back warns once with :class:`DeviceWarning`, whose
+    message says why (no CUDA build of torch, or no such device) and that the CPU is used.
+
+    Args:
+        device: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+
+    Raises:
+        InvalidParameterError: For any other value.
+
+    Example:
+        >>> select_device("cpu")
+        'cpu'
+    """
+    from .config import check_device
+
+    check_device(device)
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    index = int(device.partition(":")[2] or 0)
+    if torch.cuda.is_available() and index < torch.cuda.device_count():
+        return device
+    if torch.cuda.is_available():
+        why = f"torch finds {torch.cuda.device_count()} CUDA device(s)"
+    elif torch.version.cuda is None:
+        why = f"this torch ({torch.__version__}) is a CPU-only build"
+    else:
+        why = "torch finds no CUDA device"
+    warnings.warn(f"device {device!r} was asked for, but {why}; the encoder runs on the CPU.",
+                  DeviceWarning, stacklevel=2)
+    return "cpu"
+
+
+def gpu_precision(device: str) -> str:
+    """``"bf16"`` where the CUDA device supports bfloat16, else ``"fp16"``: the GPU encoder's weights."""
+    import torch
+
+    with torch.cuda.device(torch.device(device)):
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
+def _load_gpu_encoder(device: str, *, home: Path | None, build: bool) -> Any:
+    import torch
+
+    from .embed import SentenceTransformerEncoder
+
+    precision = gpu_precision(device)
+    model = load_model(home, device=device, build=build)
+    model.to(torch.bfloat16 if precision == "bf16" else torch.float16)
+    return SentenceTransformerEncoder(model, precision=precision, batch_size=GPU_BATCH_SIZE,
+                                      max_tokens=GPU_MAX_TOKENS)
+
+
 def load_encoder(
-    kind: str = "onnx-int8", *, home: Path | None = None, build: bool = True, lazy: bool = False
+    kind: str = "onnx-int8",
+    *,
+    home: Path | None = None,
+    build: bool = True,
+    lazy: bool = False,
+    device: str = "cpu",
 ) -> Any:
     """Load an :class:`~dedup.embed.Encoder` over the offline model, building it first if needed.
 
@@ -819,6 +892,12 @@ def load_encoder(
         lazy: Verify the model (building it if needed) but open it only when a sentence is first
             encoded (:class:`~dedup.embed.LazyEncoder`): a scan served wholly by the embedding cache
             then never loads it. The identity, and so every vector, is the same either way.
+        device: ``"cpu"`` (``kind`` decides), or ``"cuda"`` / ``"cuda:N"``: the fp32 model cast to
+            bf16 (fp16 where the GPU lacks bf16) under sentence-transformers, in batches of up to
+            :data:`GPU_BATCH_SIZE` sentences and :data:`GPU_MAX_TOKENS` padded tokens, whatever
+            ``kind`` says; within cosine 0.99 of fp32, with its own cache identity
+            (``...:cuda-bf16``). Without such a device: the CPU and a :class:`DeviceWarning`
+            (:func:`select_device`).
 
     Returns:
         The encoder.
@@ -836,8 +915,11 @@ def load_encoder(
     from .config import check_encoder
 
     check_encoder(kind)
+    device = select_device(device)
     if lazy:
-        return _lazy_encoder(kind, home=home, build=build)
+        return _lazy_encoder(kind, home=home, build=build, device=device)
+    if device != "cpu":
+        return _load_gpu_encoder(device, home=home, build=build)
     if kind == "torch":
         from .embed import SentenceTransformerEncoder
 
@@ -847,8 +929,8 @@ def load_encoder(
     return load_onnx_encoder(home, build=build)
 
 
-def _lazy_encoder(kind: str, *, home: Path | None, build: bool) -> Any:
-    """A :class:`~dedup.embed.LazyEncoder` of ``kind``, named from the verified build stamps.
+def _lazy_encoder(kind: str, *, home: Path | None, build: bool, device: str) -> Any:
+    """A :class:`~dedup.embed.LazyEncoder` of ``kind`` on ``device``, named from the verified build stamps.
 
     A model that fails verification is built (when ``build``) and loaded at once.
     """
@@ -860,7 +942,9 @@ def _lazy_encoder(kind: str, *, home: Path | None, build: bool) -> Any:
 
     try:
         stamp = json.loads((verify_model(home) / STAMP_FILE).read_text(encoding="utf-8"))
-        if kind == "torch":
+        if device != "cpu":
+            name = f"{stamp_identity(stamp, QUERY_PREFIX)}:cuda-{gpu_precision(device)}"
+        elif kind == "torch":
             name = stamp_identity(stamp, QUERY_PREFIX)
         else:
             name = onnx_identity(verify_onnx_model(home))
@@ -868,16 +952,19 @@ def _lazy_encoder(kind: str, *, home: Path | None, build: bool) -> Any:
     except (ModelError, OSError, ValueError, KeyError, TypeError):
         if not build:
             raise
-        return load_encoder(kind, home=home, build=True)
-    return LazyEncoder(partial(load_encoder, kind, home=home, build=build), name=name, dim=dim)
+        return load_encoder(kind, home=home, build=True, device=device)
+    return LazyEncoder(partial(load_encoder, kind, home=home, build=build, device=device), name=name, dim=dim)
 
 
-def resolve_encoder(encoder: Any = None, model: Any = None, *, kind: str = "onnx-int8") -> Any:
+def resolve_encoder(
+    encoder: Any = None, model: Any = None, *, kind: str = "onnx-int8", device: str = "cpu"
+) -> Any:
     """The encoder a call uses: ``encoder``, else an adapter over ``model``, else :func:`load_encoder`.
 
     A caller's own ``SentenceTransformer`` (``model``) is always used as it is; ``kind`` only picks
-    the encoder that is loaded when neither is given. That one is lazy (``load_encoder(kind,
-    lazy=True)``): it is opened only if a sentence misses the embedding cache.
+    (and ``device`` where it runs) the encoder that is loaded when neither is given. That one is
+    lazy (``load_encoder(kind, lazy=True, device=device)``): it is opened only if a sentence misses
+    the embedding cache.
 
     Example:
         >>> from dedup.embed import HashingEncoder
@@ -890,7 +977,7 @@ def resolve_encoder(encoder: Any = None, model: Any = None, *, kind: str = "onnx
         from .embed import SentenceTransformerEncoder
 
         return SentenceTransformerEncoder(model)
-    return load_encoder(kind, lazy=True)
+    return load_encoder(kind, lazy=True, device=device)
 
 
 def compare_with_engine(model: Any, sentences: list[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
