@@ -313,6 +313,8 @@ def _encoder_kind(identity: Any) -> str | None:
         return None
     if identity.startswith(onnx_model_name() + ":"):
         return "onnx-int8"
+    if identity.startswith(f"{MODEL_NAME}-onnx-int8-batched-"):
+        return "onnx-int8-batched"
     if identity.startswith(MODEL_NAME + ":"):
         return "torch"
     return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from .errors import InvalidParameterError
 
 LEVELS = ("article", "story")
-ENCODERS = ("onnx-int8", "torch")
+ENCODERS = ("onnx-int8", "torch", "onnx-int8-batched")
 """Encoders :func:`dedup.model.load_encoder` can load; the first is the default."""
 
 
@@ -67,7 +67,9 @@ class ScanConfig:
             vectors + shingle MinHash, see :mod:`dedup.first_tier`) gives a possible partner; the
             others become singletons without being encoded.
         encoder: Encoder loaded when no model or encoder is passed in: ``onnx-int8`` (ONNX Runtime,
-            int8) or ``torch`` (fp32 sentence-transformers); see :func:`dedup.model.load_encoder`.
+            int8), ``torch`` (fp32 sentence-transformers) or ``onnx-int8-batched`` (int8 with
+            per-token activation scales, batched; :mod:`dedup.onnx_batched`); see
+            :func:`dedup.model.load_encoder`.
         device: Where that encoder runs: ``cpu``, or ``cuda`` / ``cuda:N`` (the model in bf16 or
             fp16 on the GPU whatever ``encoder`` says; the CPU, with a :class:`dedup.model.DeviceWarning`,
             when torch finds no such CUDA device). See :func:`dedup.model.select_device`.

@@ -883,9 +883,10 @@ def load_encoder(
 
     Args:
         kind: ``"onnx-int8"`` (the default: ONNX Runtime, int8 weights, one sentence per call; see
-            :mod:`dedup.onnx_encoder`) or ``"torch"`` (the fp32 model under sentence-transformers,
-            batched by token length). Both give 384-d L2-normalised vectors of ``query: `` + text;
-            they agree to cosine >= 0.99 on news sentences (min 0.9949 over dev-hard) and have
+            :mod:`dedup.onnx_encoder`), ``"torch"`` (the fp32 model under sentence-transformers,
+            batched by token length) or ``"onnx-int8-batched"`` (int8 with per-token activation
+            scales, fused graph, batched; :mod:`dedup.onnx_batched`). All give 384-d L2-normalised
+            vectors of ``query: `` + text within cosine 0.99 of fp32 on news sentences, and have
             different cache identities.
         home: Cache folder; ``None`` means :func:`default_home`.
         build: Build a missing or failing model; if False, that is a :class:`ModelError`.
@@ -910,7 +911,8 @@ def load_encoder(
         >>> load_encoder("tf-idf")
         Traceback (most recent call last):
         ...
-        dedup.errors.InvalidParameterError: encoder must be one of onnx-int8, torch. Got 'tf-idf'.
+        dedup.errors.InvalidParameterError: encoder must be one of onnx-int8, torch, onnx-int8-batched. \
+Got 'tf-idf'.
     """
     from .config import check_encoder
 
@@ -924,6 +926,10 @@ def load_encoder(
         from .embed import SentenceTransformerEncoder
 
         return SentenceTransformerEncoder(load_model(home, build=build))
+    if kind == "onnx-int8-batched":
+        from .onnx_batched import load_batched_encoder
+
+        return load_batched_encoder(home, build=build)
     from .onnx_encoder import load_onnx_encoder
 
     return load_onnx_encoder(home, build=build)
@@ -946,6 +952,10 @@ def _lazy_encoder(kind: str, *, home: Path | None, build: bool, device: str) -> 
             name = f"{stamp_identity(stamp, QUERY_PREFIX)}:cuda-{gpu_precision(device)}"
         elif kind == "torch":
             name = stamp_identity(stamp, QUERY_PREFIX)
+        elif kind == "onnx-int8-batched":
+            from .onnx_batched import batched_identity, verify_batched_model
+
+            name = batched_identity(verify_batched_model(home))
         else:
             name = onnx_identity(verify_onnx_model(home))
         dim = int(stamp["dims"]["hidden"])

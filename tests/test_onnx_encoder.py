@@ -122,7 +122,7 @@ def test_empty_input_has_the_model_dimension() -> None:
 
 
 def test_unknown_encoder_kind_is_refused() -> None:
-    with pytest.raises(InvalidParameterError, match="encoder must be one of onnx-int8, torch"):
+    with pytest.raises(InvalidParameterError, match="must be one of onnx-int8, torch, onnx-int8-batched"):
         ScanConfig(encoder="tfidf")
     with pytest.raises(InvalidParameterError, match="encoder"):
         load_encoder("tfidf")
