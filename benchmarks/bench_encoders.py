@@ -1,24 +1,26 @@
 """(a) Encoders side by side in one run: dedup's, the sentence-transformers ONNX int8 peer, torch fp32.
 
 On the same dev-hard sentences (``--n``, a seeded sample of the distinct sentences that
-``split_sentences`` gives for ../shared/eval/dev-hard/docs), in one run, in rounds that rotate the order
-(best round per encoder; the 1-minute load average is recorded because the machine is shared):
+``split_sentences`` gives for ../shared/eval/dev-hard/docs), in one run; the encoders take turns on
+each block of ``--block`` sentences (order rotating) and their times are summed, because the machine
+is shared and its load changes by the second (the 1-minute load average is recorded):
 
 * ``onnx-int8`` (dedup's default: int8 dynamic, one sentence per call);
 * ``onnx-int8-batched`` (int8 with per-token activation scales, batched; :mod:`dedup.onnx_batched`),
-  given all sentences in one call, and in chunks of 256 as a scan's embedding cache hands them over;
+  given each block in one call (a scan's embedding cache hands it at most 256 sentences at a time);
 * ``torch`` (fp32 sentence-transformers, batch 32, token-sorted: the reference vectors);
 * ``peer``: sentence-transformers ``backend="onnx"`` + its ``export_dynamic_quantized_onnx_model(...,
   "avx512_vnni")``, built from our own model folder and run in its own venv by
   ``benchmarks/peer_worker.py`` (``--peer-python``; see that file for the venv), ``encode(batch_size=32)``.
 
-For each: sentences/s, speed relative to the peer and to torch fp32, cosine to torch fp32 (min, mean,
+For each: sentences/s, speed relative to the peer and to torch fp32 (summed times, and the median
+over blocks of the per-block ratio), cosine to torch fp32 (min, mean,
 count < 0.99); for ``onnx-int8-batched`` how many of ``--dep-n`` sentences give identical bytes alone
 and inside the full run's batches. With ``--bitext``: top-1 retrieval on ../shared/eval/bitext/*.tsv
 (both directions, mean over languages) for torch fp32 and dedup's encoders.
 
 Results: benchmarks/results/encoders.json.
-Run: .venv/bin/python -m benchmarks.bench_encoders [--n 2000] [--rounds 3] [--bitext]
+Run: .venv/bin/python -m benchmarks.bench_encoders [--n 2000] [--rounds 2] [--block 250] [--bitext]
      [--peer-python .venv-peer/bin/python]
 """
 
@@ -56,8 +58,8 @@ class Peer:
         if line != "ready":
             raise RuntimeError(f"peer worker did not start (said {line!r}); see benchmarks/peer_worker.py")
 
-    def encode(self) -> tuple[np.ndarray, float]:
-        self.proc.stdin.write("run\n")
+    def encode(self, start: int, stop: int) -> tuple[np.ndarray, float]:
+        self.proc.stdin.write(f"run {start} {stop}\n")
         self.proc.stdin.flush()
         seconds = json.loads(self.proc.stdout.readline())["seconds"]
         return np.load(self.work / "peer.npy"), seconds
@@ -101,9 +103,12 @@ def _bitext(encoders: dict) -> dict:  # noqa: ANN001
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--block", type=int, default=250, help="sentences per turn (and per encode call)")
     ap.add_argument("--dep-n", type=int, default=300)
-    ap.add_argument("--bitext", action="store_true")
+    ap.add_argument("--bitext", nargs="*", metavar="ENCODER",
+                    help="bitext top-1 for these encoders (onnx-int8-batched, onnx-int8, torch fp32; "
+                         "none named: all three)")
     ap.add_argument("--peer-python",
                     default=os.environ.get("DEDUP_PEER_PYTHON", str(ROOT / ".venv-peer" / "bin" / "python")))
     args = ap.parse_args()
@@ -118,7 +123,6 @@ def main() -> None:
     runs = {
         "onnx-int8": lambda s: default.encode(s),
         "onnx-int8-batched": lambda s: batched.encode(s),
-        "onnx-int8-batched (chunks of 256)": _chunked(batched, 256),
         "torch fp32": lambda s: torch_enc.encode(s, batch_size=32),
     }
     for run in runs.values():  # warm-up, as the peer's worker does
@@ -127,31 +131,46 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     peer = Peer(args.peer_python, model_dir(), work, sentences)
     names = ["peer", *runs]
-    best = {k: float("inf") for k in names}
-    vectors: dict[str, np.ndarray] = {}
+    # The machine is shared and its load changes by the second, so the encoders take turns on each
+    # block of --block sentences (the order rotating), and each one's time is summed over all blocks.
+    blocks = [(k, min(k + args.block, len(sentences))) for k in range(0, len(sentences), args.block)]
+    seconds = {k: 0.0 for k in names}
+    per_block: list[dict[str, float]] = []
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
     load = [os.getloadavg()[0]]
+    turn = 0
     for r in range(args.rounds):
-        for name in names[r % len(names):] + names[: r % len(names)]:  # rotate the order
-            if name == "peer":
-                vecs, seconds = peer.encode()
-            else:
-                t = time.perf_counter()
-                vecs = runs[name](sentences)
-                seconds = time.perf_counter() - t
-            best[name] = min(best[name], seconds)
-            vectors[name] = np.asarray(vecs, dtype=np.float32)
-            print(f"round {r} {name}: {len(sentences) / seconds:.1f} sentences/s", flush=True)
+        for start, stop in blocks:
+            per_block.append({})
+            for name in names[turn % len(names):] + names[: turn % len(names)]:
+                if name == "peer":
+                    vecs, took = peer.encode(start, stop)
+                else:
+                    t = time.perf_counter()
+                    vecs = runs[name](sentences[start:stop])
+                    took = time.perf_counter() - t
+                seconds[name] += took
+                per_block[-1][name] = round(took, 3)
+                if r == 0:
+                    parts[name].append(np.asarray(vecs, dtype=np.float32))
+            turn += 1
+        rates = ", ".join(f"{k} {len(sentences) * (r + 1) / v:.1f}/s" for k, v in seconds.items())
+        print(f"after round {r}: {rates}", flush=True)
     load.append(os.getloadavg()[0])
     peer.close()
+    vectors = {k: np.concatenate(v) for k, v in parts.items()}
+    n_encoded = len(sentences) * args.rounds
 
     ref = vectors["torch fp32"]
     result: dict = {"encoders": {}}
     for name in names:
         cos = np.sum(vectors[name] * ref, axis=1)
         result["encoders"][name] = {
-            "sentences_per_s": round(len(sentences) / best[name], 1),
-            "speed_vs_peer": round(best["peer"] / best[name], 3),
-            "speed_vs_torch_fp32": round(best["torch fp32"] / best[name], 3),
+            "sentences_per_s": round(n_encoded / seconds[name], 1),
+            "speed_vs_peer": round(seconds["peer"] / seconds[name], 3),
+            "speed_vs_torch_fp32": round(seconds["torch fp32"] / seconds[name], 3),
+            "median_block_speed_vs_peer": round(float(np.median([b["peer"] / b[name] for b in per_block])),
+                                                3),
             "min_cos_vs_torch_fp32": round(float(cos.min()), 5),
             "mean_cos_vs_torch_fp32": round(float(cos.mean()), 5),
             "n_below_0_99": int((cos < 0.99).sum()),
@@ -164,17 +183,19 @@ def main() -> None:
     default_vs_batched = np.sum(vectors["onnx-int8"] * vectors["onnx-int8-batched"], axis=1)
     result["cos_onnx-int8_vs_onnx-int8-batched"] = {"min": round(float(default_vs_batched.min()), 5),
                                                      "mean": round(float(default_vs_batched.mean()), 5)}
-    if args.bitext:
-        result["bitext_top1"] = _bitext(
-            {"torch fp32": torch_enc, "onnx-int8": default, "onnx-int8-batched": batched}
-        )
+    if args.bitext is not None:
+        every = {"torch fp32": torch_enc, "onnx-int8": default, "onnx-int8-batched": batched}
+        chosen = {k: v for k, v in every.items() if not args.bitext or k in args.bitext}
+        result["bitext_top1"] = _bitext(chosen)
     result.update({
         "sentences": len(sentences),
         "mean_tokens": round(float(np.mean([len(e.ids) for e in batched.tokenizer.encode_batch(
             ["query: " + s for s in sentences])])), 1),
         "rounds": args.rounds,
-        "timing": "best of the rounds per encoder, order rotated each round, one process each "
-                  "(the peer in its own venv), same machine, same sentences",
+        "block": args.block,
+        "timing": "encoders take turns on each block of `block` sentences (one encode call each, order "
+                  "rotating), seconds summed over all blocks and rounds; the peer in its own process and "
+                  "venv; same machine, same sentences, one run",
         "loadavg_1min_before_after": [round(x, 2) for x in load],
         "machine": {"cores": len(os.sched_getaffinity(0)), "cpu": platform.processor() or platform.machine()},
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -11,8 +11,8 @@ copied (weights linked), loaded with ``backend="onnx"`` (optimum's export), and 
 sentence-transformers documentation shows a user.
 
 Protocol: ``peer_worker.py MODEL_DIR WORK_DIR SENTENCES_JSON``; prints ``ready`` once loaded, then
-for each ``run`` line on stdin encodes every sentence (``query: `` prefix, ``batch_size=32``,
-normalised), writes the vectors to ``WORK_DIR/peer.npy`` and prints ``{"seconds": ...}``.
+for each ``run START STOP`` line on stdin encodes those sentences (``query: `` prefix,
+``batch_size=32``, normalised), writes the vectors to ``WORK_DIR/peer.npy`` and prints ``{"seconds": ...}``.
 """
 
 from __future__ import annotations
@@ -58,10 +58,13 @@ def main() -> None:
     model.encode(texts[:32], batch_size=32)  # warm-up
     print("ready", flush=True)
     for line in sys.stdin:
-        if line.strip() != "run":
+        command = line.split()
+        if not command or command[0] != "run":
             break
+        start, stop = (int(command[1]), int(command[2])) if command[1:] else (0, len(texts))
         t = time.perf_counter()
-        vecs = model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+        vecs = model.encode(texts[start:stop], batch_size=32, normalize_embeddings=True,
+                            convert_to_numpy=True)
         seconds = time.perf_counter() - t
         np.save(work / "peer.npy", vecs.astype(np.float32))
         print(json.dumps({"seconds": seconds}), flush=True)
