@@ -239,9 +239,9 @@ EncoderOption = Annotated[
     EncoderKind,
     typer.Option(
         "--encoder",
-        help="'onnx-int8': ONNX Runtime, int8 weights, one sentence per call (default, faster). "
+        help="'onnx-int8': ONNX Runtime, int8 weights, one sentence per call (default). "
         "'torch': the fp32 model under sentence-transformers. 'onnx-int8-batched': int8 with per-token "
-        "scales, batched (faster; built on first use). Cached vectors are kept apart.",
+        "scales, batched (about twice onnx-int8's speed; built on first use). Cached vectors are kept apart.",
     ),
 ]
 
