@@ -259,7 +259,7 @@ class _Snapshot:
 def _resolve_encoder(model: Any, encoder: Encoder | None, config: ScanConfig) -> Encoder:
     from .model import resolve_encoder
 
-    return resolve_encoder(encoder, model, kind=config.encoder)
+    return resolve_encoder(encoder, model, kind=config.encoder, device=config.device)
 
 
 def _identity(encoder: Encoder) -> str:
@@ -313,6 +313,8 @@ def _encoder_kind(identity: Any) -> str | None:
         return None
     if identity.startswith(onnx_model_name() + ":"):
         return "onnx-int8"
+    if identity.startswith(f"{MODEL_NAME}-onnx-int8-batched-"):
+        return "onnx-int8-batched"
     if identity.startswith(MODEL_NAME + ":"):
         return "torch"
     return None

@@ -408,7 +408,8 @@ def encoder_identity(encoder: Any) -> str | None:
     """The cache identity of ``encoder``, or None when it cannot be told apart from other models.
 
     A sentence-transformers adapter over the model built by :mod:`dedup.model` is identified by the
-    build stamp (model name, recipe, sha256 of the weights) and the input prefix. Any other
+    build stamp (model name, recipe, sha256 of the weights) and the input prefix, plus
+    ``:<device>-<precision>`` when its weights were cast (the GPU encoder). Any other
     sentence-transformers model has no safe identity (None: not cached). Other encoders are
     identified by their ``name``.
     """
@@ -419,8 +420,20 @@ def encoder_identity(encoder: Any) -> str | None:
     stamp = _stamp_of(encoder.model)
     if stamp is None:
         return None if encoder.name == "sentence-transformers" else encoder.name
+    identity = stamp_identity(stamp, encoder.prefix)
+    return identity if encoder.variant is None else f"{identity}:{encoder.variant}"
+
+
+def stamp_identity(stamp: dict[str, Any], prefix: str) -> str:
+    """Cache identity of the model built by :mod:`dedup.model` with build stamp ``stamp``, fed ``prefix``.
+
+    Example:
+        >>> stamp = {"model_name": "m", "recipe": 1, "files": {"model.safetensors": {"sha256": "ab" * 32}}}
+        >>> stamp_identity(stamp, "query: ")
+        "m:r1:abababababababab:prefix='query: '"
+    """
     weights = stamp.get("files", {}).get("model.safetensors", {}).get("sha256", "")[:16]
-    return f"{stamp.get('model_name')}:r{stamp.get('recipe')}:{weights}:prefix={encoder.prefix!r}"
+    return f"{stamp.get('model_name')}:r{stamp.get('recipe')}:{weights}:prefix={prefix!r}"
 
 
 def _stamp_of(model: Any) -> dict[str, Any] | None:

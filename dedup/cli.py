@@ -251,11 +251,17 @@ class EncoderKind(str, Enum):
 
     ONNX_INT8 = "onnx-int8"
     TORCH = "torch"
+    ONNX_INT8_BATCHED = "onnx-int8-batched"
 
 
 EncoderOption = Annotated[
     EncoderKind,
-    typer.Option("--encoder", help="onnx-int8 (ONNX Runtime, faster) or torch (fp32)."),
+    typer.Option("--encoder", help="onnx-int8 (default), torch (fp32) or onnx-int8-batched (faster)."),
+]
+
+DeviceOption = Annotated[
+    str,
+    typer.Option("--device", help="cpu (default) or cuda / cuda:N (bf16 on that GPU; CPU without CUDA)."),
 ]
 
 PathsArgument = Annotated[
@@ -379,7 +385,16 @@ def scan(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Ray embedding workers (each loads the model).")
     ] = 2,
+    gpus_per_worker: Annotated[
+        float,
+        typer.Option(
+            "--gpus-per-worker",
+            min=0.0,
+            help="With --backend ray: GPUs each embedding worker asks Ray for (implies --device cuda).",
+        ),
+    ] = 0.0,
     encoder: EncoderOption = EncoderKind.ONNX_INT8,
+    device: DeviceOption = "cpu",
 ) -> None:
     """Scan the given paths and print their story groups (or write them with -o).
 
@@ -406,7 +421,9 @@ def scan(
 
         run_scan = partial(scan_against, index=against)
     if backend is Backend.RAY:
-        run_scan = _ray_scan(against, ray_address, workers)
+        run_scan = _ray_scan(against, ray_address, workers, gpus_per_worker)
+    elif gpus_per_worker > 0:
+        raise typer.BadParameter("needs --backend ray.", param_hint="--gpus-per-worker")
     if first_tier and (against is not None or backend is Backend.RAY):
         raise typer.BadParameter(
             "is not supported with --against or --backend ray.", param_hint="--first-tier"
@@ -426,9 +443,12 @@ def scan(
             strip_boilerplate=strip_boilerplate,
             first_tier=first_tier,
             encoder=encoder.value,
+            device=device,
         )
     except InvalidParameterError as err:
         raise typer.BadParameter(str(err)) from err
+    if device != "cpu" and backend is Backend.LOCAL:  # decide now: one warning line, not one per load
+        config = replace(config, device=_select_device(device))
     for target in (out, html.parent if html is not None else None):
         if target is not None and (why := _unwritable(target)):
             err_console.print(f"[red]error:[/red] {why}", highlight=False, soft_wrap=True)
@@ -475,7 +495,26 @@ def _peak_memory_mib() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _ray_scan(against: Path | None, ray_address: str | None, workers: int):  # noqa: ANN202
+def _select_device(device: str) -> str:
+    """``dedup.model.select_device``, its fallback warning printed as one ``warning:`` line on stderr."""
+    import warnings
+
+    from .model import DeviceWarning, select_device
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeviceWarning)
+        chosen = select_device(device)
+    for w in caught:
+        if issubclass(w.category, DeviceWarning):
+            err_console.print(f"warning: {w.message}", highlight=False, soft_wrap=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return chosen
+
+
+def _ray_scan(  # noqa: ANN202
+    against: Path | None, ray_address: str | None, workers: int, gpus_per_worker: float = 0.0
+):
     """``scan_with_ray`` bound to the options; exit 2 (usage) when Ray is missing."""
     from functools import partial
 
@@ -490,7 +529,7 @@ def _ray_scan(against: Path | None, ray_address: str | None, workers: int):  # n
 
         err_console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from err
-    return partial(scan_with_ray, ray_address=ray_address, n_workers=workers)
+    return partial(scan_with_ray, ray_address=ray_address, n_workers=workers, gpus_per_worker=gpus_per_worker)
 
 
 def _unwritable(folder: Path) -> str | None:

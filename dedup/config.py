@@ -19,7 +19,7 @@ from .errors import InvalidParameterError
 LEVELS = ("article", "story")
 DEFAULT_MIN_COSINE = 0.35
 """Alignment cosine threshold when neither the config nor the calibration sets one."""
-ENCODERS = ("onnx-int8", "torch")
+ENCODERS = ("onnx-int8", "torch", "onnx-int8-batched")
 """Encoders :func:`dedup.model.load_encoder` can load; the first is the default."""
 
 
@@ -78,7 +78,12 @@ class ScanConfig:
             vectors + shingle MinHash, see :mod:`dedup.first_tier`) gives a possible partner; the
             others become singletons without being encoded.
         encoder: Encoder loaded when no model or encoder is passed in: ``onnx-int8`` (ONNX Runtime,
-            int8) or ``torch`` (fp32 sentence-transformers); see :func:`dedup.model.load_encoder`.
+            int8), ``torch`` (fp32 sentence-transformers) or ``onnx-int8-batched`` (int8 with
+            per-token activation scales, batched; :mod:`dedup.onnx_batched`); see
+            :func:`dedup.model.load_encoder`.
+        device: Where that encoder runs: ``cpu``, or ``cuda`` / ``cuda:N`` (the model in bf16 or
+            fp16 on the GPU whatever ``encoder`` says; the CPU, with a :class:`dedup.model.DeviceWarning`,
+            when torch finds no such CUDA device). See :func:`dedup.model.select_device`.
     """
 
     threshold: float = 0.5
@@ -110,9 +115,11 @@ class ScanConfig:
     first_tier: bool = False
     background: bool = True
     encoder: str = ENCODERS[0]
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         check_encoder(self.encoder)
+        check_device(self.device)
         _check_range("threshold", self.threshold, 0.0, 1.0)
         if self.report_threshold is not None:
             _check_range("report_threshold", self.report_threshold, 0.0, 1.0)
@@ -185,6 +192,23 @@ def check_encoder(kind: object) -> None:
     """Raise :class:`InvalidParameterError` unless ``kind`` is one of :data:`ENCODERS`."""
     if kind not in ENCODERS:
         raise InvalidParameterError(f"encoder must be one of {', '.join(ENCODERS)}. Got {kind!r}.")
+
+
+def check_device(device: object) -> None:
+    """Raise :class:`InvalidParameterError` unless ``device`` is ``cpu``, ``cuda`` or ``cuda:N``.
+
+    Example:
+        >>> check_device("cuda:1")
+        >>> check_device("gpu")
+        Traceback (most recent call last):
+        ...
+        dedup.errors.InvalidParameterError: device must be 'cpu', 'cuda' or 'cuda:N'. Got 'gpu'.
+    """
+    ok = device in ("cpu", "cuda") or (
+        isinstance(device, str) and device.startswith("cuda:") and device[5:].isdigit()
+    )
+    if not ok:
+        raise InvalidParameterError(f"device must be 'cpu', 'cuda' or 'cuda:N'. Got {device!r}.")
 
 
 def _check_range(name: str, value: object, low: float, high: float | None) -> None:

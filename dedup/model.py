@@ -37,6 +37,7 @@ import shutil
 import struct
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -803,17 +804,101 @@ Run `dedup model build` first.
     return model
 
 
-def load_encoder(kind: str = "onnx-int8", *, home: Path | None = None, build: bool = True) -> Any:
+class DeviceWarning(UserWarning):
+    """A CUDA device was asked for and torch finds none: the encoder runs on the CPU."""
+
+
+GPU_BATCH_SIZE = 256
+"""Sentences per batch of the GPU encoder (the embedding cache hands it at most 256 at a time)."""
+GPU_MAX_TOKENS = 32_768
+"""Most padded tokens per batch of the GPU encoder (bounds its memory)."""
+
+
+def select_device(device: str = "cpu") -> str:
+    """The device an encoder runs on: ``device``, or ``"cpu"`` when it names a CUDA device torch lacks.
+
+    Only a CUDA request imports torch. Falling back warns once with :class:`DeviceWarning`, whose
+    message says why (no CUDA build of torch, or no such device) and that the CPU is used.
+
+    Args:
+        device: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+
+    Raises:
+        InvalidParameterError: For any other value.
+
+    Example:
+        >>> select_device("cpu")
+        'cpu'
+    """
+    from .config import check_device
+
+    check_device(device)
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    index = int(device.partition(":")[2] or 0)
+    if torch.cuda.is_available() and index < torch.cuda.device_count():
+        return device
+    if torch.cuda.is_available():
+        why = f"torch finds {torch.cuda.device_count()} CUDA device(s)"
+    elif torch.version.cuda is None:
+        why = f"this torch ({torch.__version__}) is a CPU-only build"
+    else:
+        why = "torch finds no CUDA device"
+    warnings.warn(f"device {device!r} was asked for, but {why}; the encoder runs on the CPU.",
+                  DeviceWarning, stacklevel=2)
+    return "cpu"
+
+
+def gpu_precision(device: str) -> str:
+    """``"bf16"`` where the CUDA device supports bfloat16, else ``"fp16"``: the GPU encoder's weights."""
+    import torch
+
+    with torch.cuda.device(torch.device(device)):
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
+def _load_gpu_encoder(device: str, *, home: Path | None, build: bool) -> Any:
+    import torch
+
+    from .embed import SentenceTransformerEncoder
+
+    precision = gpu_precision(device)
+    model = load_model(home, device=device, build=build)
+    model.to(torch.bfloat16 if precision == "bf16" else torch.float16)
+    return SentenceTransformerEncoder(model, precision=precision, batch_size=GPU_BATCH_SIZE,
+                                      max_tokens=GPU_MAX_TOKENS)
+
+
+def load_encoder(
+    kind: str = "onnx-int8",
+    *,
+    home: Path | None = None,
+    build: bool = True,
+    lazy: bool = False,
+    device: str = "cpu",
+) -> Any:
     """Load an :class:`~dedup.embed.Encoder` over the offline model, building it first if needed.
 
     Args:
         kind: ``"onnx-int8"`` (the default: ONNX Runtime, int8 weights, one sentence per call; see
-            :mod:`dedup.onnx_encoder`) or ``"torch"`` (the fp32 model under sentence-transformers,
-            batched by token length). Both give 384-d L2-normalised vectors of ``query: `` + text;
-            they agree to cosine >= 0.99 on news sentences (min 0.9949 over dev-hard) and have
+            :mod:`dedup.onnx_encoder`), ``"torch"`` (the fp32 model under sentence-transformers,
+            batched by token length) or ``"onnx-int8-batched"`` (int8 with per-token activation
+            scales, fused graph, batched; :mod:`dedup.onnx_batched`). All give 384-d L2-normalised
+            vectors of ``query: `` + text within cosine 0.99 of fp32 on news sentences, and have
             different cache identities.
         home: Cache folder; ``None`` means :func:`default_home`.
         build: Build a missing or failing model; if False, that is a :class:`ModelError`.
+        lazy: Verify the model (building it if needed) but open it only when a sentence is first
+            encoded (:class:`~dedup.embed.LazyEncoder`): a scan served wholly by the embedding cache
+            then never loads it. The identity, and so every vector, is the same either way.
+        device: ``"cpu"`` (``kind`` decides), or ``"cuda"`` / ``"cuda:N"``: the fp32 model cast to
+            bf16 (fp16 where the GPU lacks bf16) under sentence-transformers, in batches of up to
+            :data:`GPU_BATCH_SIZE` sentences and :data:`GPU_MAX_TOKENS` padded tokens, whatever
+            ``kind`` says; within cosine 0.99 of fp32, with its own cache identity
+            (``...:cuda-bf16``). Without such a device: the CPU and a :class:`DeviceWarning`
+            (:func:`select_device`).
 
     Returns:
         The encoder.
@@ -826,25 +911,70 @@ def load_encoder(kind: str = "onnx-int8", *, home: Path | None = None, build: bo
         >>> load_encoder("tf-idf")
         Traceback (most recent call last):
         ...
-        dedup.errors.InvalidParameterError: encoder must be one of onnx-int8, torch. Got 'tf-idf'.
+        dedup.errors.InvalidParameterError: encoder must be one of onnx-int8, torch, onnx-int8-batched. \
+Got 'tf-idf'.
     """
     from .config import check_encoder
 
     check_encoder(kind)
+    device = select_device(device)
+    if lazy:
+        return _lazy_encoder(kind, home=home, build=build, device=device)
+    if device != "cpu":
+        return _load_gpu_encoder(device, home=home, build=build)
     if kind == "torch":
         from .embed import SentenceTransformerEncoder
 
         return SentenceTransformerEncoder(load_model(home, build=build))
+    if kind == "onnx-int8-batched":
+        from .onnx_batched import load_batched_encoder
+
+        return load_batched_encoder(home, build=build)
     from .onnx_encoder import load_onnx_encoder
 
     return load_onnx_encoder(home, build=build)
 
 
-def resolve_encoder(encoder: Any = None, model: Any = None, *, kind: str = "onnx-int8") -> Any:
+def _lazy_encoder(kind: str, *, home: Path | None, build: bool, device: str) -> Any:
+    """A :class:`~dedup.embed.LazyEncoder` of ``kind`` on ``device``, named from the verified build stamps.
+
+    A model that fails verification is built (when ``build``) and loaded at once.
+    """
+    from functools import partial
+
+    from .cache import stamp_identity
+    from .embed import LazyEncoder
+    from .onnx_encoder import onnx_identity, verify_onnx_model
+
+    try:
+        stamp = json.loads((verify_model(home) / STAMP_FILE).read_text(encoding="utf-8"))
+        if device != "cpu":
+            name = f"{stamp_identity(stamp, QUERY_PREFIX)}:cuda-{gpu_precision(device)}"
+        elif kind == "torch":
+            name = stamp_identity(stamp, QUERY_PREFIX)
+        elif kind == "onnx-int8-batched":
+            from .onnx_batched import batched_identity, verify_batched_model
+
+            name = batched_identity(verify_batched_model(home))
+        else:
+            name = onnx_identity(verify_onnx_model(home))
+        dim = int(stamp["dims"]["hidden"])
+    except (ModelError, OSError, ValueError, KeyError, TypeError):
+        if not build:
+            raise
+        return load_encoder(kind, home=home, build=True, device=device)
+    return LazyEncoder(partial(load_encoder, kind, home=home, build=build, device=device), name=name, dim=dim)
+
+
+def resolve_encoder(
+    encoder: Any = None, model: Any = None, *, kind: str = "onnx-int8", device: str = "cpu"
+) -> Any:
     """The encoder a call uses: ``encoder``, else an adapter over ``model``, else :func:`load_encoder`.
 
     A caller's own ``SentenceTransformer`` (``model``) is always used as it is; ``kind`` only picks
-    the encoder that is loaded when neither is given.
+    (and ``device`` where it runs) the encoder that is loaded when neither is given. That one is
+    lazy (``load_encoder(kind, lazy=True, device=device)``): it is opened only if a sentence misses
+    the embedding cache.
 
     Example:
         >>> from dedup.embed import HashingEncoder
@@ -857,7 +987,7 @@ def resolve_encoder(encoder: Any = None, model: Any = None, *, kind: str = "onnx
         from .embed import SentenceTransformerEncoder
 
         return SentenceTransformerEncoder(model)
-    return load_encoder(kind)
+    return load_encoder(kind, lazy=True, device=device)
 
 
 def compare_with_engine(model: Any, sentences: list[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:

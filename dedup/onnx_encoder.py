@@ -31,6 +31,7 @@ Example (a stand-in session, so nothing is built or loaded):
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -167,7 +168,7 @@ class OnnxEncoder:
 # ----------------------------------------------------------------------------- building
 
 
-def export_onnx_fp32(model: Any, path: Path) -> Path:
+def export_onnx_fp32(model: Any, path: Path, *, attention: str | None = None) -> Path:
     """Write ``model``'s ``BertModel`` as fp32 ONNX (opset 17, dynamic batch and sequence axes).
 
     Inputs ``input_ids``, ``attention_mask``, ``token_type_ids`` (int64); output
@@ -177,6 +178,8 @@ def export_onnx_fp32(model: Any, path: Path) -> Path:
     Args:
         model: A loaded ``SentenceTransformer`` whose first module wraps a ``BertModel``.
         path: File to write.
+        attention: Attention implementation to export (e.g. ``"eager"``, the plain MatMul/Softmax
+            graph that ONNX Runtime's fusion recognises); None keeps the model's own.
 
     Returns:
         ``path``.
@@ -184,6 +187,9 @@ def export_onnx_fp32(model: Any, path: Path) -> Path:
     import torch
 
     bert = model[0].auto_model.eval()
+    if attention is not None and bert.config._attn_implementation != attention:
+        bert = copy.deepcopy(bert)
+        bert.set_attn_implementation(attention)
 
     class Wrapped(torch.nn.Module):
         def __init__(self) -> None:

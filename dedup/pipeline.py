@@ -423,7 +423,7 @@ def embed_documents(
     if encoder is None:
         from .model import resolve_encoder
 
-        encoder = resolve_encoder(model=model, kind=config.encoder)
+        encoder = resolve_encoder(model=model, kind=config.encoder, device=config.device)
     to_embed, encoded = sentences, None
     if config.first_tier:  # only documents with a candidate partner are encoded (dedup.first_tier)
         from .first_tier import plan_encoding

@@ -88,11 +88,24 @@ def require_ray() -> Any:
     return ray
 
 
-def default_encoder(kind: str = "onnx-int8") -> Encoder:
-    """The local backend's default encoder (:func:`dedup.model.load_encoder` of ``kind``)."""
+def default_encoder(kind: str = "onnx-int8", device: str = "cpu") -> Encoder:
+    """The local backend's default encoder (:func:`dedup.model.load_encoder` of ``kind`` on ``device``)."""
     from .model import load_encoder
 
-    return load_encoder(kind)
+    return load_encoder(kind, device=device)
+
+
+def embed_worker_resources(cpus_per_worker: float, gpus_per_worker: float) -> dict[str, float]:
+    """What each embedding actor asks Ray for: ``num_cpus``, plus ``num_gpus`` when it is above 0.
+
+    Example:
+        >>> embed_worker_resources(1.0, 0.0), embed_worker_resources(2.0, 0.5)
+        ({'num_cpus': 1.0}, {'num_cpus': 2.0, 'num_gpus': 0.5})
+    """
+    resources = {"num_cpus": cpus_per_worker}
+    if gpus_per_worker > 0:
+        resources["num_gpus"] = gpus_per_worker
+    return resources
 
 
 def scan_with_ray(
@@ -102,6 +115,7 @@ def scan_with_ray(
     ray_address: str | None = None,
     n_workers: int = 2,
     cpus_per_worker: float = 1.0,
+    gpus_per_worker: float = 0.0,
     encoder_factory: Callable[[], Encoder] | None = None,
     confidence_model: ConfidenceModel | None = None,
     work_dir: str | Path | None = None,
@@ -119,6 +133,8 @@ def scan_with_ray(
         n_workers: Embedding actors, each loading the model once (>= 1); also the most read and
             language-ID tasks run at once.
         cpus_per_worker: CPUs Ray reserves per actor and task (> 0); torch uses that many threads.
+        gpus_per_worker: GPUs each embedding actor asks Ray for (``num_gpus``, >= 0; fractions share
+            one GPU). Above 0 the default encoder runs on ``cuda`` (``config.device`` otherwise).
         encoder_factory: Picklable callable returning an :class:`~dedup.embed.Encoder`, called
             once per actor (default: the offline model, which every node must have built).
         confidence_model: Calibration to use; defaults to the shipped one.
@@ -135,7 +151,8 @@ def scan_with_ray(
 
     Raises:
         RayUnavailableError: If Ray is not installed.
-        InvalidParameterError: If ``n_workers`` < 1, ``cpus_per_worker`` <= 0 or ``config.first_tier``
+        InvalidParameterError: If ``n_workers`` < 1, ``cpus_per_worker`` <= 0, ``gpus_per_worker`` < 0
+            or ``config.first_tier``
             (not supported here yet).
         InputError: If the input path is missing or not a folder.
     """
@@ -143,6 +160,9 @@ def scan_with_ray(
         raise InvalidParameterError(f"n_workers must be an int >= 1. Got {n_workers!r}.")
     if not isinstance(cpus_per_worker, (int, float)) or cpus_per_worker <= 0:
         raise InvalidParameterError(f"cpus_per_worker must be a number > 0. Got {cpus_per_worker!r}.")
+    gpus_ok = isinstance(gpus_per_worker, (int, float)) and not isinstance(gpus_per_worker, bool)
+    if not gpus_ok or gpus_per_worker < 0:
+        raise InvalidParameterError(f"gpus_per_worker must be a number >= 0. Got {gpus_per_worker!r}.")
     config = config or ScanConfig()
     if config.first_tier:
         raise InvalidParameterError(
@@ -150,7 +170,8 @@ def scan_with_ray(
         )
     ray = require_ray()
     confidence_model = confidence_model or load_confidence_model()
-    encoder_factory = encoder_factory or partial(default_encoder, config.encoder)
+    device = "cuda" if gpus_per_worker > 0 and config.device == "cpu" else config.device
+    encoder_factory = encoder_factory or partial(default_encoder, config.encoder, device)
     timings: dict[str, float] = {}
     with _ray_session(ray, ray_address), _work_dir(work_dir) as base:
         run = _join(base, f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}")
@@ -170,7 +191,8 @@ def scan_with_ray(
 
         t = time.perf_counter()
         flat = [s for doc in sentences for s in doc]
-        vectors = _embed(ray, flat, config, n_workers, encoder_factory, max_restarts, cpus_per_worker, run)
+        resources = embed_worker_resources(cpus_per_worker, gpus_per_worker)
+        vectors = _embed(ray, flat, config, n_workers, encoder_factory, max_restarts, resources, run)
         offsets = np.cumsum([0] + [len(s) for s in sentences])
         per_doc = [vectors[offsets[i] : offsets[i + 1]] for i in range(len(documents))]
         timings["embed"] = time.perf_counter() - t
@@ -364,7 +386,7 @@ def _embed(
     n_workers: int,
     encoder_factory: Callable[[], Encoder],
     max_restarts: int,
-    cpus_per_worker: float,
+    resources: dict[str, float],
     run: str,
 ) -> npt.NDArray[np.float32]:
     """Embed ``flat`` on Ray actors, in exactly the chunks :func:`embed_sentences` forms locally."""
@@ -383,7 +405,7 @@ def _embed(
         batch_format="pyarrow",
         fn_constructor_kwargs={"encoder_factory": encoder_factory, "config": config},
         compute=ray.data.ActorPoolStrategy(size=n_workers),
-        num_cpus=cpus_per_worker,
+        **resources,  # num_cpus, and num_gpus when the workers encode on GPUs
         # A dead actor (killed, out of memory, node lost) is restarted and its chunk retried.
         max_restarts=max_restarts,
         max_task_retries=max_restarts,

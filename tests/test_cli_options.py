@@ -32,6 +32,7 @@ _NOT_RESULT_OPTIONS = {
     "verbose",
     "backend",
     "ray_address",
+    "gpus_per_worker",
     "workers",
 }
 

@@ -16,7 +16,7 @@ import dedup.model
 from dedup.archive_index import build_index, scan_against
 from dedup.cache import CachedEncoder, EmbeddingCache, encoder_identity
 from dedup.config import ScanConfig
-from dedup.embed import HashingEncoder, SentenceTransformerEncoder
+from dedup.embed import HashingEncoder, LazyEncoder, SentenceTransformerEncoder
 from dedup.errors import IndexMismatchError, InvalidParameterError, ModelError
 from dedup.model import MODEL_NAME, load_encoder, model_dir, resolve_encoder
 from dedup.onnx_encoder import (
@@ -122,7 +122,7 @@ def test_empty_input_has_the_model_dimension() -> None:
 
 
 def test_unknown_encoder_kind_is_refused() -> None:
-    with pytest.raises(InvalidParameterError, match="encoder must be one of onnx-int8, torch"):
+    with pytest.raises(InvalidParameterError, match="must be one of onnx-int8, torch, onnx-int8-batched"):
         ScanConfig(encoder="tfidf")
     with pytest.raises(InvalidParameterError, match="encoder"):
         load_encoder("tfidf")
@@ -140,6 +140,39 @@ def test_resolve_encoder_keeps_a_callers_model_and_encoder(monkeypatch: pytest.M
     resolve_encoder(kind="torch")
     resolve_encoder()
     assert loaded == ["torch", "onnx-int8"]
+
+
+_TEXTS = {"a.txt": "A storm hit the coast on Monday.\nThousands lost power overnight.",
+          "b.txt": "A storm hit the coast on Monday.\nThousands lost power overnight.\nSchools closed.",
+          "c.txt": "The central bank raised rates.\nMarkets fell sharply."}
+
+
+def test_a_scan_served_by_the_cache_never_opens_the_encoder(tmp_path: Path) -> None:
+    opened: list[int] = []
+
+    def open_encoder() -> HashingEncoder:
+        opened.append(1)
+        return HashingEncoder()
+
+    config = ScanConfig(cache_dir=tmp_path)
+    lazy = LazyEncoder(open_encoder, name=HashingEncoder().name, dim=256)
+    first = scan(_TEXTS, encoder=lazy, config=config)
+    assert opened == [1] and lazy.loaded
+    name = HashingEncoder().name
+    again = scan(_TEXTS, encoder=LazyEncoder(open_encoder, name=name, dim=256), config=config)
+    assert opened == [1]
+    assert [p.to_dict() for p in again.pairs] == [p.to_dict() for p in first.pairs]
+    assert [g.members for g in again.groups] == [g.members for g in first.groups]
+    scan({**_TEXTS, "d.txt": "A new sentence nobody has seen."},
+         encoder=LazyEncoder(open_encoder, name=HashingEncoder().name, dim=256), config=config)
+    assert opened == [1, 1]
+
+
+def test_a_lazy_encoder_refuses_an_encoder_with_another_identity() -> None:
+    lazy = LazyEncoder(lambda: HashingEncoder(dim=8), name="hashing-256-3", dim=256)
+    assert lazy.encode([]).shape == (0, 256) and not lazy.loaded
+    with pytest.raises(ModelError, match="hashing-8-3"):
+        lazy.encode(["A storm."])
 
 
 def _fake_build(home: Path, weights: str = "ab" * 32) -> Path:
@@ -311,3 +344,31 @@ def test_cli_scan_with_either_encoder(seeds_dir) -> None:
         assert result.exit_code == 0, result.output
         groups = [sorted(m[:3] for m in json.loads(line)["members"]) for line in result.stdout.splitlines()]
         assert ["000", "001"] in groups and ["003"] in groups
+
+
+@pytest.mark.model
+def test_lazy_encoders_have_the_loaded_identity_and_vectors(real_onnx_encoder, real_model) -> None:
+    lazy = load_encoder(lazy=True)
+    assert isinstance(lazy, LazyEncoder) and not lazy.loaded
+    assert lazy.name == real_onnx_encoder.name and lazy.dim == 384
+    assert lazy.encode(SENTENCES[:3]).tobytes() == real_onnx_encoder.encode(SENTENCES[:3]).tobytes()
+    lazy_torch = load_encoder("torch", lazy=True)
+    assert lazy_torch.name == encoder_identity(SentenceTransformerEncoder(real_model))
+    assert not lazy_torch.loaded
+
+
+@pytest.mark.model
+def test_a_warm_cli_scan_does_not_open_the_encoder(seeds_dir, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.onnx_encoder
+    from dedup.cli import app
+
+    cold = CliRunner().invoke(app, ["scan", str(seeds_dir), "--json"])
+    assert cold.exit_code == 0, cold.output
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the encoder was opened although every sentence is cached")
+
+    monkeypatch.setattr(dedup.onnx_encoder, "open_onnx_encoder", refuse)
+    warm = CliRunner().invoke(app, ["scan", str(seeds_dir), "--json"])
+    assert warm.exit_code == 0, warm.output
+    assert warm.stdout == cold.stdout

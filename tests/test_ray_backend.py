@@ -173,6 +173,15 @@ def test_n_workers_is_validated():
         scan_with_ray({"a": "text"}, n_workers=0)
     with pytest.raises(InvalidParameterError, match="first_tier"):
         scan_with_ray({"a": "text"}, config=ScanConfig(first_tier=True))
+    with pytest.raises(InvalidParameterError, match="gpus_per_worker"):
+        scan_with_ray({"a": "text"}, gpus_per_worker=-1)
+
+
+def test_embedding_workers_ask_for_gpus_only_when_given():
+    from dedup.ray_backend import embed_worker_resources
+
+    assert embed_worker_resources(1.0, 0.0) == {"num_cpus": 1.0}
+    assert embed_worker_resources(4.0, 1.0) == {"num_cpus": 4.0, "num_gpus": 1.0}
 
 
 def test_cli_without_ray_exits_2_with_the_install_hint(monkeypatch, seeds_dir):
