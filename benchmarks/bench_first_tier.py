@@ -1,4 +1,4 @@
-"""First tier on vs off (issue 5, item 4 / benchmark c2): sentences encoded, time, candidate recall.
+"""First tier on vs off: sentences encoded, time, candidate recall.
 
 Datasets (read in place, nothing downloaded):
 

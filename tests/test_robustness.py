@@ -54,7 +54,7 @@ def _tree_digest(root: Path) -> dict[str, str]:
 
 
 def _fuzz_corpus(root: Path) -> dict[str, str]:
-    """Write every case of issue 7, item 3; return ``name -> expected reason fragment`` of skipped ones."""
+    """Write every kind of unusable input; return ``name -> expected reason fragment`` of skipped ones."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "good.txt").write_text(ARTICLE, encoding="utf-8")
     (root / "good_copy.md").write_text(ARTICLE.replace("Monday", "Monday"), encoding="utf-8")
