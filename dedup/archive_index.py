@@ -75,7 +75,7 @@ from .index import candidate_pairs
 from .ingest import sha256_file
 from .locking import LOCK_FILE, WaitCallback, checkpoint, folder_lock
 from .pipeline import Embedded, Inputs, ProgressCallback, corpus_from, embed_documents, score_candidates
-from .score import normalise_for_hash
+from .score import normalise_for_hash, sentence_weights
 from .types import Document, ScanResult
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,6 @@ SHARD_FILES = ("docs.jsonl", "embeddings.npy", "doc_vectors.npy")
 STAGING_PREFIX = ".staging-"
 _SHARD_NAME = re.compile(r"shard-(\d+)")
 _LEFTOVER_PREFIXES = (STAGING_PREFIX, ".shard-", f".{MANIFEST}.")  # staging folders, manifest temp files
-_MAX_WEIGHT_CHARS = 300  # as dedup.score: sentence weight = characters, capped
 _REBUILD = "dedup index build ARCHIVE --index {index}"
 
 
@@ -325,7 +324,7 @@ def _doc_vector(
 ) -> npt.NDArray[np.float32]:
     if len(sentences) == 0:
         return np.zeros(dim, dtype=np.float32)
-    w = np.array([min(len(s), _MAX_WEIGHT_CHARS) for s in sentences], dtype=np.float32)
+    w = sentence_weights([sentences])
     v = (embeddings * w[:, None]).sum(axis=0)
     norm = np.linalg.norm(v)
     return (v / norm if norm > 0 else v).astype(np.float32)

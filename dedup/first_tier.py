@@ -50,7 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import InvalidParameterError, ModelError
-from .score import centre_by_language, char_shingles, normalise_for_hash
+from .score import centre_by_language, char_shingles, normalise_for_hash, sentence_weights
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,6 @@ MIN_JACCARD = 0.30
 """Default cut on the MinHash-estimated shingle Jaccard for same-language copies."""
 NUM_PERM = 128
 BANDS = 32
-_MAX_WEIGHT_CHARS = 300
 _MAX_BUCKET = 64
 
 
@@ -258,13 +257,7 @@ def static_document_vectors(
     vectors = np.asarray(encode(flat), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = vectors / np.where(norms > 0, norms, 1.0)
-    keys = [normalise_for_hash(s) for s in flat]
-    offsets = np.concatenate([[0], np.cumsum(lengths)])
-    doc_freq = Counter(k for i in range(n) for k in set(keys[offsets[i] : offsets[i + 1]]))
-    weights = np.array(
-        [min(len(s), _MAX_WEIGHT_CHARS) / doc_freq[k] for s, k in zip(flat, keys, strict=True)],
-        dtype=np.float32,
-    )
+    weights = sentence_weights(sentences)
     owners = np.repeat(np.arange(n), lengths)
     docs = np.zeros((n, vectors.shape[1]), dtype=np.float32)
     np.add.at(docs, owners, vectors * weights[:, None])

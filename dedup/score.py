@@ -335,13 +335,7 @@ def build_corpus(
     flat = _embedding_matrix(embeddings, int(offsets[-1]), copy=copy)
     dim = flat.shape[1]
     owners = np.repeat(np.arange(len(sentences)), lengths)
-    flat_sents = [s for doc in sentences for s in doc]
-    keys = [normalise_for_hash(s) for s in flat_sents]
-    doc_freq = Counter(k for doc_keys in _per_doc(keys, offsets) for k in set(doc_keys))
-    weights = np.array(
-        [min(len(s), _MAX_WEIGHT_CHARS) / doc_freq[k] for s, k in zip(flat_sents, keys, strict=True)],
-        dtype=np.float32,
-    )
+    weights = sentence_weights(sentences)
     sent_langs = [langs[o] for o in owners]
     if background is not None and background.dim != dim:
         background = None
@@ -433,8 +427,25 @@ def entity_keys(text: str) -> frozenset[str]:
     return frozenset(m.lower() for m in _ENTITY_RE.findall(plain))
 
 
-def _per_doc(keys: list[str], offsets: npt.NDArray[np.int64]) -> list[list[str]]:
-    return [keys[int(offsets[i]) : int(offsets[i + 1])] for i in range(len(offsets) - 1)]
+def sentence_weights(sentences: Sequence[Sequence[str]]) -> npt.NDArray[np.float32]:
+    """Weight of every sentence (documents' sentences in order): its characters, capped at 300 so
+    one run-on sentence cannot dominate a document, divided by the number of documents that hold
+    it (after :func:`normalise_for_hash`), so shared boilerplate cannot make documents look alike.
+
+    Example:
+        >>> sentence_weights([["Subscribe now.", "Storm hits."], ["Subscribe now!"]]).tolist()
+        [7.0, 11.0, 7.0]
+    """
+    keys = [[normalise_for_hash(s) for s in doc] for doc in sentences]
+    doc_freq = Counter(k for doc_keys in keys for k in set(doc_keys))
+    return np.array(
+        [
+            min(len(s), _MAX_WEIGHT_CHARS) / doc_freq[k]
+            for doc, doc_keys in zip(sentences, keys, strict=True)
+            for s, k in zip(doc, doc_keys, strict=True)
+        ],
+        dtype=np.float32,
+    )
 
 
 def align_sentences(

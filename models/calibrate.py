@@ -69,7 +69,7 @@ from dedup.cosine_reference import CosineReference, pair_key, script_of, script_
 from dedup.embed import embed_sentences
 from dedup.evaluate import expected_calibration_error
 from dedup.pipeline import Embedded, embed_documents
-from dedup.score import Corpus, build_corpus, is_exact_copy, score_pair
+from dedup.score import Corpus, build_corpus, is_exact_copy, score_pair, sentence_weights
 from dedup.segment import split_sentences
 from dedup.types import PairFeatures
 
@@ -229,10 +229,6 @@ def build_archives(
 
 def embed_archive(archive: list[ArchiveDoc], config: ScanConfig, encoder) -> Embedded:
     return embed_documents({d.doc_id: d.text for d in archive}, config=config, encoder=encoder)
-
-
-def sentence_weights(sentences: list[list[str]]) -> np.ndarray:
-    return np.array([min(len(s), 300) for doc in sentences for s in doc], dtype=np.float32)
 
 
 def archive_corpus(e: Embedded, background: Background | None) -> Corpus:
