@@ -96,7 +96,7 @@ def run_faiss_ivf(x: np.ndarray, k: int) -> tuple[np.ndarray, float, float]:
 
 
 def run_exact_chunked(x: np.ndarray, k: int) -> tuple[np.ndarray, float, float]:
-    from dedup.index import top_k_neighbours
+    from dedup.search.exact import top_k_neighbours
 
     t = time.perf_counter()
     idx, _ = top_k_neighbours(x, top_k=k, chunk_size=1024)

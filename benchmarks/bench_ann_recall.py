@@ -1,6 +1,6 @@
 """ANN vs exact search inside the scan: what the approximate steps lose, on synthetic archives.
 
-The scan uses two approximate searches above a size threshold (``dedup.ann``): faiss HNSW for the
+The scan uses two approximate searches above a size threshold (``dedup.search.ann``): faiss HNSW for the
 document candidates (``ScanConfig.ann_above``, 250k documents) and for the margin's neighbourhood
 term (``ScanConfig.knn_ann_above``, 50k sentences). This script builds one corpus per size with the
 scan's own settings (HashingEncoder vectors, no model) and measures, against exact search on the
@@ -82,12 +82,12 @@ def _linked(result, threshold: float) -> set[tuple[str, str]]:  # noqa: ANN001
 
 
 def measure(n_docs: int, *, top_k: int, sample: int, exact_knn_max: int, seed: int = 0) -> dict:
-    from dedup.ann import ann_top_k_neighbours
-    from dedup.calibrate import load_confidence_model
     from dedup.config import ScanConfig
-    from dedup.embed import HashingEncoder
-    from dedup.index import knn_mean_similarity, pairs_from_neighbours, top_k_neighbours
-    from dedup.pipeline import prepare, score_candidates
+    from dedup.encoders.base import HashingEncoder
+    from dedup.runners.local import prepare, score_candidates
+    from dedup.scoring.calibration import load_confidence_model
+    from dedup.search.ann import ann_top_k_neighbours
+    from dedup.search.exact import knn_mean_similarity, pairs_from_neighbours, top_k_neighbours
 
     texts, true_pairs = synthetic_archive(n_docs, seed=seed)
     config = ScanConfig(use_cache=False, top_k=top_k)

@@ -6,7 +6,7 @@ each block of ``--block`` sentences (order rotating) and their times are summed,
 is shared and its load changes by the second (the 1-minute load average is recorded):
 
 * ``onnx-int8`` (dedup's default: int8 dynamic, one sentence per call);
-* ``onnx-int8-batched`` (int8 with per-token activation scales, batched; :mod:`dedup.onnx_batched`),
+* ``onnx-int8-batched`` (int8 with per-token activation scales, batched; :mod:`dedup.encoders.onnx_batched`),
   given each block in one call (a scan's embedding cache hands it at most 256 sentences at a time);
 * ``torch`` (fp32 sentence-transformers, batch 32, token-sorted: the reference vectors);
 * ``peer``: sentence-transformers ``backend="onnx"`` + its ``export_dynamic_quantized_onnx_model(...,
@@ -89,7 +89,7 @@ def _chunked(encoder, size: int):  # noqa: ANN001, ANN202
 
 
 def _bitext(encoders: dict) -> dict:  # noqa: ANN001
-    from dedup.assess import evaluate_bitext
+    from dedup.evaluation.assess import evaluate_bitext
 
     out = {}
     files = sorted(BITEXT.glob("*-eng.tsv"))
@@ -113,8 +113,8 @@ def main() -> None:
                     default=os.environ.get("DEDUP_PEER_PYTHON", str(ROOT / ".venv-peer" / "bin" / "python")))
     args = ap.parse_args()
 
-    from dedup.embed import SentenceTransformerEncoder
-    from dedup.model import default_home, load_encoder, load_model, model_dir
+    from dedup.build.model import default_home, load_encoder, load_model, model_dir
+    from dedup.encoders.base import SentenceTransformerEncoder
 
     sentences = _sentences(args.n)
     torch_enc = SentenceTransformerEncoder(load_model())

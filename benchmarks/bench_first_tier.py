@@ -91,9 +91,9 @@ def _grouped(result) -> set[tuple[str, str]]:  # noqa: ANN001
 
 def run_dataset(name: str, inputs: dict[str, str], gold: set[tuple[str, str]], model, static) -> dict:  # noqa: ANN001
     from dedup.config import ScanConfig
-    from dedup.embed import SentenceTransformerEncoder
-    from dedup.first_tier import select_documents
-    from dedup.pipeline import embed_documents, scan
+    from dedup.encoders.base import SentenceTransformerEncoder
+    from dedup.runners.local import embed_documents, scan
+    from dedup.search.first_tier import select_documents
 
     off = ScanConfig(use_cache=False)
     on = replace(off, first_tier=True)
@@ -170,8 +170,8 @@ def run_dataset(name: str, inputs: dict[str, str], gold: set[tuple[str, str]], m
 def main() -> None:
     import torch
 
-    from dedup.first_tier import MIN_COSINE, load_static_encoder, static_model_dir
-    from dedup.model import load_model
+    from dedup.build.model import load_model
+    from dedup.search.first_tier import MIN_COSINE, load_static_encoder, static_model_dir
 
     torch.manual_seed(0)
     model = load_model()

@@ -1,7 +1,7 @@
 """(e) Encoder variants: torch dynamic int8, ONNX Runtime fp32 / int8 vs the model as built (torch fp32).
 
-Exports the BertModel under ``dedup.model.load_model()`` with ``torch.onnx.export`` (dynamic batch and
-sequence axes; ``dedup.onnx_encoder.export_onnx_fp32``) and builds these int8 variants with
+Exports the BertModel under ``dedup.build.model.load_model()`` with ``torch.onnx.export`` (dynamic batch and
+sequence axes; ``dedup.encoders.onnx.export_onnx_fp32``) and builds these int8 variants with
 ``onnxruntime.quantization`` (int8 weights, per channel):
 
 * ``ort_int8_dynamic_default``: ``quantize_dynamic`` with default op types (MatMul and embedding Gathers);
@@ -9,7 +9,7 @@ sequence axes; ``dedup.onnx_encoder.export_onnx_fp32``) and builds these int8 va
   FFN output projection left in fp32 (the most sensitive MatMul, by per-layer measurement), always run
   one sentence per batch: dynamic quantisation takes one activation scale over the whole batch, so only
   batch size 1 makes a sentence's vector independent of what it is batched with. Since adopted as the
-  default encoder: built by ``dedup.onnx_encoder.quantise_int8`` and run by its ``OnnxEncoder``;
+  default encoder: built by ``dedup.encoders.onnx.quantise_int8`` and run by its ``OnnxEncoder``;
 * ``ort_int8_static_qdq_excl_ffnout``: ``quantize_static`` (QDQ, MinMax calibration on 200 seeded
   dev-hard sentences, one per batch) of the weight MatMuls, all 12 FFN output projections left in fp32;
   fixed activation scales, so vectors do not depend on batch composition.
@@ -23,8 +23,9 @@ between the same ``--dep-n`` evenly spaced sentences encoded at batch size 1 and
 length-sorted as in the scan). ``torch_fp32`` is timed in the same run, so ``speed_vs_torch_fp32`` is a
 same-run ratio; the 1-minute load average before and after the timing rounds is recorded because the
 machine is shared. With ``--f1`` the variants that meet the bar (min cosine >= 0.99 and batch
-dependence <= 1e-5 max abs) are plugged into ``dedup.pipeline.scan`` as a
-:class:`dedup.embed.Encoder` and dev-hard pairwise F1 is scored against gold (torch fp32 as reference).
+dependence <= 1e-5 max abs) are plugged into ``dedup.runners.local.scan`` as a
+:class:`dedup.encoders.base.Encoder` and dev-hard pairwise F1 is scored against gold
+(torch fp32 as reference).
 Results: ``benchmarks/results/onnx.json``.
 
 Run: .venv/bin/python benchmarks/bench_onnx.py [--n N] [--f1] [--rounds R] [--time-n N] [--dep-n N]
@@ -47,7 +48,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedup.onnx_encoder import L4_FFN_OUT, export_onnx_fp32, open_onnx_encoder, quantise_int8
+from dedup.encoders.onnx import L4_FFN_OUT, export_onnx_fp32, open_onnx_encoder, quantise_int8
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_HARD = ROOT.parent / "shared" / "eval" / "dev-hard"
@@ -58,10 +59,10 @@ THREADS = 2
 
 
 class OrtEncoder:
-    """A batched :class:`dedup.embed.Encoder` over an ONNX BertModel: mean pooling, L2 normalisation.
+    """A batched :class:`dedup.encoders.base.Encoder` over an ONNX BertModel: mean pooling, L2 normalisation.
 
     For the variants that run in padded batches; the adopted one-sentence-per-call variant uses the
-    package's :class:`dedup.onnx_encoder.OnnxEncoder`.
+    package's :class:`dedup.encoders.onnx.OnnxEncoder`.
     """
 
     def __init__(
@@ -181,8 +182,8 @@ def quantise_static_excl_ffn_out(
 
 def dev_hard_f1(encoder: Any, *, use_cache: bool = False) -> float:
     from dedup.config import ScanConfig
-    from dedup.evaluate import read_gold, score_grouping
-    from dedup.pipeline import scan
+    from dedup.evaluation.metrics import read_gold, score_grouping
+    from dedup.runners.local import scan
 
     result = scan(DEV_HARD / "docs", config=ScanConfig(use_cache=use_cache), encoder=encoder)
     gold = read_gold(DEV_HARD / "gold.tsv", hard_negatives=DEV_HARD / "hard_negatives.tsv")
@@ -230,9 +231,9 @@ def main() -> None:
 
     import torch
 
+    from dedup.build.model import load_model, model_dir
     from dedup.config import ScanConfig
-    from dedup.embed import SentenceTransformerEncoder
-    from dedup.model import load_model, model_dir
+    from dedup.encoders.base import SentenceTransformerEncoder
 
     sys.path.insert(0, str(ROOT))
     from benchmarks.bench_speed import _sentences
@@ -289,7 +290,7 @@ def main() -> None:
                 "quantize_dynamic(weight_type=QInt8, per_channel=True); MatMul + Gather",
             ),
             "ort_int8_dynamic_mm_excl_l4ffn_bs1": (
-                # the package's encoder (dedup.onnx_encoder), one sentence per call
+                # the package's encoder (dedup.encoders.onnx), one sentence per call
                 lambda: open_onnx_encoder(
                     work / "int8_dynamic_mm_excl_l4ffn.onnx", model_dir(), name="ort-int8", n_threads=THREADS
                 ),

@@ -79,8 +79,8 @@ def _vmhwm_mib() -> float:
 def child(backend: str, folder: str, encoder: str, out: str) -> None:
     """Scan ``folder`` with one backend; print JSON (seconds, memory, stage seconds, output digests)."""
     from dedup.config import ScanConfig
-    from dedup.embed import HashingEncoder
-    from dedup.report import write_scan
+    from dedup.encoders.base import HashingEncoder
+    from dedup.io.scan_files import write_scan
 
     config = ScanConfig(use_cache=False)
     base = _mem_used_mib()
@@ -96,7 +96,7 @@ def child(backend: str, folder: str, encoder: str, out: str) -> None:
     t = time.perf_counter()
     load_s = 0.0
     if backend.startswith("local"):
-        from dedup.pipeline import scan
+        from dedup.runners.local import scan
 
         if backend == "local-1thread":  # what each Ray worker gets (num_cpus=1 -> 1 torch thread)
             import torch
@@ -106,13 +106,13 @@ def child(backend: str, folder: str, encoder: str, out: str) -> None:
         if encoder == "hashing":
             kwargs = {"encoder": HashingEncoder(dim=384)}
         else:  # loaded here (and timed) so that the embed stage below is encoding only
-            from dedup.model import load_model
+            from dedup.build.model import load_model
 
             kwargs = {"model": load_model()}
             load_s = time.perf_counter() - t
         result = scan(folder, config=config, **kwargs)
     else:
-        from dedup.ray_backend import scan_with_ray
+        from dedup.runners.ray import scan_with_ray
 
         factory = {"encoder_factory": _hashing_384} if encoder == "hashing" else {}
         result = scan_with_ray(folder, config=config, n_workers=2, **factory)
@@ -140,7 +140,7 @@ def child(backend: str, folder: str, encoder: str, out: str) -> None:
 
 
 def _hashing_384():  # noqa: ANN202  (module-level, so Ray can pickle it by reference)
-    from dedup.embed import HashingEncoder
+    from dedup.encoders.base import HashingEncoder
 
     return HashingEncoder(dim=384)
 

@@ -1,6 +1,6 @@
 """Speed and scale benchmarks: every number is a ratio or a measurement taken in this one run.
 
-(a) end-to-end ``dedup.pipeline.scan`` of dev-hard (cache off) vs raw ``SentenceTransformer.encode`` of
+(a) end-to-end ``dedup.runners.local.scan`` of dev-hard (cache off) vs raw ``SentenceTransformer.encode`` of
     the same distinct sentences; (b) warm re-run (embedding cache filled) vs cold run; (c) dedup's
     candidate search (exact chunked, and faiss HNSW) vs ``util.paraphrase_mining_embeddings`` on the
     same document vectors (time, recall of gold pairs); (d) time and peak RSS of a scan of 1k and 10k
@@ -33,9 +33,9 @@ OUT = ROOT / "benchmarks" / "results" / "speed.json"
 
 
 def _sentences(folder: Path, config) -> list[str]:  # noqa: ANN001
-    from dedup.boilerplate import strip_boilerplate
-    from dedup.ingest import read_documents
-    from dedup.segment import split_sentences
+    from dedup.io.ingest import read_documents
+    from dedup.text.boilerplate import strip_boilerplate
+    from dedup.text.segment import split_sentences
 
     docs, _ = read_documents(folder, max_chars=config.max_chars)
     texts = [c.text for c in strip_boilerplate([d.text for d in docs])]
@@ -60,11 +60,11 @@ def bench_model(results: dict, parts: str = "abce", repeat: int = 1) -> None:
     import torch
     from sentence_transformers import util
 
-    from dedup.ann import ann_available, ann_top_k_neighbours
+    from dedup.build.model import QUERY_PREFIX, load_encoder, load_model
     from dedup.config import ScanConfig
-    from dedup.index import candidate_pairs
-    from dedup.model import QUERY_PREFIX, load_encoder, load_model
-    from dedup.pipeline import prepare, scan
+    from dedup.runners.local import prepare, scan
+    from dedup.search.ann import ann_available, ann_top_k_neighbours
+    from dedup.search.exact import candidate_pairs
 
     model = load_model()
     encoder = load_encoder()  # the scan's default encoder (ONNX Runtime int8)
@@ -214,8 +214,8 @@ def _peak_rss_mib() -> float:
 def synthetic_child(n_docs: int) -> None:
     """Run in a child process: scan n_docs synthetic documents, print JSON with time and peak RSS."""
     from dedup.config import ScanConfig
-    from dedup.embed import HashingEncoder
-    from dedup.pipeline import scan
+    from dedup.encoders.base import HashingEncoder
+    from dedup.runners.local import scan
 
     texts = _synthetic(n_docs)
     t = time.perf_counter()

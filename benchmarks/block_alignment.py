@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT / "models"))
 
 import calibrate as recipe  # noqa: E402
 
-from dedup.background import load_background  # noqa: E402
-from dedup.calibrate import load_confidence_model  # noqa: E402
+from dedup.build.model import load_encoder  # noqa: E402
 from dedup.config import ScanConfig  # noqa: E402
-from dedup.model import load_encoder  # noqa: E402
+from dedup.scoring.background import load_background  # noqa: E402
+from dedup.scoring.calibration import load_confidence_model  # noqa: E402
 
 
 def _blocks(rows: np.ndarray) -> np.ndarray:

@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from dedup.langid import LanguageDetector, to_iso639_1
+from dedup.text.langid import LanguageDetector, to_iso639_1
 
 ROOT = Path(__file__).resolve().parent.parent
 BITEXT = ROOT.parent / "shared" / "eval" / "bitext"

@@ -41,7 +41,7 @@ COMPARED = ("pairs.jsonl", "groups.jsonl", "documents.jsonl")
 
 def _dedup_command() -> list[str]:
     script = Path(sys.executable).parent / "dedup"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "dedup.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "dedup.cli.app"]
 
 
 def _run(*args: str) -> None:

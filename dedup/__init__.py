@@ -8,7 +8,7 @@ fp32 sentence-transformers model) and pass it to every call
 
 Example (with the fake encoder, so no model is loaded):
     >>> import dedup
-    >>> from dedup.embed import HashingEncoder
+    >>> from dedup.encoders.base import HashingEncoder
     >>> texts = {"a.txt": "Storm hits the coast.\\nThousands lost power overnight.\\nSchools are closed.",
     ...          "b.txt": "Storm hits the coast.\\nThousands lost power overnight.\\nSchools are closed.",
     ...          "c.txt": "The central bank raised interest rates by half a point on Thursday."}
@@ -26,12 +26,12 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .api import Detector, to_frame, to_records
-from .config import ScanConfig
-from .errors import DedupError, InputError, InvalidParameterError, ModelError, OutputError
-from .model import build_model, load_encoder, load_model
-from .pipeline import find_groups, find_pairs, scan
-from .types import AlignedSentence, DocumentInfo, Group, Pair, Relation, ScanResult, Skipped
+from dedup.api import Detector, to_frame, to_records
+from dedup.build.model import build_model, load_encoder, load_model
+from dedup.config import ScanConfig
+from dedup.errors import DedupError, InputError, InvalidParameterError, ModelError, OutputError
+from dedup.runners.local import find_groups, find_pairs, scan
+from dedup.types import AlignedSentence, DocumentInfo, Group, Pair, Relation, ScanResult, Skipped
 
 try:
     __version__ = version("dedup")

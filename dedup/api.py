@@ -2,7 +2,7 @@
 
 Example (with the fake encoder, so no model is loaded):
     >>> from dedup.api import Detector, to_frame
-    >>> from dedup.embed import HashingEncoder
+    >>> from dedup.encoders.base import HashingEncoder
     >>> texts = {"a": "Storm hits the coast.\\nThousands lost power overnight.\\nSchools are closed.",
     ...          "b": "Storm hits the coast.\\nThousands lost power overnight.\\nSchools are closed.",
     ...          "c": "The central bank raised interest rates by half a point on Thursday."}
@@ -23,11 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from .calibrate import ARTICLE_FEATURES, Calibrator, ConfidenceModel, feature_matrix, load_confidence_model
-from .config import ScanConfig
-from .embed import Encoder
-from .errors import InvalidParameterError
-from .types import DocumentInfo, Group, Pair, ScanResult, Skipped
+from dedup.config import ScanConfig
+from dedup.encoders.base import Encoder
+from dedup.errors import InvalidParameterError
+from dedup.scoring.calibration import (
+    ARTICLE_FEATURES,
+    Calibrator,
+    ConfidenceModel,
+    feature_matrix,
+    load_confidence_model,
+)
+from dedup.types import DocumentInfo, Group, Pair, ScanResult, Skipped
 
 __all__ = ["Detector", "to_frame", "to_records"]
 
@@ -128,7 +134,7 @@ class Detector:
         level: ``article`` (copies, near-duplicates, translations) or ``story``.
         config: Other scan parameters; ``threshold`` and ``level`` above override its fields.
         model: A loaded SentenceTransformer (``dedup.load_model()``), used as it is when given.
-        encoder: Any :class:`~dedup.embed.Encoder`; overrides ``model`` (e.g. ``HashingEncoder()``).
+        encoder: Any :class:`~dedup.encoders.base.Encoder`; overrides ``model`` (e.g. ``HashingEncoder()``).
         confidence_model: Calibration to use before :meth:`fit`; defaults to the shipped one.
     """
 
@@ -198,7 +204,7 @@ class Detector:
             return {"model": self.model}
         kind = self.scan_config().encoder
         if getattr(self, "encoder_", None) is None or self.encoder_kind_ != kind:
-            from .model import load_encoder
+            from dedup.build.model import load_encoder
 
             self.encoder_, self.encoder_kind_ = load_encoder(kind), kind
         return {"encoder": self.encoder_}
@@ -208,7 +214,7 @@ class Detector:
 
     def scan(self, inputs: Any, *, progress: Any = None) -> ScanResult:
         """Scan ``inputs`` (a folder, a list of files or a ``{doc_id: text}`` dict); see ``dedup.scan``."""
-        from .pipeline import scan
+        from dedup.runners.local import scan
 
         return scan(
             inputs,
@@ -235,8 +241,9 @@ class Detector:
 
         Args:
             inputs: Documents, as for :meth:`scan`.
-            labels: ``doc_id -> group_id``, or a :class:`dedup.evaluate.Gold`; ids may be bare file stems
-                (matched as ``dedup.evaluate.normalize_doc_id`` does). Unlabelled documents are ignored.
+            labels: ``doc_id -> group_id``, or a :class:`dedup.evaluation.metrics.Gold`; ids may be
+                bare file stems (matched as ``dedup.evaluation.metrics.normalize_doc_id`` does).
+                Unlabelled documents are ignored.
             C: Inverse regularisation strength of the logistic regression (> 0).
 
         Returns:
@@ -245,9 +252,9 @@ class Detector:
         Raises:
             InvalidParameterError: If there are not both linked and unlinked training pairs.
         """
-        from .evaluate import normalize_doc_id
-        from .index import candidate_pairs
-        from .pipeline import pair_features, prepare
+        from dedup.evaluation.metrics import normalize_doc_id
+        from dedup.runners.local import pair_features, prepare
+        from dedup.search.exact import candidate_pairs
 
         config = self.scan_config()
         base = self.confidence_model or load_confidence_model()
@@ -284,7 +291,7 @@ class Detector:
 
 def _labels(labels: Any) -> dict[str, str]:
     docs = getattr(labels, "docs", None)
-    if docs is not None:  # a dedup.evaluate.Gold
+    if docs is not None:  # a dedup.evaluation.metrics.Gold
         return {d: g.group_id for d, g in docs.items()}
     if isinstance(labels, Mapping):
         return {str(k): str(v) for k, v in labels.items()}

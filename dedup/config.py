@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from .errors import InvalidParameterError
+from dedup.errors import InvalidParameterError
 
 LEVELS = ("article", "story")
 DEFAULT_MIN_COSINE = 0.35
 """Alignment cosine threshold when neither the config nor the calibration sets one."""
 ENCODERS = ("onnx-int8", "torch", "onnx-int8-batched")
-"""Encoders :func:`dedup.model.load_encoder` can load; the first is the default."""
+"""Encoders :func:`dedup.build.model.load_encoder` can load; the first is the default."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class ScanConfig:
         exhaustive_below: Score every pair when the folder has at most this many documents.
         min_cosine: Minimum centred cosine, in [-1, 1], for two sentences to align, for every
             language pair; None (default): the calibration's level on each language pair's own
-            cosine scale (see :mod:`dedup.cosine_reference`), which asks less of pairs the model
+            cosine scale (see :mod:`dedup.scoring.cosine_reference`), which asks less of pairs the model
             embeds less closely (Japanese-English) and more of close ones.
         min_margin: Minimum ratio margin (>= 0) for two sentences to align.
         margin_k: Neighbours averaged in the margin denominator (>= 1).
@@ -44,7 +44,7 @@ class ScanConfig:
             mean over all their cross links reaches ``strong_mean`` (a brief or a partial
             translation joins the group it matches one member of); None: average linkage only.
         strong_mean: See ``strong_link``, in [0, 1].
-        min_words: Documents shorter than this many words (:func:`dedup.score.count_words`) are
+        min_words: Documents shorter than this many words (:func:`dedup.scoring.score.count_words`) are
             never linked, not even as copies: a greeting or a one-word page says nothing about
             a story (>= 1).
         min_sentence_chars: Shorter sentences are merged into a neighbour (>= 1).
@@ -54,7 +54,7 @@ class ScanConfig:
         shingle_size: Character n-gram size of the lexical-overlap feature (>= 2).
         seed: Seed of every random source (language detection).
         strip_boilerplate: Remove news boilerplate (pattern rules and lines repeated
-            across the folder, see :mod:`dedup.boilerplate`) before scoring; the
+            across the folder, see :mod:`dedup.text.boilerplate`) before scoring; the
             original text is kept for display.
         follow_symlinks: Read symlinks that point outside the scanned folder.
         text_field: Field/column with the article text in JSON/CSV/TSV inputs
@@ -62,28 +62,29 @@ class ScanConfig:
         id_field: Field/column with the record id in JSON/CSV/TSV inputs (None: ``id``, ...).
         report_threshold: Pairs whose article or story confidence reaches this are
             reported (default: ``threshold``); grouping is unaffected.
-        use_cache: Keep sentence embeddings in an on-disk cache (see :mod:`dedup.cache`), so a
+        use_cache: Keep sentence embeddings in an on-disk cache (see :mod:`dedup.encoders.cache`), so a
             re-run embeds only new sentences.
         cache_dir: Folder of that cache (None: ``<DEDUP_HOME>/cache``).
         ann_above: With more documents than this, document candidates come from an approximate
-            nearest-neighbour index (see :mod:`dedup.ann`) instead of exact search (>= 0). Exact
+            nearest-neighbour index (see :mod:`dedup.search.ann`) instead of exact search (>= 0). Exact
             search costs n², the index about n log n; on 2 cores they cross near 300k documents
             (100k: exact 124 s, HNSW build + query 345 s), so the default keeps exact search below.
         knn_ann_above: With more sentences than this, the margin's neighbourhood term (each
             sentence's mean similarity to its nearest sentences in other documents) comes from a
             faiss HNSW index instead of exact search, whose cost grows with the square (>= 0).
-        background: Use the shipped background statistics (:mod:`dedup.background`), so a few
+        background: Use the shipped background statistics (:mod:`dedup.scoring.background`), so a few
             texts are centred and margined as they would be inside a large archive.
         first_tier: Sentence-encode only documents that a cheap first tier (static model2vec
-            vectors + shingle MinHash, see :mod:`dedup.first_tier`) gives a possible partner; the
+            vectors + shingle MinHash, see :mod:`dedup.search.first_tier`) gives a possible partner; the
             others become singletons without being encoded.
         encoder: Encoder loaded when no model or encoder is passed in: ``onnx-int8`` (ONNX Runtime,
             int8), ``torch`` (fp32 sentence-transformers) or ``onnx-int8-batched`` (int8 with
-            per-token activation scales, batched; :mod:`dedup.onnx_batched`); see
-            :func:`dedup.model.load_encoder`.
+            per-token activation scales, batched; :mod:`dedup.encoders.onnx_batched`); see
+            :func:`dedup.build.model.load_encoder`.
         device: Where that encoder runs: ``cpu``, or ``cuda`` / ``cuda:N`` (the model in bf16 or
-            fp16 on the GPU whatever ``encoder`` says; the CPU, with a :class:`dedup.model.DeviceWarning`,
-            when torch finds no such CUDA device). See :func:`dedup.model.select_device`.
+            fp16 on the GPU whatever ``encoder`` says; the CPU, with a
+            :class:`dedup.build.model.DeviceWarning`,
+            when torch finds no such CUDA device). See :func:`dedup.build.model.select_device`.
     """
 
     threshold: float = 0.5

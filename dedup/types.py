@@ -99,7 +99,7 @@ class PairFeatures:
     the other document, ``entity_overlap`` the Jaccard overlap of names and numbers,
     ``lead_cosine`` the cosine of the first three sentences' mean vectors. ``mean_level`` is
     the aligned pairs' mean cosine on the language pair's own scale (0 = the level of unrelated
-    sentences, 1 = that of translations; see :mod:`dedup.cosine_reference`).
+    sentences, 1 = that of translations; see :mod:`dedup.scoring.cosine_reference`).
     """
 
     coverage_a: float

@@ -3,7 +3,7 @@
 Writes ``models/calibration-v1.json`` (article and story logistic models, per-language-pair
 cosine levels, the alignment level threshold, and the validation figures) and
 ``models/background-v1.npz`` (per-language mean vectors and a sentence bank, see
-:mod:`dedup.background`). Nothing here reads ``../shared/eval``: those sets validate the result
+:mod:`dedup.scoring.background`). Nothing here reads ``../shared/eval``: those sets validate the result
 (``dedup eval``), they do not train it.
 
 **Corpus.** The WMT22, WMT23 and WMT24 general-task test sets (source documents, human
@@ -53,9 +53,13 @@ from pathlib import Path
 import numpy as np
 from rework import rework
 
-from dedup.background import Background, fit_background, save_background
-from dedup.cache import maybe_cached
-from dedup.calibrate import (
+from dedup.config import ScanConfig
+from dedup.encoders.base import embed_sentences
+from dedup.encoders.cache import maybe_cached
+from dedup.evaluation.metrics import expected_calibration_error
+from dedup.runners.local import Embedded, embed_documents
+from dedup.scoring.background import Background, fit_background, save_background
+from dedup.scoring.calibration import (
     ARTICLE_FEATURES,
     STORY_FEATURES,
     Calibrator,
@@ -63,14 +67,10 @@ from dedup.calibrate import (
     feature_matrix,
     save_confidence_model,
 )
-from dedup.cluster import cluster_pairs
-from dedup.config import ScanConfig
-from dedup.cosine_reference import CosineReference, pair_key, script_of, script_pair_key
-from dedup.embed import embed_sentences
-from dedup.evaluate import expected_calibration_error
-from dedup.pipeline import Embedded, embed_documents
-from dedup.score import Corpus, build_corpus, is_exact_copy, score_pair, sentence_weights
-from dedup.segment import split_sentences
+from dedup.scoring.cluster import cluster_pairs
+from dedup.scoring.cosine_reference import CosineReference, pair_key, script_of, script_pair_key
+from dedup.scoring.score import Corpus, build_corpus, is_exact_copy, score_pair, sentence_weights
+from dedup.text.segment import split_sentences
 from dedup.types import PairFeatures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ GROUPING_RULES: dict[str, tuple[float | None, float]] = {
     "strong 0.8 / mean 0.25": (0.8, 0.25),
     "strong 0.7 / mean 0.3": (0.7, 0.3),
 }
-GROUPING = "average"  # the rule a scan uses (dedup.cluster), chosen on training archives
+GROUPING = "average"  # the rule a scan uses (dedup.scoring.cluster), chosen on training archives
 
 
 @dataclass(frozen=True)
@@ -544,7 +544,7 @@ def main(argv: list[str] | None = None) -> None:
     validation = build_archives(stories, val_keys, random.Random(SEED + 2))
     config = ScanConfig(encoder=args.encoder)
 
-    from dedup.model import load_encoder
+    from dedup.build.model import load_encoder
 
     encoder = load_encoder(args.encoder)
     train_emb = [embed_archive(a, config, encoder) for a in train]

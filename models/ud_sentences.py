@@ -1,7 +1,7 @@
 """Sentences of Universal Dependencies treebanks, for background statistics in languages WMT lacks.
 
 The calibration's training corpus (WMT22-24) covers 15 languages; a scan meets many more. The
-background statistics (:mod:`dedup.background`) need only plain sentences of a language, not
+background statistics (:mod:`dedup.scoring.background`) need only plain sentences of a language, not
 translations, so for Norwegian (Bokmål and Nynorsk), Danish, Swedish, Icelandic, Faroese, Basque
 and other common languages they come from the Universal Dependencies treebanks (news, blogs,
 fiction and non-fiction; CC BY-SA or similar licences, see each treebank's LICENSE.txt): the

@@ -2,10 +2,10 @@
 
 The process tests start this file with ``python tests/cli_process.py ARGS...`` (through
 :func:`start_dedup`); it behaves as the ``dedup`` command except that the encoder is
-:class:`~dedup.embed.HashingEncoder` (no model). The other functions here help those tests.
+:class:`~dedup.encoders.base.HashingEncoder` (no model). The other functions here help those tests.
 
 Environment:
-    DEDUP_TEST_PAUSE_AT: a checkpoint name (see :func:`dedup.locking.checkpoint`, e.g. ``staged``
+    DEDUP_TEST_PAUSE_AT: a checkpoint name (see :func:`dedup.io.locking.checkpoint`, e.g. ``staged``
         or ``locked:index add``). On reaching it the process writes its pid to
         ``$DEDUP_TEST_PAUSE_DIR/reached`` and waits until ``$DEDUP_TEST_PAUSE_DIR/go`` exists.
 """
@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-import dedup.locking
-import dedup.model
-from dedup.embed import HashingEncoder
+import dedup.build.model
+import dedup.io.locking
+from dedup.encoders.base import HashingEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,13 +100,13 @@ def _pause_at(name: str, folder: Path) -> None:
         while not (folder / "go").exists():
             time.sleep(0.01)
 
-    dedup.locking._hook = hook
+    dedup.io.locking._hook = hook
 
 
 if __name__ == "__main__":
-    dedup.model.load_encoder = lambda *args, **kwargs: HashingEncoder()
+    dedup.build.model.load_encoder = lambda *args, **kwargs: HashingEncoder()
     if os.environ.get("DEDUP_TEST_PAUSE_AT"):
         _pause_at(os.environ["DEDUP_TEST_PAUSE_AT"], Path(os.environ["DEDUP_TEST_PAUSE_DIR"]))
-    from dedup.cli import app
+    from dedup.cli.app import app
 
     app(prog_name="dedup")

@@ -17,7 +17,7 @@ SHARED_EVAL = ROOT.parent / "shared" / "eval"
 
 @pytest.fixture(scope="session")
 def _real_model():
-    from dedup.model import load_model
+    from dedup.build.model import load_model
 
     return load_model()
 
@@ -30,7 +30,7 @@ def real_model(_real_model):
 
 @pytest.fixture(scope="session")
 def _real_onnx_encoder():
-    from dedup.onnx_encoder import load_onnx_encoder
+    from dedup.encoders.onnx import load_onnx_encoder
 
     return load_onnx_encoder()
 
@@ -51,10 +51,10 @@ def _isolated_embedding_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Scans in tests use a fresh embedding cache, never the user's ``$DEDUP_HOME/cache``."""
-    import dedup.cache
+    import dedup.encoders.cache
 
     folder = tmp_path_factory.mktemp("embedding-cache")
-    monkeypatch.setattr(dedup.cache, "default_cache_dir", lambda: folder)
+    monkeypatch.setattr(dedup.encoders.cache, "default_cache_dir", lambda: folder)
 
 
 def write_warc(path: Path, records: list[dict], *, compress: bool | None = None) -> list[str]:

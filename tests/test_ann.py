@@ -7,18 +7,18 @@ import logging
 import numpy as np
 import pytest
 
-import dedup.ann
-from dedup.ann import (
+import dedup.search.ann
+from dedup.config import ScanConfig
+from dedup.encoders.base import HashingEncoder
+from dedup.runners.local import scan
+from dedup.search.ann import (
     ann_available,
     ann_knn_mean_similarity,
     ann_top_k_neighbours,
     doc_candidate_pairs,
     sentence_knn_mean_similarity,
 )
-from dedup.config import ScanConfig
-from dedup.embed import HashingEncoder
-from dedup.index import candidate_pairs, knn_mean_similarity, top_k_neighbours
-from dedup.pipeline import scan
+from dedup.search.exact import candidate_pairs, knn_mean_similarity, top_k_neighbours
 
 
 @pytest.fixture()
@@ -69,9 +69,9 @@ def test_tiny_inputs() -> None:
 
 
 def test_without_faiss_falls_back_to_exact_search(monkeypatch: pytest.MonkeyPatch, caplog) -> None:  # noqa: ANN001
-    monkeypatch.setattr(dedup.ann, "ann_available", lambda: False)
+    monkeypatch.setattr(dedup.search.ann, "ann_available", lambda: False)
     x = _clustered(90)
-    with caplog.at_level(logging.WARNING, logger="dedup.ann"):
+    with caplog.at_level(logging.WARNING, logger="dedup.search.ann"):
         assert doc_candidate_pairs(x, top_k=4, ann_above=10) == candidate_pairs(x, top_k=4)
     assert "faiss" in caplog.text
 
@@ -86,7 +86,7 @@ def test_scan_with_ann_threshold_finds_the_same_groups(monkeypatch: pytest.Monke
     texts = {f"d{k:02d}": base[k % 4] + f" Report {k // 4} of the series." for k in range(12)}
     exact = scan(texts, config=ScanConfig(exhaustive_below=0, top_k=3), encoder=HashingEncoder())
     if not ann_available():
-        monkeypatch.setattr(dedup.ann, "ann_available", lambda: False)
+        monkeypatch.setattr(dedup.search.ann, "ann_available", lambda: False)
     config = ScanConfig(exhaustive_below=0, top_k=3, ann_above=0)
     approx = scan(texts, config=config, encoder=HashingEncoder())
     assert [g.members for g in approx.groups] == [g.members for g in exact.groups]
@@ -130,9 +130,10 @@ def test_ann_knn_mean_similarity_edge_cases() -> None:
 def test_sentence_knn_switches_at_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     x, owners = _documents_of(40, 5)
     calls: list[int] = []
-    real = dedup.ann.ann_knn_mean_similarity
+    real = dedup.search.ann.ann_knn_mean_similarity
     monkeypatch.setattr(
-        dedup.ann, "ann_knn_mean_similarity", lambda v, o, **kw: calls.append(len(v)) or real(v, o, **kw)
+        dedup.search.ann, "ann_knn_mean_similarity",
+        lambda v, o, **kw: calls.append(len(v)) or real(v, o, **kw),
     )
     exact = knn_mean_similarity(x, owners, k=4, skip=4)
     assert np.array_equal(sentence_knn_mean_similarity(x, owners, k=4, skip=4, ann_above=len(x)), exact)
@@ -140,7 +141,7 @@ def test_sentence_knn_switches_at_the_threshold(monkeypatch: pytest.MonkeyPatch)
     assert calls == []
     sentence_knn_mean_similarity(x, owners, k=4, skip=4, ann_above=len(x) - 1)
     assert calls == [len(x)]
-    monkeypatch.setattr(dedup.ann, "ann_available", lambda: False)
+    monkeypatch.setattr(dedup.search.ann, "ann_available", lambda: False)
     assert np.array_equal(sentence_knn_mean_similarity(x, owners, k=4, skip=4, ann_above=0), exact)
 
 

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 import dedup
-import dedup.model
+import dedup.build.model
 from dedup import Detector, ScanConfig, to_frame
 from dedup.api import to_records
-from dedup.calibrate import ARTICLE_FEATURES
-from dedup.embed import HashingEncoder
+from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError
+from dedup.scoring.calibration import ARTICLE_FEATURES
 
 STORY = (
     "Storm Ingrid hit the west coast on Tuesday night with strong winds.\n"
@@ -81,7 +81,7 @@ def test_detector_reuses_the_model(monkeypatch):
         calls.append(kind)
         return HashingEncoder()
 
-    monkeypatch.setattr(dedup.model, "load_encoder", fake_load_encoder)
+    monkeypatch.setattr(dedup.build.model, "load_encoder", fake_load_encoder)
     detector = Detector(threshold=0.5)
     first = detector.find_pairs(TEXTS)
     groups = detector.find_groups(TEXTS)

@@ -9,12 +9,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import dedup.archive as archive_mod
-import dedup.pipeline as pipeline_mod
-from dedup.archive import ArchivePolicy, build_manifest, copy_kept, find_dates, manifest_csv, write_manifest
-from dedup.cli import app
-from dedup.embed import HashingEncoder
+import dedup.outputs.archive as archive_mod
+import dedup.runners.local as pipeline_mod
+from dedup.cli.app import app
+from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError
+from dedup.outputs.archive import (
+    ArchivePolicy,
+    build_manifest,
+    copy_kept,
+    find_dates,
+    manifest_csv,
+    write_manifest,
+)
 from dedup.types import DocumentInfo, Group, Pair, PairFeatures, Relation, ScanResult, Skipped
 
 STORY = [
@@ -299,10 +306,10 @@ def test_cli_archive_usage_errors(tmp_path, hashing_scan, args, hint):
 
 
 def test_copy_to_refuses_record_files_with_dropped_records(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    import dedup.model
-    from dedup.embed import HashingEncoder
+    import dedup.build.model
+    from dedup.encoders.base import HashingEncoder
 
-    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
     story = "Storm hits the coast.\nThousands lost power overnight.\nSchools are closed on Monday."
     other = "The central bank raised interest rates by half a point on Thursday.\nMarkets fell."
     root = tmp_path / "in"

@@ -25,10 +25,12 @@ from cli_process import (
 )
 from typer.testing import CliRunner
 
-import dedup.archive_index
-import dedup.model
-import dedup.pipeline
-from dedup.archive_index import (
+import dedup.build.model
+import dedup.runners.archive_index
+import dedup.runners.local
+from dedup.encoders.base import HashingEncoder
+from dedup.errors import IndexMismatchError, InputError
+from dedup.runners.archive_index import (
     ARCHIVE_PREFIX,
     IndexDamagedError,
     add_to_index,
@@ -40,8 +42,6 @@ from dedup.archive_index import (
     scan_against,
     verify_index,
 )
-from dedup.embed import HashingEncoder
-from dedup.errors import IndexMismatchError, InputError
 
 ARCHIVE = {
     "storm.txt": "A storm hit the western coast on Monday night.\nThousands of homes lost power for hours.\n"
@@ -128,9 +128,9 @@ def test_model_mismatch_is_refused(tmp_path: Path) -> None:
 
 
 def test_cli_index_commands_and_scan_against(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dedup.cli import app
+    from dedup.cli.app import app
 
-    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
     old, new = tmp_path / "old", tmp_path / "new"
     for folder, texts in ((old, ARCHIVE), (new, NEW)):
         folder.mkdir()
@@ -309,7 +309,7 @@ def test_reader_that_read_a_replaced_manifest_reads_the_new_one(tmp_path: Path) 
     build_index(ARCHIVE, idx, encoder=HashingEncoder())
     stale = json.loads((idx / "manifest.json").read_text())
     build_index(NEW, idx, encoder=HashingEncoder())  # deletes shard-00001
-    snapshot = dedup.archive_index._open(idx, stale)
+    snapshot = dedup.runners.archive_index._open(idx, stale)
     assert list(snapshot.shards) == ["shard-00002"]
 
 
@@ -346,9 +346,9 @@ def test_sigterm_during_remove_leaves_the_index_unchanged(tmp_path: Path) -> Non
 
 def test_index_takes_several_paths_and_single_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import dedup
-    from dedup.cli import app
+    from dedup.cli.app import app
 
-    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
     old = tmp_path / "old"
     old.mkdir()
     for name, text in ARCHIVE.items():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dedup.atomic import atomic_path, write_text_atomic
 from dedup.errors import OutputError
+from dedup.io.atomic import atomic_path, write_text_atomic
 
 
 def test_new_file_gets_open_permissions_not_owner_only(tmp_path: Path) -> None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup.background import Background, fit_background, load_background, save_background
 from dedup.errors import ModelError
-from dedup.index import knn_mean_similarity
-from dedup.score import build_corpus, language_means
+from dedup.scoring.background import Background, fit_background, load_background, save_background
+from dedup.scoring.score import build_corpus, language_means
+from dedup.search.exact import knn_mean_similarity
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

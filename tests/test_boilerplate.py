@@ -1,4 +1,4 @@
-"""Tests of dedup.boilerplate: the seeds come out clean, content stays, copies keep shared lines."""
+"""Tests of dedup.text.boilerplate: the seeds come out clean, content stays, copies keep shared lines."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from dedup.boilerplate import line_rule, strip_boilerplate
-from dedup.embed import HashingEncoder
+from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError
-from dedup.ingest import read_documents
-from dedup.pipeline import scan
+from dedup.io.ingest import read_documents
+from dedup.runners.local import scan
+from dedup.text.boilerplate import line_rule, strip_boilerplate
 
 
 @pytest.fixture()

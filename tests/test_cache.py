@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup.cache import CACHE_FILE, CachedEncoder, CacheWarning, EmbeddingCache, encoder_identity
 from dedup.config import ScanConfig
-from dedup.embed import HashingEncoder
-from dedup.pipeline import scan
+from dedup.encoders.base import HashingEncoder
+from dedup.encoders.cache import CACHE_FILE, CachedEncoder, CacheWarning, EmbeddingCache, encoder_identity
+from dedup.runners.local import scan
 
 STORIES = [
     "A storm hit the western coast on Monday night.\nThousands of homes lost power for hours.\n"
@@ -155,7 +155,7 @@ def test_cached_encoder_keys_by_identity_and_normalised_text(tmp_path: Path) -> 
 
 
 def test_unknown_sentence_transformer_has_no_identity() -> None:
-    from dedup.embed import SentenceTransformerEncoder
+    from dedup.encoders.base import SentenceTransformerEncoder
 
     assert encoder_identity(SentenceTransformerEncoder(object())) is None
     assert encoder_identity(HashingEncoder(dim=32)) == "hashing-32-3"

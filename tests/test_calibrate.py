@@ -5,14 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from dedup.calibrate import (
+from dedup.errors import InvalidParameterError, ModelError
+from dedup.scoring.calibration import (
     ARTICLE_FEATURES,
     Calibrator,
     ConfidenceModel,
     load_confidence_model,
     save_confidence_model,
 )
-from dedup.errors import InvalidParameterError, ModelError
 from dedup.types import PairFeatures
 
 

@@ -1,4 +1,4 @@
-"""Tests of dedup.cli that concern every command: help at 80 columns, one vocabulary with the
+"""Tests of dedup.cli.app that concern every command: help at 80 columns, one vocabulary with the
 library, eval output, and scanning a single file or several paths (fake encoder, no model)."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import typer
 from typer.testing import CliRunner
 
 import dedup
-import dedup.model
-from dedup.cli import app
+import dedup.build.model
+from dedup.cli.app import app
 from dedup.config import ScanConfig
-from dedup.embed import HashingEncoder
+from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError
 
 STORM = "Storm hits the coast.\nThousands lost power overnight.\nSchools are closed on Monday."
@@ -39,7 +39,7 @@ _NOT_RESULT_OPTIONS = {
 
 @pytest.fixture()
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
 
 
 def _commands() -> list[tuple[list[str], click.Command]]:
@@ -114,11 +114,11 @@ def test_library_keywords_match_the_options() -> None:
 def test_eval_commands_print_a_table_or_json(
     command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_model: None
 ) -> None:
-    import dedup.assess
+    import dedup.evaluation.assess
 
     metrics = {"pearson_r": 0.81234, "n_pairs": 12, "by_language": {"de-en": {"r": 0.7}}}
-    monkeypatch.setattr(dedup.assess, "evaluate_rated_pairs", lambda *a, **k: metrics)
-    monkeypatch.setattr(dedup.assess, "evaluate_bitext", lambda *a, **k: metrics)
+    monkeypatch.setattr(dedup.evaluation.assess, "evaluate_rated_pairs", lambda *a, **k: metrics)
+    monkeypatch.setattr(dedup.evaluation.assess, "evaluate_bitext", lambda *a, **k: metrics)
     target = tmp_path / "x-eng.tsv"
     if command == "eval-pairs":
         target = tmp_path

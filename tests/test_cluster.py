@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.cluster import cluster_pairs, group_confidence
 from dedup.errors import InvalidParameterError
+from dedup.scoring.cluster import cluster_pairs, group_confidence
 
 
 def test_average_linkage_does_not_chain_through_one_weak_link():

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from dedup.cosine_reference import CosineReference, pair_key, script_of, script_pair_key
 from dedup.errors import ModelError
+from dedup.scoring.cosine_reference import CosineReference, pair_key, script_of, script_pair_key
 
 REF = CosineReference(
     pairs={"en-ja": (0.45, 0.25), "en-ru": (0.65, 0.3)},

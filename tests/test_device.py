@@ -10,12 +10,12 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-import dedup.model
-from dedup.cache import encoder_identity
+import dedup.build.model
+from dedup.build.model import DeviceWarning, load_encoder, select_device
 from dedup.config import ScanConfig
-from dedup.embed import HashingEncoder, LazyEncoder, SentenceTransformerEncoder, plan_batches
+from dedup.encoders.base import HashingEncoder, LazyEncoder, SentenceTransformerEncoder, plan_batches
+from dedup.encoders.cache import encoder_identity
 from dedup.errors import InvalidParameterError
-from dedup.model import DeviceWarning, load_encoder, select_device
 
 SENTENCES = [
     "The storm left thousands of homes without power on Monday night.",
@@ -91,7 +91,7 @@ def test_a_cuda_request_without_cuda_loads_the_cpu_encoder(no_cuda: None) -> Non
 def test_cli_device_cuda_without_cuda_says_so_once_and_scans_on_the_cpu(
     tmp_path, monkeypatch: pytest.MonkeyPatch, no_cuda: None
 ) -> None:
-    from dedup.cli import app
+    from dedup.cli.app import app
 
     devices: list[str] = []
 
@@ -99,7 +99,7 @@ def test_cli_device_cuda_without_cuda_says_so_once_and_scans_on_the_cpu(
         devices.append(device)
         return HashingEncoder()
 
-    monkeypatch.setattr(dedup.model, "load_encoder", fake_load_encoder)
+    monkeypatch.setattr(dedup.build.model, "load_encoder", fake_load_encoder)
     (tmp_path / "a.txt").write_text("A storm hit the coast on Monday.\nThousands lost power.")
     (tmp_path / "b.txt").write_text("A storm hit the coast on Monday.\nThousands lost power.")
     runner = CliRunner()

@@ -1,4 +1,4 @@
-"""Tests of dedup.evaluate: hand-built gold sets with known answers, and agreement with the eval scorers."""
+"""Tests of dedup.evaluation.metrics: hand-built gold sets with known answers, agreement with the scorers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from dedup.errors import InputError, InvalidParameterError
-from dedup.evaluate import (
+from dedup.evaluation.metrics import (
     Gold,
     GoldDoc,
     HardNegative,

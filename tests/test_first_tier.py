@@ -7,19 +7,19 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from dedup.cli import app
+from dedup.cli.app import app
 from dedup.config import ScanConfig
-from dedup.embed import HashingEncoder
+from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError, ModelError
-from dedup.first_tier import (
+from dedup.runners.local import scan
+from dedup.scoring.score import char_shingles
+from dedup.search.first_tier import (
     build_static_model,
     minhash_partners,
     minhash_signatures,
     select_documents,
     static_document_vectors,
 )
-from dedup.pipeline import scan
-from dedup.score import char_shingles
 
 STORM = [
     "The storm reached the coast on Monday night, forecasters said.",

@@ -1,4 +1,4 @@
-"""Tests of dedup.formats and the format dispatch of dedup.ingest, on small fixtures made here."""
+"""Tests of dedup.io.formats and the format dispatch of dedup.io.ingest, on small fixtures made here."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dedup.formats import extract_html, iter_csv_records, iter_json_records, record_from_object
-from dedup.ingest import read_documents
+from dedup.io.formats import extract_html, iter_csv_records, iter_json_records, record_from_object
+from dedup.io.ingest import read_documents
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Storm leaves thousands without power - Daily Example</title>

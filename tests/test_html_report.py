@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dedup.cli import app
-from dedup.embed import HashingEncoder
-from dedup.html_report import read_scan_output, render_html
-from dedup.ingest import read_documents
-from dedup.pipeline import scan
-from dedup.report import write_scan
+from dedup.cli.app import app
+from dedup.encoders.base import HashingEncoder
+from dedup.io.ingest import read_documents
+from dedup.io.scan_files import write_scan
+from dedup.outputs.html_report import read_scan_output, render_html
+from dedup.runners.local import scan
 from dedup.types import AlignedSentence, DocumentInfo, Group, Pair, Relation, ScanResult
 
 CHROMIUM = "/usr/bin/chromium"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dedup.errors import InvalidParameterError
-from dedup.index import candidate_pairs, knn_mean_similarity, top_k_neighbours
+from dedup.search.exact import candidate_pairs, knn_mean_similarity, top_k_neighbours
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int = 16) -> np.ndarray:

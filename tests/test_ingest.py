@@ -1,4 +1,4 @@
-"""Tests of dedup.ingest: folders, lists and dicts in; Documents and Skipped out."""
+"""Tests of dedup.io.ingest: folders, lists and dicts in; Documents and Skipped out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import InputError, InvalidParameterError
-from dedup.ingest import decode_bytes, iter_documents, normalize_text, read_documents, sha256_bytes
+from dedup.io.ingest import decode_bytes, iter_documents, normalize_text, read_documents, sha256_bytes
 from dedup.types import Document, Skipped
 
 TEXT_NB = "Regjeringen la fram statsbudsjettet i dag.\n\nFinansministeren var fornøyd."

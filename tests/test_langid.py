@@ -1,4 +1,4 @@
-"""Tests of dedup.langid: detection, the Nordic resolver, the document prior, code mapping."""
+"""Tests of dedup.text.langid: detection, the Nordic resolver, the document prior, code mapping."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from dedup.langid import (
+from dedup.text.langid import (
     DENSE_SCRIPT_WEIGHT,
     ISO639_3_TO_1,
     MIN_LETTERS,
@@ -186,7 +186,7 @@ def test_deterministic_across_processes(detector: LanguageDetector) -> None:
     ]
     code = (
         "import sys, json\n"
-        "from dedup.langid import LanguageDetector\n"
+        "from dedup.text.langid import LanguageDetector\n"
         "d = LanguageDetector(seed=0)\n"
         "print(json.dumps([d.detect(t) for t in json.loads(sys.argv[1])]))\n"
     )

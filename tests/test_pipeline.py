@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import random
 
-from dedup.embed import HashingEncoder
-from dedup.pipeline import find_groups, find_pairs, scan
+from dedup.encoders.base import HashingEncoder
+from dedup.runners.local import find_groups, find_pairs, scan
 from dedup.types import Relation
 
 STORM = (
@@ -101,7 +101,7 @@ def test_copies_at_the_minimum_length_are_linked():
 
 
 def test_count_words_counts_unspaced_scripts_by_character_pairs():
-    from dedup.score import count_words
+    from dedup.scoring.score import count_words
 
     assert count_words("") == 0
     assert count_words("Hi.") == 1

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from dedup.cache import EmbeddingCache
 from dedup.config import ScanConfig
-from dedup.embed import HashingEncoder
-from dedup.langid import LanguageDetector
-from dedup.pipeline import scan
-from dedup.preprocess import detect_and_split, preprocess_version
+from dedup.encoders.base import HashingEncoder
+from dedup.encoders.cache import EmbeddingCache
+from dedup.runners.local import scan
+from dedup.text.langid import LanguageDetector
+from dedup.text.preprocess import detect_and_split, preprocess_version
 
 STORIES = {
     "a": "A storm hit the western coast on Monday night.\nThousands of homes lost power for hours.",

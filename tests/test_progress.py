@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import dedup.model
-import dedup.pipeline
-from dedup.embed import HashingEncoder, embed_sentences
-from dedup.pipeline import scan
+import dedup.build.model
+import dedup.runners.local
+from dedup.encoders.base import HashingEncoder, embed_sentences
+from dedup.runners.local import scan
 
 
 def test_embed_sentences_reports_each_chunk() -> None:
@@ -31,9 +31,9 @@ def test_scan_reports_embedding_progress() -> None:
 
 
 def test_verbose_scan_prints_peak_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dedup.cli import app
+    from dedup.cli.app import app
 
-    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
     (tmp_path / "a.txt").write_text("A storm hit the coast on Monday.\nThousands lost power.")
     result = CliRunner().invoke(app, ["scan", str(tmp_path), "--json", "-v"])
     assert result.exit_code == 0, result.output

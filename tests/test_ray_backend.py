@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from dedup.config import ScanConfig
-from dedup.embed import HashingEncoder
-from dedup.pipeline import scan
-from dedup.ray_backend import INSTALL_HINT, RayUnavailableError, require_ray, scan_with_ray
-from dedup.report import write_scan
+from dedup.encoders.base import HashingEncoder
+from dedup.io.scan_files import write_scan
+from dedup.runners.local import scan
+from dedup.runners.ray import INSTALL_HINT, RayUnavailableError, require_ray, scan_with_ray
 
 pytestmark = pytest.mark.ray
 
@@ -96,9 +96,9 @@ def test_ray_matches_local_on_synthetic_folder(ray_local, synthetic, tmp_path):
 
 def test_pair_scoring_in_many_blocks_matches_local(ray_local, synthetic, tmp_path, monkeypatch):
     """Candidate pairs scored as Ray tasks over small blocks (odd size, so blocks cross groups)."""
-    import dedup.ray_backend
+    import dedup.runners.ray
 
-    monkeypatch.setattr(dedup.ray_backend, "_SCORE_BLOCK", 7)
+    monkeypatch.setattr(dedup.runners.ray, "_SCORE_BLOCK", 7)
     folder, expected = synthetic
     result = scan_with_ray(folder, config=SYNTHETIC_CONFIG, encoder_factory=HashingEncoder, n_workers=2)
     assert result.stats["n_candidates"] > 7 * 3  # really several blocks
@@ -178,7 +178,7 @@ def test_n_workers_is_validated():
 
 
 def test_embedding_workers_ask_for_gpus_only_when_given():
-    from dedup.ray_backend import embed_worker_resources
+    from dedup.runners.ray import embed_worker_resources
 
     assert embed_worker_resources(1.0, 0.0) == {"num_cpus": 1.0}
     assert embed_worker_resources(4.0, 1.0) == {"num_cpus": 4.0, "num_gpus": 1.0}
@@ -187,7 +187,7 @@ def test_embedding_workers_ask_for_gpus_only_when_given():
 def test_cli_without_ray_exits_2_with_the_install_hint(monkeypatch, seeds_dir):
     from typer.testing import CliRunner
 
-    from dedup.cli import app
+    from dedup.cli.app import app
 
     monkeypatch.setitem(sys.modules, "ray", None)
     result = CliRunner().invoke(app, ["scan", str(seeds_dir), "--backend", "ray"])

@@ -18,9 +18,9 @@ from cli_process import (
     write_articles,
 )
 
-from dedup.embed import HashingEncoder
-from dedup.pipeline import scan
-from dedup.report import write_scan
+from dedup.encoders.base import HashingEncoder
+from dedup.io.scan_files import write_scan
+from dedup.runners.local import scan
 
 OUT_FILES = ["documents.jsonl", "groups.jsonl", "pairs.jsonl", "scan.json", "skipped.jsonl"]
 

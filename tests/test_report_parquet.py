@@ -1,4 +1,4 @@
-"""Tests of dedup.report: JSONL and Parquet outputs of a scan hold the same results."""
+"""Tests of dedup.io.scan_files: JSONL and Parquet outputs of a scan hold the same results."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import dedup.model
-from dedup.cli import app
-from dedup.embed import HashingEncoder
+import dedup.build.model
+from dedup.cli.app import app
+from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError
-from dedup.pipeline import scan
-from dedup.report import write_scan
+from dedup.io.scan_files import write_scan
+from dedup.runners.local import scan
 
 STORM = "Storm hits the coast.\nThousands lost power overnight.\nSchools are closed on Monday."
 EDITED = STORM + "\nThe mayor asked people to stay inside."
@@ -65,7 +65,7 @@ def test_parquet_outputs_round_trip_to_the_jsonl_outputs(tmp_path: Path, make_wa
 
 
 def test_cli_format_parquet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dedup.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
     dump = tmp_path / "d.jsonl"
     dump.write_text("".join(json.dumps({"text": t}) + "\n" for t in (STORM, STORM, BANK)), encoding="utf-8")
     out = tmp_path / "out"

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.embed import HashingEncoder
+from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError
-from dedup.score import (
+from dedup.scoring.score import (
     align_sentences,
     build_corpus,
     centre_by_language,
@@ -134,7 +134,7 @@ def test_texts_without_letters_or_digits_are_not_exact_copies_of_each_other():
 
 def _naive_jaccard(a: str, b: str, size: int = 5) -> float:
     """Jaccard of the n-gram strings themselves, no hashing (the oracle)."""
-    from dedup.score import normalise_for_hash
+    from dedup.scoring.score import normalise_for_hash
 
     def grams(text: str) -> set[str]:
         key = normalise_for_hash(text)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dedup.assess import evaluate_gold_dir
-from dedup.pipeline import scan
+from dedup.evaluation.assess import evaluate_gold_dir
+from dedup.runners.local import scan
 from dedup.types import Relation
 
 

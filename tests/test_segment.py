@@ -1,4 +1,4 @@
-"""Tests of dedup.segment.split_sentences."""
+"""Tests of dedup.text.segment.split_sentences."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import InvalidParameterError
-from dedup.segment import split_sentences
+from dedup.text.segment import split_sentences
 
 
 def _ink(text: str) -> str:

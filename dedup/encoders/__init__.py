@@ -1,0 +1,1 @@
+"""Sentence encoders: the protocol, ONNX Runtime and torch encoders, and the embedding cache."""

@@ -1,0 +1,579 @@
+"""File formats: article text from HTML; one article per record from JSON, JSON Lines, CSV, TSV,
+Parquet and WARC.
+
+Functions over decoded text or an already open binary stream (they never open a path);
+:mod:`dedup.io.ingest` opens the files and turns each result into a
+:class:`~dedup.types.Document` or a :class:`~dedup.types.Skipped`. Parquet is read with
+pyarrow one record batch at a time (only the text, id and title columns); WARC with
+FastWARC, one record at a time.
+
+Example:
+    >>> from dedup.io.formats import iter_json_records
+    >>> rows = list(iter_json_records('[{"id": 7, "body": "Hello."}, {"id": 8}]'))
+    >>> [(r.key, r.text) for r in rows]
+    [('7', 'Hello.'), ('8', None)]
+    >>> rows[1].error
+    'no text field (tried text, body, content, article, maintext, full_text)'
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import IO, Any
+
+__all__ = [
+    "TEXT_EXTENSIONS",
+    "HTML_EXTENSIONS",
+    "RECORD_EXTENSIONS",
+    "PARQUET_EXTENSIONS",
+    "WARC_EXTENSIONS",
+    "SUPPORTED_EXTENSIONS",
+    "Record",
+    "WarcItem",
+    "extract_html",
+    "extract_html_with_log",
+    "iter_parquet_records",
+    "iter_warc_records",
+    "html_charset",
+    "iter_json_records",
+    "iter_csv_records",
+    "record_from_object",
+]
+
+logger = logging.getLogger(__name__)
+
+TEXT_EXTENSIONS = (".txt", ".md")
+HTML_EXTENSIONS = (".html", ".htm")
+RECORD_EXTENSIONS = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
+PARQUET_EXTENSIONS = (".parquet",)
+WARC_EXTENSIONS = (".warc", ".warc.gz")
+SUPPORTED_EXTENSIONS = (
+    TEXT_EXTENSIONS + HTML_EXTENSIONS + RECORD_EXTENSIONS + PARQUET_EXTENSIONS + WARC_EXTENSIONS
+)
+# Loggers of the HTML extractor and its helpers: their messages are caught during extraction
+# and become the reason of a page without text, instead of being printed.
+_EXTRACTOR_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan", "readability")
+# Parquet rows per record batch (each row holds one article, up to max_chars).
+PARQUET_BATCH_ROWS = 256
+# Content types read from WARC records; the first group is HTML.
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_TEXT_TYPES = ("text/plain",)
+
+# Field names tried, in order, when the caller names no field (matched case-insensitively).
+TEXT_FIELDS = ("text", "body", "content", "article", "maintext", "full_text")
+ID_FIELDS = ("id", "doc_id", "_id", "uuid", "guid")
+TITLE_FIELDS = ("title", "headline")
+# Keys of a JSON object that may hold the list of articles ({"articles": [...]}).
+_LIST_KEYS = ("articles", "items", "documents", "docs", "data", "records", "results")
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# Tags whose text is never article text (for the fallback extractor).
+_DROP_TAGS = (
+    "head",
+    "title",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "iframe",
+    "svg",
+    "figure",
+    "select",
+)
+_BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol br tr table blockquote pre section article main dd dt".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One article read from a record file.
+
+    Attributes:
+        key: The record's id (from the id field), else its 1-based line, row or item number.
+        text: The article text (title, if any, as the first line); None when unusable.
+        error: Why the record is unusable, or None.
+    """
+
+    key: str
+    text: str | None
+    error: str | None = None
+
+
+def html_charset(head: bytes) -> str | None:
+    """The charset declared in an HTML ``<meta>`` tag, or None.
+
+    Example:
+        >>> html_charset(b'<html><head><meta charset="windows-1251">')
+        'windows-1251'
+    """
+    m = _CHARSET_RE.search(head[:4096])
+    return m.group(1).decode("ascii", "ignore").lower() if m else None
+
+
+def extract_html(html: str) -> str:
+    """Extract the main article text of an HTML page, offline.
+
+    Uses trafilatura (navigation, scripts, styles, share bars and comments
+    dropped; headings and paragraphs kept one per line). When it finds no main
+    text (very short pages, fragments) or is not installed, falls back to all
+    visible text of the body outside ``script``/``style``/``nav``/``header``/``footer``/``aside``
+    (the ``<title>`` alone is not an article).
+
+    Args:
+        html: The decoded page.
+
+    Returns:
+        The text, one block per line; empty when the page has no visible text.
+
+    Example:
+        >>> extract_html("<html><body><nav>Home</nav><p>Only this.</p><script>x=1</script></body></html>")
+        'Only this.'
+    """
+    return extract_html_with_log(html)[0]
+
+
+def extract_html_with_log(html: str) -> tuple[str, list[str]]:
+    """:func:`extract_html`, also returning what the extractor logged instead of letting it print.
+
+    trafilatura and its helpers log through :mod:`logging` (e.g. a bare ``discarding data: None``
+    for a page it rejects). Their records are caught while the page is extracted, never reach a
+    handler, and are returned, so a caller can turn them into the reason a page gave no text.
+
+    Returns:
+        ``(text, messages)``: the text as :func:`extract_html` returns it, and the extractor's log
+        messages at level WARNING or above, in order.
+
+    Example:
+        >>> extract_html_with_log("<html><head><title>Loading</title></head><body></body></html>")
+        ('', ['discarding data: None'])
+    """
+    if not html.strip():
+        return "", []
+    with _caught_logs(_EXTRACTOR_LOGGERS) as messages:
+        text = _trafilatura(html)
+    if text and text.strip():
+        return text, messages
+    return _fallback_text(html), messages
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(level=logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.into.append(record.getMessage())
+        except Exception:  # a malformed log call must not fail a scan
+            self.into.append(str(record.msg))
+
+
+@contextmanager
+def _caught_logs(names: Iterable[str]) -> Iterator[list[str]]:
+    """Collect WARNING+ messages of the named loggers; nothing propagates meanwhile."""
+    messages: list[str] = []
+    handler = _ListHandler(messages)
+    saved = []
+    for name in names:
+        lg = logging.getLogger(name)
+        saved.append((lg, lg.propagate))
+        lg.addHandler(handler)
+        lg.propagate = False
+    try:
+        yield messages
+    finally:
+        for lg, propagate in saved:
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+        for message in messages:
+            logger.debug("HTML extractor: %s", message)
+
+
+def _trafilatura(html: str) -> str | None:
+    try:
+        import trafilatura
+    except ImportError:  # optional at runtime: the fallback still extracts visible text
+        return None
+    try:
+        return trafilatura.extract(
+            html,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            favor_precision=True,
+            with_metadata=False,
+            deduplicate=False,
+        )
+    except Exception:  # a third-party extractor must never fail a scan
+        logger.debug("trafilatura failed", exc_info=True)
+        return None
+
+
+def _fallback_text(html: str) -> str:
+    try:
+        import lxml.html
+    except ImportError:
+        return _strip_tags(html)
+    try:
+        root = lxml.html.document_fromstring(html)
+    except Exception:  # malformed beyond repair (or empty after parsing)
+        return _strip_tags(html)
+    for el in list(root.iter(*_DROP_TAGS)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    parts: list[str] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in _BLOCK_TAGS:
+            parts.append("\n")
+        if el.text:
+            parts.append(el.text)
+        if el.tail:
+            if el.tag in _BLOCK_TAGS:
+                parts.append("\n")
+            parts.append(el.tail)
+    return "\n".join(line.strip() for line in "".join(parts).splitlines() if line.strip())
+
+
+def _strip_tags(html: str) -> str:
+    html = re.sub(r"(?is)<(script|style|noscript)\b.*?</\1\s*>", " ", html)
+    text = re.sub(r"(?s)<[^>]*>", "\n", html)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def record_from_object(
+    obj: Any, key: str, *, text_field: str | None = None, id_field: str | None = None
+) -> Record:
+    """Turn one JSON object or CSV row into a :class:`Record`.
+
+    Args:
+        obj: A mapping (other values give an error record).
+        key: Fallback key (line, row or item number) when the record has no id.
+        text_field: Field holding the text; None tries ``text``, ``body``, ``content``,
+            ``article``, ``maintext``, ``full_text`` (case-insensitive), in that order.
+        id_field: Field holding the id; None tries ``id``, ``doc_id``, ``_id``, ``uuid``, ``guid``.
+
+    Returns:
+        The record; a ``title``/``headline`` field, when present and not already the
+        text's first line, is put in front of the text.
+
+    Example:
+        >>> record_from_object({"ID": 3, "Title": "Storm", "content": "It rained."}, "1")
+        Record(key='3', text='Storm\\nIt rained.', error=None)
+    """
+    if not isinstance(obj, Mapping):
+        return Record(key, None, f"not an object (got {type(obj).__name__})")
+    lowered = {str(k).lower(): v for k, v in obj.items()}
+    rid = _first(lowered, (id_field,) if id_field else ID_FIELDS)
+    if rid is not None and not isinstance(rid, (dict, list)) and str(rid).strip():
+        key = str(rid).strip()
+    names = (text_field,) if text_field else TEXT_FIELDS
+    text = _first(lowered, names)
+    if text is None:
+        return Record(key, None, f"no text field (tried {', '.join(names)})")
+    if not isinstance(text, str):
+        return Record(key, None, f"text field is not a string (got {type(text).__name__})")
+    title = _first(lowered, TITLE_FIELDS)
+    if isinstance(title, str) and title.strip() and not text.lstrip().startswith(title.strip()):
+        text = f"{title.strip()}\n{text}"
+    return Record(key, text)
+
+
+def _first(obj: Mapping[str, Any], names: Iterable[str]) -> Any:
+    for name in names:
+        value = obj.get(name.lower())
+        if value is not None:
+            return value
+    return None
+
+
+def iter_json_records(
+    text: str, *, lines: bool | None = None, text_field: str | None = None, id_field: str | None = None
+) -> Iterator[Record]:
+    """Records of a JSON document (array, single object, or ``{"articles": [...]}``) or JSON Lines.
+
+    Args:
+        text: The decoded file, or an iterable of its lines for streaming JSON Lines.
+        lines: True for JSON Lines (one object per line), False for one JSON document;
+            None guesses (JSON Lines unless the text parses as one document).
+        text_field: See :func:`record_from_object`.
+        id_field: See :func:`record_from_object`.
+
+    Yields:
+        One :class:`Record` per object; broken lines give error records, keyed by line number.
+
+    Example:
+        >>> [r.key for r in iter_json_records('{"text": "a"}\\n\\n{"text": "b"}\\nnot json', lines=True)]
+        ['1', '3', '4']
+    """
+    if lines is None:
+        try:
+            json.loads(text)
+            lines = False
+        except ValueError:
+            lines = True
+    if lines:
+        yield from iter_json_lines(text.splitlines(), text_field=text_field, id_field=id_field)
+        return
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        yield Record("1", None, f"invalid JSON: {err}")
+        return
+    if isinstance(data, Mapping) and _first(data, (text_field,) if text_field else TEXT_FIELDS) is None:
+        listed = next((data[k] for k in _LIST_KEYS if isinstance(data.get(k), list)), None)
+        if listed is not None:
+            data = listed
+    items = data if isinstance(data, list) else [data]
+    for n, obj in enumerate(items, start=1):
+        yield record_from_object(obj, str(n), text_field=text_field, id_field=id_field)
+
+
+def iter_json_lines(
+    lines: Iterable[str], *, text_field: str | None = None, id_field: str | None = None
+) -> Iterator[Record]:
+    """Records of JSON Lines, streamed; blank lines are skipped, line numbers are 1-based.
+
+    Example:
+        >>> [r.text for r in iter_json_lines(['{"body": "x"}'])]
+        ['x']
+    """
+    for n, line in enumerate(lines, start=1):
+        line = line.strip().lstrip("\ufeff")
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as err:
+            yield Record(str(n), None, f"invalid JSON on line {n}: {err.msg}")
+            continue
+        yield record_from_object(obj, str(n), text_field=text_field, id_field=id_field)
+
+
+def iter_csv_records(
+    lines: Iterable[str],
+    *,
+    delimiter: str = ",",
+    text_field: str | None = None,
+    id_field: str | None = None,
+    max_field_chars: int = 1_000_000,
+) -> Iterator[Record]:
+    """Records of a CSV/TSV file with a header row; keys default to the 1-based data row number.
+
+    Args:
+        lines: The decoded file (a string) or its lines (a text file opened with ``newline=""``).
+        delimiter: ``","`` for CSV, ``"\\t"`` for TSV.
+        text_field: See :func:`record_from_object`.
+        id_field: See :func:`record_from_object`.
+        max_field_chars: Fields longer than this end the file with an error record.
+
+    Example:
+        >>> rows = list(iter_csv_records('id,text\\n1,"Hello, world."\\n2,\\n', text_field="text"))
+        >>> [(r.key, r.text) for r in rows]
+        [('1', 'Hello, world.'), ('2', '')]
+    """
+    if isinstance(lines, str):
+        lines = lines.splitlines(keepends=True)
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, max_field_chars))
+    try:
+        reader = csv.reader(lines, delimiter=delimiter)
+        try:
+            header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+        except StopIteration:
+            return
+        except csv.Error as err:
+            yield Record("header", None, f"unreadable CSV header: {err}")
+            return
+        n = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                yield Record(str(n + 1), None, f"unreadable CSV from data row {n + 1} on: {err}")
+                return
+            n += 1
+            if not any(cell.strip() for cell in row):
+                continue
+            yield record_from_object(
+                dict(zip(header, row, strict=False)), str(n), text_field=text_field, id_field=id_field
+            )
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+# ------------------------------------------------------------------------------------------------
+# Parquet
+
+
+def iter_parquet_records(
+    source: Any,
+    *,
+    text_field: str | None = None,
+    id_field: str | None = None,
+    batch_rows: int = PARQUET_BATCH_ROWS,
+) -> Iterator[tuple[Record, float]]:
+    """Records of a Parquet file, read with pyarrow one record batch at a time.
+
+    Only the text, id and title columns are read (matched case-insensitively, as for JSON/CSV),
+    so memory is bounded by one batch of those columns (and pyarrow's buffer of one row group).
+
+    Args:
+        source: A path or an open binary file.
+        text_field: See :func:`record_from_object`.
+        id_field: See :func:`record_from_object`.
+        batch_rows: Rows per batch (>= 1). Decrease to lower memory for very long texts.
+
+    Yields:
+        ``(record, share)``: each row's record (key: its id, else the 1-based row number) and the
+        share of the file's rows read so far (for progress). A file without a text column yields
+        one error record keyed ``file``.
+
+    Example:
+        >>> import io, pyarrow as pa, pyarrow.parquet as pq
+        >>> buf = io.BytesIO()
+        >>> pq.write_table(pa.table({"ID": ["x1", "x2"], "body": ["Hello.", None]}), buf)
+        >>> [(r.key, r.text, share) for r, share in iter_parquet_records(io.BytesIO(buf.getvalue()))]
+        [('x1', 'Hello.', 0.5), ('x2', None, 1.0)]
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(source)
+    except Exception as err:  # pyarrow raises ArrowInvalid/OSError for damaged files
+        yield Record("file", None, f"unreadable Parquet file: {err}"), 1.0
+        return
+    by_lower = {name.lower(): name for name in pf.schema_arrow.names}
+    text_names = (text_field,) if text_field else TEXT_FIELDS
+    text_col = next((by_lower[n.lower()] for n in text_names if n.lower() in by_lower), None)
+    if text_col is None:
+        yield Record("file", None, f"no text column (tried {', '.join(text_names)})"), 1.0
+        return
+    id_names = (id_field,) if id_field else ID_FIELDS
+    id_col = next((by_lower[n.lower()] for n in id_names if n.lower() in by_lower), None)
+    title_col = next((by_lower[n] for n in TITLE_FIELDS if n in by_lower), None)
+    columns = [c for c in dict.fromkeys((id_col, title_col, text_col)) if c is not None]
+    total = max(1, pf.metadata.num_rows)
+    n = 0
+    try:
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
+            for row in batch.to_pylist():
+                n += 1
+                text = row[text_col]
+                if text is None:
+                    why = f"no text (column {text_col!r} is null)"
+                    yield Record(_row_key(row, id_col, n), None, why), n / total
+                    continue
+                obj = {"text": text}
+                if title_col is not None and title_col != text_col:
+                    obj["title"] = row[title_col]
+                if id_col is not None:
+                    obj["id"] = row[id_col]
+                yield record_from_object(obj, str(n), text_field="text", id_field="id"), n / total
+    except Exception as err:  # a damaged row group ends the file with an error record
+        yield Record(str(n + 1), None, f"unreadable Parquet from row {n + 1} on: {err}"), 1.0
+
+
+# ------------------------------------------------------------------------------------------------
+# WARC
+
+
+@dataclass(frozen=True, slots=True)
+class WarcItem:
+    """One ``response`` (or ``resource``) record of a WARC file.
+
+    Attributes:
+        record_id: The WARC-Record-ID without its angle brackets (``urn:uuid:...``).
+        url: WARC-Target-URI ("" when missing).
+        date: WARC-Date as written (ISO 8601, "" when missing).
+        payload: The HTTP body (de-chunked and decompressed), at most the requested bytes; None
+            when the record is not used.
+        kind: ``html`` or ``text`` for a usable payload.
+        charset: Charset from the HTTP Content-Type, or None.
+        error: Why the record is not used (non-HTML content, an error status, ...), or None.
+    """
+
+    record_id: str
+    url: str = ""
+    date: str = ""
+    payload: bytes | None = None
+    kind: str = ""
+    charset: str | None = None
+    error: str | None = None
+
+
+def iter_warc_records(stream: IO[bytes], *, max_bytes: int = 4 << 20) -> Iterator[WarcItem]:
+    """The ``response`` and ``resource`` records of a WARC stream (``.warc`` or ``.warc.gz``), streamed.
+
+    Uses FastWARC (``fastwarc``); the stream is read once, one record at a time. Request,
+    metadata, warcinfo and revisit records are not articles and are passed over silently.
+    A response whose HTTP status is not 2xx, or whose content type is neither HTML nor plain
+    text, comes back with ``error`` set.
+
+    Args:
+        stream: An open binary file (gzip members are detected).
+        max_bytes: At most this many payload bytes are kept per record (the rest is skipped).
+
+    Yields:
+        One :class:`WarcItem` per response/resource record, in file order.
+    """
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    kinds = WarcRecordType.response | WarcRecordType.resource
+    for rec in ArchiveIterator(stream, record_types=kinds, parse_http=True, auto_decode="all"):
+        record_id = (rec.record_id or "").strip().strip("<>")
+        url = (rec.headers.get("WARC-Target-URI") or "").strip().strip("<>")
+        date = (rec.headers.get("WARC-Date") or "").strip()
+        item = WarcItem(record_id=record_id, url=url, date=date)
+        if rec.record_type == WarcRecordType.response:
+            if not rec.is_http:
+                yield replace(item, error="not an HTTP response record")
+                continue
+            status = rec.http_headers.status_code
+            if status is None or not 200 <= status < 300:
+                phrase = rec.http_headers.status_line or str(status)
+                yield replace(item, error=f"HTTP error or redirect response ({phrase})")
+                continue
+            content_type = rec.http_content_type or ""
+            charset = rec.http_charset
+        else:
+            raw_type = rec.headers.get("Content-Type") or ""
+            content_type = raw_type.split(";")[0].strip().lower()
+            m = re.search(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", raw_type, re.IGNORECASE)
+            charset = m.group(1).lower() if m else None
+        content_type = content_type.split(";")[0].strip().lower()
+        if content_type in _HTML_TYPES:
+            kind = "html"
+        elif content_type in _TEXT_TYPES:
+            kind = "text"
+        else:
+            yield replace(item, error=f"not HTML or plain text ({content_type or 'no content type'})")
+            continue
+        try:
+            payload = rec.reader.read(max_bytes)
+        except Exception as err:  # a damaged or truncated body
+            yield replace(item, error=f"unreadable record body: {err}")
+            continue
+        yield replace(item, payload=payload, kind=kind, charset=charset)
+
+
+def _row_key(row: Mapping[str, Any], id_col: str | None, n: int) -> str:
+    rid = row.get(id_col) if id_col is not None else None
+    return str(rid).strip() if rid is not None and str(rid).strip() else str(n)

@@ -1,0 +1,1 @@
+"""Outputs built from a scan: the HTML report and the archive manifest."""

@@ -1,0 +1,1 @@
+"""Runners that execute the stages: local, Ray, and against an archive index."""

@@ -1,0 +1,1 @@
+"""Pair scoring: centring, sentence alignment, features, calibration and clustering."""

@@ -1,0 +1,1 @@
+"""Candidate search: exact top-k, approximate (faiss HNSW), and the cheap first tier."""

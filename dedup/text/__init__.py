@@ -1,0 +1,1 @@
+"""Text preparation: boilerplate stripping, language identification, sentence splitting."""
