@@ -17,7 +17,7 @@ Example (with the fake encoder, so no model is loaded):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import is_dataclass, replace
 from typing import Any
 
@@ -253,8 +253,8 @@ class Detector:
             InvalidParameterError: If there are not both linked and unlinked training pairs.
         """
         from dedup.evaluation.metrics import normalize_doc_id
-        from dedup.runners.local import pair_features, prepare
-        from dedup.search.exact import candidate_pairs
+        from dedup.runners.local import prepare
+        from dedup.runners.stages import find_candidates, pair_features
 
         config = self.scan_config()
         base = self.confidence_model or load_confidence_model()
@@ -262,13 +262,8 @@ class Detector:
         prepared = prepare(inputs, config=config, **self._model_kwargs())
         corpus = prepared.corpus
         ids = [group_of.get(d.doc_id, group_of.get(normalize_doc_id(d.doc_id))) for d in prepared.documents]
-        n = corpus.n_docs
-        if n <= config.exhaustive_below:
-            candidates: Iterable[tuple[int, int]] = ((i, j) for i in range(n) for j in range(i + 1, n))
-        else:
-            candidates = candidate_pairs(corpus.doc_vectors, top_k=config.top_k)
         rows, targets = [], []
-        for i, j in candidates:
+        for i, j in find_candidates(corpus, config, eligible=prepared.encoded):
             if ids[i] is None or ids[j] is None:
                 continue
             feats, _ = pair_features(corpus, i, j, config=config, confidence_model=base)

@@ -44,7 +44,7 @@ class ScanConfig:
             mean over all their cross links reaches ``strong_mean`` (a brief or a partial
             translation joins the group it matches one member of); None: average linkage only.
         strong_mean: See ``strong_link``, in [0, 1].
-        min_words: Documents shorter than this many words (:func:`dedup.scoring.score.count_words`) are
+        min_words: Documents shorter than this many words (:func:`dedup.scoring.signals.count_words`) are
             never linked, not even as copies: a greeting or a one-word page says nothing about
             a story (>= 1).
         min_sentence_chars: Shorter sentences are merged into a neighbour (>= 1).

@@ -68,8 +68,10 @@ from dedup.scoring.calibration import (
     save_confidence_model,
 )
 from dedup.scoring.cluster import cluster_pairs
+from dedup.scoring.corpus import Corpus, build_corpus
 from dedup.scoring.cosine_reference import CosineReference, pair_key, script_of, script_pair_key
-from dedup.scoring.score import Corpus, build_corpus, is_exact_copy, score_pair, sentence_weights
+from dedup.scoring.score import is_exact_copy, score_pair
+from dedup.scoring.signals import sentence_weights
 from dedup.text.segment import split_sentences
 from dedup.types import PairFeatures
 

@@ -5,7 +5,7 @@ import pytest
 
 from dedup.errors import ModelError
 from dedup.scoring.background import Background, fit_background, load_background, save_background
-from dedup.scoring.score import build_corpus, language_means
+from dedup.scoring.corpus import build_corpus, language_means
 from dedup.search.exact import knn_mean_similarity
 
 

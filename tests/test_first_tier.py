@@ -12,7 +12,7 @@ from dedup.config import ScanConfig
 from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError, ModelError
 from dedup.runners.local import scan
-from dedup.scoring.score import char_shingles
+from dedup.scoring.signals import char_shingles
 from dedup.search.first_tier import (
     build_static_model,
     minhash_partners,

@@ -101,7 +101,7 @@ def test_copies_at_the_minimum_length_are_linked():
 
 
 def test_count_words_counts_unspaced_scripts_by_character_pairs():
-    from dedup.scoring.score import count_words
+    from dedup.scoring.signals import count_words
 
     assert count_words("") == 0
     assert count_words("Hi.") == 1

@@ -7,15 +7,9 @@ from hypothesis import strategies as st
 
 from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError
-from dedup.scoring.score import (
-    align_sentences,
-    build_corpus,
-    centre_by_language,
-    char_shingles,
-    is_exact_copy,
-    jaccard,
-    score_pair,
-)
+from dedup.scoring.corpus import build_corpus, centre_by_language
+from dedup.scoring.score import align_sentences, is_exact_copy, score_pair
+from dedup.scoring.signals import char_shingles, jaccard
 
 ENC = HashingEncoder(dim=128)
 
@@ -134,7 +128,7 @@ def test_texts_without_letters_or_digits_are_not_exact_copies_of_each_other():
 
 def _naive_jaccard(a: str, b: str, size: int = 5) -> float:
     """Jaccard of the n-gram strings themselves, no hashing (the oracle)."""
-    from dedup.scoring.score import normalise_for_hash
+    from dedup.search.copies import normalise_for_hash
 
     def grams(text: str) -> set[str]:
         key = normalise_for_hash(text)

@@ -27,7 +27,7 @@ against the manifest (file sizes, row counts, array shapes); a mismatch raises
 
 :func:`scan_against` embeds only the new articles, finds each one's ``top_k`` nearest archived
 documents by language-centred document vector (plus exact text copies), builds one
-:class:`~dedup.scoring.score.Corpus` over the new articles and those candidates, and scores pairs with the
+:class:`~dedup.scoring.corpus.Corpus` over the new articles and those candidates, and scores pairs with the
 same code as :func:`dedup.runners.local.scan`. Archived documents appear in the result with the
 ``archive:`` prefix; pairs among archived documents are not reported.
 
@@ -72,17 +72,13 @@ from dedup.errors import DedupError, IndexMismatchError, InputError, OutputError
 from dedup.io.atomic import atomic_path, staging_dir
 from dedup.io.ingest import sha256_file
 from dedup.io.locking import LOCK_FILE, WaitCallback, checkpoint, folder_lock
-from dedup.runners.local import (
-    Embedded,
-    Inputs,
-    ProgressCallback,
-    corpus_from,
-    embed_documents,
-    score_candidates,
-)
+from dedup.runners.local import Embedded, embed_documents
+from dedup.runners.stages import Inputs, ProgressCallback, corpus_from, find_candidates, score_candidates
 from dedup.scoring.calibration import ConfidenceModel, load_confidence_model
-from dedup.scoring.score import normalise_for_hash, sentence_weights
-from dedup.search.exact import candidate_pairs
+from dedup.scoring.corpus import centre_by_language
+from dedup.scoring.signals import sentence_weights
+from dedup.search.candidates import candidates_against
+from dedup.search.copies import copy_key
 from dedup.types import Document, ScanResult
 
 logger = logging.getLogger(__name__)
@@ -799,13 +795,6 @@ def repair_index(
     return RepairReport(tuple(dropped), tuple(sorted(before - after)))
 
 
-def _centred(vectors: npt.NDArray[np.float32], langs: list[str], means: dict[str, npt.NDArray[np.float32]],
-             global_mean: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    out = vectors - np.stack([means.get(lang, global_mean) for lang in langs]) if len(vectors) else vectors
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return (out / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-
-
 def scan_against(
     inputs: Inputs,
     index: str | Path,
@@ -865,31 +854,20 @@ def scan_against(
     new_vectors = np.stack([_doc_vector(e.reshape(-1, dim), s, dim) for e, s in
                             zip(new.embeddings, new.sentences, strict=True)]) if new.documents else \
         np.zeros((0, dim), np.float32)
-    everything = np.concatenate([arch_vectors, new_vectors])
-    all_langs = arch_langs + list(new.langs)
-    global_mean = everything.mean(axis=0) if len(everything) else np.zeros(dim, np.float32)
-    means = {lang: everything[[i for i, x in enumerate(all_langs) if x == lang]].mean(axis=0)
-             for lang in set(all_langs)}
-    arch_c = _centred(arch_vectors, arch_langs, means, global_mean)
-    new_c = _centred(new_vectors, list(new.langs), means, global_mean)
-
-    # top_k archived candidates per new document, in blocks so no n_new x n_archive matrix is held
-    chosen: dict[int, set[int]] = {}
-    kk = min(config.top_k, len(order))
-    block = max(1, (1 << 24) // max(len(order), 1))
-    for start in range(0, len(new_c), block):
-        if kk == 0:
-            break
-        sims = new_c[start : start + block] @ arch_c.T
-        top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk] if kk < len(order) else \
-            np.tile(np.arange(len(order)), (len(sims), 1))
-        for row, cols in enumerate(top):
-            chosen[start + row] = {int(c) for c in cols}
-    arch_hash = {}
-    for a, r in enumerate(order):
-        arch_hash.setdefault(_text_hash(r.doc["text"]), []).append(a)
-    for i, text in enumerate(new.texts):
-        chosen.setdefault(i, set()).update(arch_hash.get(_text_hash(text), []))
+    # Document vectors centred on the plain per-language means of archive and new documents together.
+    everything = centre_by_language(
+        np.concatenate([arch_vectors, new_vectors]),
+        arch_langs + list(new.langs),
+        np.ones(len(arch_vectors) + len(new_vectors), dtype=np.float32),
+        shrink=False,
+    )
+    chosen = candidates_against(
+        everything[len(arch_vectors):],
+        [copy_key(text) for text in new.texts],
+        everything[: len(arch_vectors)],
+        [copy_key(r.doc["text"]) for r in order],
+        top_k=config.top_k,
+    )
     involved = sorted({a for s in chosen.values() for a in s})
     timings["archive_search"] = time.perf_counter() - t
 
@@ -911,10 +889,7 @@ def scan_against(
     timings["corpus"] = time.perf_counter() - t
     position = {a: n_new + p for p, a in enumerate(involved)}
     candidates = {(i, position[a]) for i, s in chosen.items() for a in s}
-    if n_new <= config.exhaustive_below:
-        candidates.update((i, j) for i in range(n_new) for j in range(i + 1, n_new))
-    else:
-        candidates.update(candidate_pairs(corpus.doc_vectors[:n_new], top_k=config.top_k))
+    candidates.update(find_candidates(corpus, config, among=n_new))
     result = score_candidates(
         documents, corpus, sorted(candidates), config=config, confidence_model=confidence_model,
         skipped=new.skipped, progress=progress, timings=timings,
@@ -924,12 +899,6 @@ def scan_against(
     stats = {**result.stats, "against": {"index": str(index), "n_archived": len(order),
                                          "n_archived_candidates": len(involved)}}
     return replace(result, pairs=pairs, stats=stats)
-
-
-def _text_hash(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(normalise_for_hash(text).encode()).hexdigest()
 
 
 def _load_embeddings(snap: _Snapshot, records: list[_Record], dim: int) -> list[npt.NDArray[np.float32]]:

@@ -1,6 +1,6 @@
-"""find_pairs / find_groups / scan: the only module that wires the stages together.
+"""find_pairs / find_groups / scan: the stages of :mod:`dedup.runners.stages`, run in this process.
 
-ingest -> langid -> segment -> embed -> (centre, index) -> score -> calibrate -> cluster.
+read -> clean -> identify languages and split -> embed -> corpus -> candidates -> score -> group.
 
 Example (with the fake encoder, so no model is loaded):
     >>> from dedup.runners.local import scan
@@ -19,44 +19,40 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from dedup.config import DEFAULT_MIN_COSINE, ScanConfig, config_with
-from dedup.encoders.base import Encoder, embed_sentences
-from dedup.encoders.cache import maybe_cached
+from dedup.config import ScanConfig, config_with
+from dedup.encoders.base import Encoder
 from dedup.errors import InvalidParameterError
-from dedup.io.ingest import read_documents
-from dedup.scoring.background import load_background
+from dedup.runners.stages import (
+    Inputs,
+    ProgressCallback,
+    clean,
+    corpus_from,
+    embed,
+    find_candidates,
+    identify_and_split,
+    per_document,
+    read,
+    report_progress,
+    score_candidates,
+)
 from dedup.scoring.calibration import ConfidenceModel, load_confidence_model
-from dedup.scoring.cluster import cluster_pairs, group_confidence
-from dedup.scoring.score import Alignment, Corpus, build_corpus, is_exact_copy, score_pair
-from dedup.search.ann import doc_candidate_pairs
-from dedup.text.boilerplate import strip_boilerplate
-from dedup.text.preprocess import detect_and_split
+from dedup.scoring.corpus import Corpus
 from dedup.types import (
-    AlignedSentence,
     Document,
-    DocumentInfo,
     Group,
     Pair,
-    PairFeatures,
-    Relation,
     ScanResult,
     Skipped,
 )
 
 logger = logging.getLogger(__name__)
-
-Inputs = str | Path | Sequence[str | Path] | Mapping[str, str]
-ProgressCallback = Callable[[str, int, int], None]
-# (features, alignment, article confidence, story confidence) of one scored pair
-ScoredPair = tuple[PairFeatures, Alignment, float, float]
 
 
 def scan(
@@ -127,9 +123,8 @@ def scan(
     )
     documents, corpus = prepared.documents, prepared.corpus
     t = time.perf_counter()
-    candidates = _candidates(corpus, config)
-    if prepared.encoded is not None:  # first tier: documents that were not encoded stay singletons
-        candidates = [(i, j) for i, j in candidates if prepared.encoded[i] and prepared.encoded[j]]
+    # first tier: documents that were not encoded stay singletons
+    candidates = find_candidates(corpus, config, eligible=prepared.encoded)
     timings["index"] = time.perf_counter() - t
     result = score_candidates(
         documents,
@@ -146,150 +141,6 @@ def scan(
 
         result = restore_unencoded(result, prepared.n_sentences, prepared.encoded)
     return result
-
-
-def score_candidates(
-    documents: Sequence[Document],
-    corpus: Corpus,
-    candidates: Sequence[tuple[int, int]],
-    *,
-    config: ScanConfig,
-    confidence_model: ConfidenceModel,
-    skipped: Sequence[Skipped] = (),
-    progress: ProgressCallback | None = None,
-    timings: dict[str, float] | None = None,
-    prescored: Mapping[tuple[int, int], ScoredPair] | None = None,
-) -> ScanResult:
-    """Score candidate pairs (i < j, indices into ``corpus``), cluster, and assemble the result.
-
-    The second half of :func:`scan`, for callers that choose their own candidates
-    (e.g. :func:`dedup.runners.archive_index.scan_against`). ``prescored`` holds pairs already
-    scored elsewhere with :func:`score_pairs` (e.g. in parallel blocks by the Ray backend).
-    """
-    timings = timings if timings is not None else {}
-    t = time.perf_counter()
-    level_index = 2 if config.level == "article" else 3
-    report_threshold = config.threshold if config.report_threshold is None else config.report_threshold
-    # Every scored pair keeps its link confidence; only reported pairs keep features and alignment
-    # (at 10^5 documents, holding the alignment of every candidate dominated peak memory).
-    link: dict[tuple[int, int], float] = {}
-    reported: dict[tuple[int, int], ScoredPair] = {}
-
-    def score(i: int, j: int) -> float:
-        if (i, j) not in link:
-            if prescored is not None and (i, j) in prescored:
-                scored = prescored[(i, j)]
-            else:
-                one = score_pairs(corpus, [(i, j)], config=config, confidence_model=confidence_model)
-                scored = one[(i, j)]
-            link[(i, j)] = scored[level_index]
-            if max(scored[2], scored[3]) >= report_threshold:
-                reported[(i, j)] = scored
-        return link[(i, j)]
-
-    for k, (i, j) in enumerate(candidates):
-        score(i, j)
-        if progress is not None and (k % 500 == 0 or k == len(candidates) - 1):
-            progress("scored", k + 1, len(candidates))
-    timings["score"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    clusters = cluster_pairs(
-        len(documents),
-        link,
-        threshold=config.threshold,
-        score_missing=score,
-        strong_link=config.strong_link,
-        strong_mean=config.strong_mean,
-    )
-    timings["cluster"] = time.perf_counter() - t  # link now also holds the pairs scored on demand
-
-    ids = [d.doc_id for d in documents]
-    pairs = _linked_pairs(corpus, ids, reported, config.threshold, report_threshold)
-    groups = _groups(clusters, ids, corpus.langs, link)
-    infos = tuple(
-        DocumentInfo(
-            doc_id=d.doc_id,
-            lang=lang,
-            n_sentences=len(s),
-            n_chars=len(d.text),
-            sha256=d.sha256,
-            n_words=n_words,
-            too_short=n_words < config.min_words,
-            url=d.url,
-            date=d.date,
-        )
-        for d, lang, s, n_words in zip(documents, corpus.langs, corpus.sentences, corpus.n_words, strict=True)
-    )
-    stats = {
-        "n_docs": len(documents),
-        "n_sentences": int(corpus.offsets[-1]),
-        "n_candidates": len(candidates),
-        "n_scored": len(link),
-        "seconds": {k: round(v, 3) for k, v in timings.items()},
-        "config": config.to_dict(),
-    }
-    logger.info("scanned %d documents: %d pairs, %d groups", len(documents), len(pairs), len(groups))
-    return ScanResult(
-        documents=infos,
-        pairs=tuple(pairs),
-        groups=tuple(groups),
-        skipped=tuple(skipped),
-        stats=stats,
-    )
-
-
-def score_pairs(
-    corpus: Corpus,
-    pairs: Sequence[tuple[int, int]],
-    *,
-    config: ScanConfig,
-    confidence_model: ConfidenceModel,
-) -> dict[tuple[int, int], ScoredPair]:
-    """Features, alignment, article and story confidence of each pair (i < j) of the corpus.
-
-    Each pair depends only on the corpus, so blocks of pairs can be scored anywhere and merged.
-    A pair with a document shorter than ``config.min_words`` gets 0 at both levels (too little
-    text to tell anything, even a copy); otherwise exact copies get 1.0, and pairs with fewer
-    than ``config.min_aligned`` aligned sentences get article confidence 0.
-    """
-    out: dict[tuple[int, int], ScoredPair] = {}
-    for i, j in pairs:
-        feats, alignment = pair_features(corpus, i, j, config=config, confidence_model=confidence_model)
-        if min(corpus.n_words[i], corpus.n_words[j]) < config.min_words:
-            article = story = 0.0
-        elif is_exact_copy(corpus, i, j):
-            article = story = 1.0
-        elif feats.n_aligned < config.min_aligned:
-            article = 0.0
-            story = confidence_model.story_confidence(feats)
-        else:
-            article = confidence_model.article_confidence(feats)
-            story = max(article, confidence_model.story_confidence(feats))
-        out[(i, j)] = (feats, alignment, article, story)
-    return out
-
-
-def pair_features(
-    corpus: Corpus, i: int, j: int, *, config: ScanConfig, confidence_model: ConfidenceModel
-) -> tuple[PairFeatures, Alignment]:
-    """:func:`dedup.scoring.score.score_pair` with the scan's alignment thresholds (the one place they are
-    mapped): ``config.min_cosine`` for every language pair when set, else the calibration's level
-    on each pair's own cosine scale (``DEFAULT_MIN_COSINE`` with a calibration that has no cosine
-    reference)."""
-    reference = confidence_model.reference
-    min_cosine = config.min_cosine
-    if min_cosine is None and reference is None:
-        min_cosine = DEFAULT_MIN_COSINE
-    return score_pair(
-        corpus,
-        i,
-        j,
-        min_cosine=min_cosine,
-        min_margin=config.min_margin,
-        reference=reference,
-        min_level=confidence_model.min_level,
-    )
 
 
 @dataclass(frozen=True)
@@ -358,33 +209,6 @@ def prepare(
     )
 
 
-def corpus_from(
-    sentences: list[list[str]],
-    embeddings: list[npt.NDArray[np.float32]] | npt.NDArray[np.float32],
-    langs: list[str],
-    texts: list[str],
-    config: ScanConfig,
-    *,
-    copy: bool = True,
-) -> Corpus:
-    """:func:`dedup.scoring.score.build_corpus` with the scan's settings (the one place they are mapped).
-
-    With ``config.background`` the shipped background statistics (:mod:`dedup.scoring.background`) are
-    used; they only apply to embeddings of the model they were measured with (same width).
-    """
-    return build_corpus(
-        sentences,
-        embeddings,
-        langs,
-        background=load_background() if config.background else None,
-        margin_k=config.margin_k,
-        shingle_size=config.shingle_size,
-        texts=texts,
-        knn_ann_above=config.knn_ann_above,
-        copy=copy,
-    )
-
-
 def embed_documents(
     inputs: Inputs,
     *,
@@ -401,23 +225,13 @@ def embed_documents(
     config = config or ScanConfig()
     timings = timings if timings is not None else {}
     t = time.perf_counter()
-    documents, skipped = read_documents(
-        inputs,
-        max_chars=config.max_chars,
-        follow_symlinks=config.follow_symlinks,
-        text_field=config.text_field,
-        id_field=config.id_field,
-        progress=None if progress is None else lambda done, total: progress("read bytes", done, total),
-    )
-    # Boilerplate-free text for language id, sentences and shingles; Document.text stays the original.
-    texts = [d.text for d in documents]
-    if config.strip_boilerplate:
-        texts = [c.text for c in strip_boilerplate(texts)]
+    documents, skipped = read(inputs, config, progress)
+    texts = clean(documents, config)
     timings["ingest"] = time.perf_counter() - t
-    _report(progress, "read", len(documents), len(documents))
+    report_progress(progress, "read", len(documents), len(documents))
 
     t = time.perf_counter()
-    langs, sentences = detect_and_split(texts, config)  # cached per cleaned text (dedup.text.preprocess)
+    langs, sentences = identify_and_split(texts, config)
     timings["langid_segment"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -430,14 +244,8 @@ def embed_documents(
         from dedup.search.first_tier import plan_encoding
 
         to_embed, encoded = plan_encoding(sentences, langs, texts, config=config, encoder=encoder)
-    flat = [s for doc in to_embed for s in doc]
-    with maybe_cached(encoder, cache_dir=config.cache_dir, enabled=config.use_cache) as enc:
-        vectors = embed_sentences(
-            enc, flat, batch_size=config.batch_size, progress=lambda d, n: _report(progress, "embedded", d, n)
-        )
-    _report(progress, "embedded", len(flat), len(flat))
-    offsets = np.cumsum([0] + [len(s) for s in to_embed])
-    per_doc = [vectors[offsets[i] : offsets[i + 1]] for i in range(len(documents))]
+    vectors = embed(to_embed, encoder, config, progress)
+    per_doc = per_document(vectors, to_embed)
     timings["embed"] = time.perf_counter() - t
     return Embedded(
         documents=documents,
@@ -476,98 +284,3 @@ def find_groups(inputs: Inputs, **kwargs: Any) -> list[Group]:
     return list(scan(inputs, **kwargs).groups)
 
 
-def _report(progress: ProgressCallback | None, stage: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(stage, done, total)
-
-
-def _candidates(corpus: Corpus, config: ScanConfig) -> list[tuple[int, int]]:
-    n = corpus.n_docs
-    if n <= config.exhaustive_below:
-        return [(i, j) for i in range(n) for j in range(i + 1, n)]
-    pairs = set(doc_candidate_pairs(corpus.doc_vectors, top_k=config.top_k, ann_above=config.ann_above))
-    by_hash: dict[str, list[int]] = {}
-    for i, h in enumerate(corpus.text_hashes):
-        if h:  # an empty text copies nothing
-            by_hash.setdefault(h, []).append(i)
-    for members in by_hash.values():
-        pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
-    return sorted(pairs)
-
-
-def _relation(corpus: Corpus, i: int, j: int, article: float, threshold: float) -> Relation:
-    if is_exact_copy(corpus, i, j):
-        return Relation.EXACT
-    if article >= threshold:
-        return Relation.NEAR_DUPLICATE if corpus.langs[i] == corpus.langs[j] else Relation.TRANSLATION
-    return Relation.SAME_STORY
-
-
-def _linked_pairs(
-    corpus: Corpus,
-    ids: list[str],
-    scored: Mapping[tuple[int, int], ScoredPair],
-    threshold: float,
-    report_threshold: float,
-) -> list[Pair]:
-    pairs = []
-    for (i, j), (feats, alignment, article, story) in scored.items():
-        if max(article, story) < report_threshold:
-            continue
-        a, b = (i, j) if ids[i] < ids[j] else (j, i)
-        relation = _relation(corpus, i, j, article, threshold)
-        aligned = tuple(
-            AlignedSentence(
-                i=p[0] if a == i else p[1],
-                j=p[1] if a == i else p[0],
-                text_a=corpus.sentences[a][p[0] if a == i else p[1]],
-                text_b=corpus.sentences[b][p[1] if a == i else p[0]],
-                cosine=p[2],
-                margin=p[3],
-            )
-            for p in alignment.pairs
-        )
-        if a != i:
-            feats = replace(
-                feats,
-                coverage_a=feats.coverage_b,
-                coverage_b=feats.coverage_a,
-                n_sentences_a=feats.n_sentences_b,
-                n_sentences_b=feats.n_sentences_a,
-            )
-        pairs.append(
-            Pair(
-                doc_a=ids[a],
-                doc_b=ids[b],
-                lang_a=corpus.langs[a],
-                lang_b=corpus.langs[b],
-                relation=relation,
-                confidence=article,
-                aligned=tuple(sorted(aligned, key=lambda s: s.i)),
-                features=feats,
-                story_confidence=story,
-            )
-        )
-    return sorted(pairs, key=lambda p: (-p.confidence, p.doc_a, p.doc_b))
-
-
-def _groups(
-    clusters: list[list[int]], ids: list[str], langs: list[str], link: Mapping[tuple[int, int], float]
-) -> list[Group]:
-    strongest = [0.0] * len(ids)
-    for (i, j), c in link.items():
-        strongest[i] = max(strongest[i], c)
-        strongest[j] = max(strongest[j], c)
-    ordered = sorted(clusters, key=lambda m: (-len(m), ids[m[0]]))
-    groups = []
-    for k, members in enumerate(ordered, start=1):
-        confidence = group_confidence(members, link) if len(members) > 1 else 1.0 - strongest[members[0]]
-        groups.append(
-            Group(
-                group_id=f"g{k:05d}",
-                members=tuple(sorted(ids[m] for m in members)),
-                confidence=confidence,
-                languages=tuple(sorted({langs[m] for m in members})),
-            )
-        )
-    return groups

@@ -49,21 +49,23 @@ from dedup.config import ScanConfig
 from dedup.encoders.base import Encoder, embed_sentences
 from dedup.encoders.cache import CachedEncoder, EmbeddingCache, default_cache_dir, encoder_identity
 from dedup.errors import DedupError, InvalidParameterError
-from dedup.io.ingest import _read_file, list_inputs, read_documents
-from dedup.runners.local import (
+from dedup.io.ingest import _read_file, list_inputs
+from dedup.runners.results import ScoredPair
+from dedup.runners.stages import (
     Inputs,
     ProgressCallback,
-    ScoredPair,
-    _candidates,
-    _report,
+    clean,
     corpus_from,
+    find_candidates,
+    identify_and_split,
+    per_document,
+    read,
+    report_progress,
     score_candidates,
     score_pairs,
 )
 from dedup.scoring.calibration import ConfidenceModel, load_confidence_model
-from dedup.scoring.score import Corpus
-from dedup.text.boilerplate import strip_boilerplate
-from dedup.text.preprocess import detect_and_split
+from dedup.scoring.corpus import Corpus
 from dedup.types import Document, ScanResult, Skipped
 
 logger = logging.getLogger(__name__)
@@ -179,11 +181,9 @@ def scan_with_ray(
 
         t = time.perf_counter()
         documents, skipped = _read(ray, inputs, config, n_workers, remote)
-        texts = [d.text for d in documents]
-        if config.strip_boilerplate:
-            texts = [c.text for c in strip_boilerplate(texts)]
+        texts = clean(documents, config)
         timings["ingest"] = time.perf_counter() - t
-        _report(progress, "read", len(documents), len(documents))
+        report_progress(progress, "read", len(documents), len(documents))
 
         t = time.perf_counter()
         langs, sentences = _split(ray, texts, config, n_workers, remote, _join(run, "documents"))
@@ -193,16 +193,15 @@ def scan_with_ray(
         flat = [s for doc in sentences for s in doc]
         resources = embed_worker_resources(cpus_per_worker, gpus_per_worker)
         vectors = _embed(ray, flat, config, n_workers, encoder_factory, max_restarts, resources, run)
-        offsets = np.cumsum([0] + [len(s) for s in sentences])
-        per_doc = [vectors[offsets[i] : offsets[i + 1]] for i in range(len(documents))]
+        per_doc = per_document(vectors, sentences)
         timings["embed"] = time.perf_counter() - t
-        _report(progress, "embedded", len(flat), len(flat))
+        report_progress(progress, "embedded", len(flat), len(flat))
 
         t = time.perf_counter()
         corpus = corpus_from(sentences, per_doc, langs, texts, config)
         timings["corpus"] = time.perf_counter() - t
         t = time.perf_counter()
-        candidates = _candidates(corpus, config)
+        candidates = find_candidates(corpus, config)
         timings["index"] = time.perf_counter() - t
         t = time.perf_counter()
         prescored = _score_blocks(
@@ -267,9 +266,7 @@ def _read(
 ) -> tuple[list[Document], list[Skipped]]:
     """Read the inputs as :func:`dedup.io.ingest.read_documents` does, one Ray task per batch of files."""
     if isinstance(inputs, Mapping):
-        return read_documents(
-            inputs, max_chars=config.max_chars, text_field=config.text_field, id_field=config.id_field
-        )
+        return read(inputs, config)
     skipped: list[Skipped] = []
     root, files = _list_files(inputs, config, skipped)
     documents: list[Document] = []
@@ -369,7 +366,7 @@ def _split_batch(batch: Any, *, config: ScanConfig) -> Any:
     import pyarrow as pa
 
     # The local backend's function (and its per-text cache, one per node), so results are the same.
-    langs, sentences = detect_and_split(batch["text"].to_pylist(), config)
+    langs, sentences = identify_and_split(batch["text"].to_pylist(), config)
     return pa.table(
         {
             "doc": batch["doc"],

@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import InvalidParameterError
-from dedup.search.exact import candidate_pairs, knn_mean_similarity, pairs_from_neighbours
+from dedup.search.exact import knn_mean_similarity, pairs_from_neighbours, top_k_neighbours
 
 logger = logging.getLogger(__name__)
 
@@ -134,17 +134,29 @@ def doc_candidate_pairs(
     Returns:
         Sorted list of index pairs (i, j) with i < j.
     """
+    indices, _ = nearest_neighbours(vectors, top_k=top_k, ann_above=ann_above)
+    return pairs_from_neighbours(indices)
+
+
+def nearest_neighbours(
+    vectors: npt.NDArray[np.float32], *, top_k: int, ann_above: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Top-k cosine neighbours of every row among the other rows: exact chunked search up to
+    ``ann_above`` rows (or when faiss is missing, with a warning), faiss HNSW above.
+
+    Returns:
+        (indices, scores), each (n, k), as :func:`dedup.search.exact.top_k_neighbours` gives them.
+    """
     if len(vectors) <= ann_above:
-        return candidate_pairs(vectors, top_k=top_k)
+        return top_k_neighbours(vectors, top_k=top_k)
     if not ann_available():
         logger.warning(
             "%d documents: install faiss (pip install 'dedup[ann]') for faster candidate search; "
             "using exact search",
             len(vectors),
         )
-        return candidate_pairs(vectors, top_k=top_k)
-    indices, _ = ann_top_k_neighbours(vectors, top_k=top_k)
-    return pairs_from_neighbours(indices)
+        return top_k_neighbours(vectors, top_k=top_k)
+    return ann_top_k_neighbours(vectors, top_k=top_k)
 
 
 def ann_knn_mean_similarity(

@@ -85,6 +85,51 @@ def top_k_neighbours(
     return indices, scores
 
 
+def top_k_against(
+    queries: npt.NDArray[np.float32],
+    base: npt.NDArray[np.float32],
+    *,
+    top_k: int,
+    max_block: int = 1 << 24,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Exact top-k cosine neighbours of every query row among the rows of ``base``.
+
+    Queries run in blocks, so no (queries x base) matrix is held beyond ``max_block`` values.
+
+    Returns:
+        (indices into ``base``, scores), each (n_queries, min(top_k, len(base))), by decreasing
+        cosine; ties by index.
+
+    Example:
+        >>> import numpy as np
+        >>> q = np.array([[1, 0]], dtype=np.float32)
+        >>> top_k_against(q, np.array([[0, 1], [1, 0]], dtype=np.float32), top_k=1)[0].tolist()
+        [[1]]
+    """
+    _check_matrix("queries", queries)
+    _check_matrix("base", base)
+    if top_k < 1:
+        raise InvalidParameterError(f"top_k must be an int >= 1. Got {top_k}.")
+    n, m = len(queries), len(base)
+    k = min(top_k, m)
+    indices = np.empty((n, k), dtype=np.int64)
+    scores = np.empty((n, k), dtype=np.float32)
+    if k == 0:
+        return indices, scores
+    rows_per_block = max(1, max_block // m)
+    for start in range(0, n, rows_per_block):
+        block = queries[start : start + rows_per_block] @ base.T
+        np.nan_to_num(block, copy=False, nan=-np.inf)
+        end = start + block.shape[0]
+        if k < m:
+            indices[start:end], scores[start:end] = _top_k_rows(block, k)
+        else:  # every base row: by decreasing cosine, ties by index
+            order = np.lexsort((np.broadcast_to(np.arange(m), block.shape), -block), axis=1)
+            indices[start:end] = order
+            scores[start:end] = np.take_along_axis(block, order, axis=1)
+    return indices, scores
+
+
 def candidate_pairs(
     vectors: npt.NDArray[np.float32], *, top_k: int = 20, chunk_size: int = 1024
 ) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ groups without being encoded.
 * **Static document vectors.** A model2vec static model distilled offline from our own sentence
   encoder (:func:`build_static_model`, PCA to 256 dims) embeds each sentence as a mean of token
   vectors, about 100x cheaper than the transformer. A document's vector is the weighted mean of its
-  sentences' vectors, centred per language (as :func:`dedup.scoring.score.centre_by_language` does for the
+  sentences' vectors, centred per language (as :func:`dedup.scoring.corpus.centre_by_language` does for the
   full model). A document is kept when its nearest other document has cosine >= ``min_cosine``.
 * **Character-shingle MinHash.** Same-language copies whose vectors drifted apart (condensed,
   truncated, re-headlined) still share character shingles: 128 MinHash values per document, banded
@@ -31,7 +31,6 @@ Example (a fake static encoder, so no model is needed):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -40,7 +39,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +48,10 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import InvalidParameterError, ModelError
-from dedup.scoring.score import centre_by_language, char_shingles, normalise_for_hash, sentence_weights
+from dedup.scoring.corpus import centre_by_language
+from dedup.scoring.signals import char_shingles, sentence_weights
+from dedup.search.ann import nearest_neighbours
+from dedup.search.copies import copy_groups, copy_key
 
 logger = logging.getLogger(__name__)
 
@@ -273,7 +274,7 @@ def static_document_vectors(
 def minhash_signatures(
     shingles: Sequence[npt.NDArray[np.uint64]], *, num_perm: int = NUM_PERM, seed: int = 0
 ) -> npt.NDArray[np.uint64]:
-    """MinHash signatures of sorted hashed-shingle arrays (as :func:`dedup.scoring.score.char_shingles`).
+    """MinHash signatures of sorted hashed-shingle arrays (as :func:`dedup.scoring.signals.char_shingles`).
 
     Uses multiply-add hashing ``a * x + b`` modulo 2**64 (odd random ``a``), whose high bits mix
     well; an empty set gets all-max values.
@@ -282,7 +283,7 @@ def minhash_signatures(
         (n_docs, num_perm) uint64.
 
     Example:
-        >>> from dedup.scoring.score import char_shingles
+        >>> from dedup.scoring.signals import char_shingles
         >>> same = char_shingles("the quick brown fox")
         >>> sig = minhash_signatures([same, same])
         >>> bool((sig[0] == sig[1]).all())
@@ -375,29 +376,16 @@ def select_documents(
     nearest = np.full(n, -1.0, dtype=np.float32)
     if n >= 2:
         vectors = static_document_vectors(sentences, langs, encode)
-        if n > ann_above:
-            from dedup.search.ann import ann_available, ann_top_k_neighbours
-
-            if ann_available():
-                _, scores = ann_top_k_neighbours(vectors, top_k=1)
-            else:
-                from dedup.search.exact import top_k_neighbours
-
-                _, scores = top_k_neighbours(vectors, top_k=1)
-        else:
-            from dedup.search.exact import top_k_neighbours
-
-            _, scores = top_k_neighbours(vectors, top_k=1)
+        _, scores = nearest_neighbours(vectors, top_k=1, ann_above=ann_above)
         if scores.shape[1]:
             nearest = np.where(np.isfinite(scores[:, 0]), scores[:, 0], -1.0).astype(np.float32)
     shingles = [char_shingles(t, size=shingle_size) for t in full]
     partner = np.zeros(n, dtype=bool)
     if n >= 2:
         partner = minhash_partners(minhash_signatures(shingles), min_jaccard=min_jaccard)
-    keys = [normalise_for_hash(t) for t in full]
-    hashes = [hashlib.sha256(k.encode()).hexdigest() if k else "" for k in keys]
-    counts = Counter(hashes)
-    partner |= np.array([bool(h) and counts[h] > 1 for h in hashes], dtype=bool)
+    for members in copy_groups([copy_key(t) for t in full]).values():
+        if len(members) > 1:
+            partner[members] = True
     keep = (nearest >= min_cosine) | partner
     logger.info("first tier: %d of %d documents have a candidate partner", int(keep.sum()), n)
     return FirstTier(keep=keep, nearest=nearest, shingle_partner=partner)
