@@ -30,26 +30,19 @@ Example (the scan itself needs Ray, so it is not run here; the fake encoder avoi
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 import time
 import uuid
-import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from dedup.config import ScanConfig
-from dedup.encoders.base import Encoder, embed_sentences
-from dedup.encoders.cache import CachedEncoder, EmbeddingCache, default_cache_dir, encoder_identity
+from dedup.encoders.base import Encoder
 from dedup.errors import DedupError, InvalidParameterError
 from dedup.io.ingest import _read_file, list_inputs
+from dedup.runners.ray_embed import embed_on_ray
+from dedup.runners.ray_session import join_path, ray_session, read_parquet, work_folder
 from dedup.runners.results import ScoredPair
 from dedup.runners.stages import (
     Inputs,
@@ -175,8 +168,8 @@ def scan_with_ray(
     device = "cuda" if gpus_per_worker > 0 and config.device == "cpu" else config.device
     encoder_factory = encoder_factory or partial(default_encoder, config.encoder, device)
     timings: dict[str, float] = {}
-    with _ray_session(ray, ray_address), _work_dir(work_dir) as base:
-        run = _join(base, f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}")
+    with ray_session(ray, ray_address), work_folder(work_dir) as base:
+        run = join_path(base, f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}")
         remote = {"num_cpus": cpus_per_worker, "compute": ray.data.TaskPoolStrategy(size=n_workers)}
 
         t = time.perf_counter()
@@ -186,13 +179,13 @@ def scan_with_ray(
         report_progress(progress, "read", len(documents), len(documents))
 
         t = time.perf_counter()
-        langs, sentences = _split(ray, texts, config, n_workers, remote, _join(run, "documents"))
+        langs, sentences = _split(ray, texts, config, n_workers, remote, join_path(run, "documents"))
         timings["langid_segment"] = time.perf_counter() - t
 
         t = time.perf_counter()
         flat = [s for doc in sentences for s in doc]
         resources = embed_worker_resources(cpus_per_worker, gpus_per_worker)
-        vectors = _embed(ray, flat, config, n_workers, encoder_factory, max_restarts, resources, run)
+        vectors = embed_on_ray(ray, flat, config, n_workers, encoder_factory, max_restarts, resources, run)
         per_doc = per_document(vectors, sentences)
         timings["embed"] = time.perf_counter() - t
         report_progress(progress, "embedded", len(flat), len(flat))
@@ -356,7 +349,7 @@ def _split(
         **remote,
     )
     ds.write_parquet(out)
-    table = _read_parquet(out).sort_by("doc")
+    table = read_parquet(out).sort_by("doc")
     if table.num_rows != len(texts) or table.column("doc").to_pylist() != list(range(len(texts))):
         raise DedupError(f"the Ray language-ID stage returned {table.num_rows} of {len(texts)} documents.")
     return table.column("lang").to_pylist(), table.column("sentences").to_pylist()
@@ -376,164 +369,6 @@ def _split_batch(batch: Any, *, config: ScanConfig) -> Any:
     )
 
 
-def _embed(
-    ray: Any,
-    flat: list[str],
-    config: ScanConfig,
-    n_workers: int,
-    encoder_factory: Callable[[], Encoder],
-    max_restarts: int,
-    resources: dict[str, float],
-    run: str,
-) -> npt.NDArray[np.float32]:
-    """Embed ``flat`` on Ray actors, in exactly the chunks :func:`embed_sentences` forms locally."""
-    recorder = _Recorder()
-    embed_sentences(recorder, flat, batch_size=config.batch_size)  # records the chunks, encodes nothing
-    if not recorder.chunks:
-        return np.zeros((0, 1), dtype=np.float32)
-    out = _join(run, "embeddings")
-    ds = ray.data.from_items(
-        [{"chunk": k, "texts": texts} for k, texts in enumerate(recorder.chunks)],
-        override_num_blocks=len(recorder.chunks),
-    )
-    ds = ds.map_batches(
-        _EmbedWorker,
-        batch_size=1,
-        batch_format="pyarrow",
-        fn_constructor_kwargs={"encoder_factory": encoder_factory, "config": config},
-        compute=ray.data.ActorPoolStrategy(size=n_workers),
-        **resources,  # num_cpus, and num_gpus when the workers encode on GPUs
-        # A dead actor (killed, out of memory, node lost) is restarted and its chunk retried.
-        max_restarts=max_restarts,
-        max_task_retries=max_restarts,
-    )
-    ds.write_parquet(out)
-    table = _read_parquet(out).sort_by("chunk")
-    parts: dict[int, npt.NDArray[np.float32]] = {}
-    for k, dim, blob in zip(*(table.column(c).to_pylist() for c in ("chunk", "dim", "vectors")), strict=True):
-        parts[k] = np.frombuffer(blob, dtype=np.float32).reshape(-1, dim)
-    if sorted(parts) != list(range(len(recorder.chunks))):
-        raise DedupError(f"the Ray embedding stage returned {len(parts)} of {len(recorder.chunks)} chunks.")
-    return embed_sentences(_Replay(recorder.chunks, parts), flat, batch_size=config.batch_size)
-
-
-class _Recorder:
-    """Encoder stand-in that records the chunks it is asked for and returns 1-d zeros."""
-
-    name = "recorder"
-
-    def __init__(self) -> None:
-        self.chunks: list[list[str]] = []
-
-    def encode(self, sentences: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
-        if sentences:
-            self.chunks.append(list(sentences))
-        return np.zeros((len(sentences), 1), dtype=np.float32)
-
-
-class _Replay:
-    """Encoder stand-in that answers each chunk with the vectors the actors computed for it."""
-
-    name = "replay"
-
-    def __init__(self, chunks: list[list[str]], parts: dict[int, npt.NDArray[np.float32]]) -> None:
-        self.chunks, self.parts, self.k = chunks, parts, 0
-
-    def encode(self, sentences: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
-        if not sentences:
-            return np.zeros((0, 1), dtype=np.float32)
-        if list(sentences) != self.chunks[self.k]:
-            raise DedupError("embedding chunks changed between planning and assembly (a bug).")
-        self.k += 1
-        return self.parts[self.k - 1]
-
-
-class _EmbedWorker:
-    """Ray actor: builds the encoder once (through the node's embedding cache), embeds chunks."""
-
-    def __init__(self, encoder_factory: Callable[[], Encoder], config: ScanConfig) -> None:
-        encoder = encoder_factory()
-        identity = encoder_identity(encoder) if config.use_cache else None
-        self.cache: EmbeddingCache | None = None
-        self.encoder: Any = encoder
-        if identity is not None:
-            self.cache = EmbeddingCache(default_cache_dir() if config.cache_dir is None else config.cache_dir)
-            self.encoder = CachedEncoder(encoder, self.cache, identity=identity)
-        self.batch_size = config.batch_size
-
-    def __call__(self, batch: Any) -> Any:
-        import pyarrow as pa
-
-        chunks, dims, blobs = [], [], []
-        for k, texts in zip(batch["chunk"].to_pylist(), batch["texts"].to_pylist(), strict=True):
-            vecs = np.ascontiguousarray(
-                self.encoder.encode(texts, batch_size=self.batch_size), dtype=np.float32
-            )
-            chunks.append(k)
-            dims.append(int(vecs.shape[1]))
-            blobs.append(vecs.tobytes())
-        return pa.table(
-            {
-                "chunk": pa.array(chunks, type=pa.int64()),
-                "dim": pa.array(dims, type=pa.int64()),
-                "vectors": pa.array(blobs, type=pa.large_binary()),
-            }
-        )
-
-
 # ------------------------------------------------------------------------------------------ helpers
 
 
-@contextmanager
-def _ray_session(ray: Any, address: str | None) -> Iterator[None]:
-    """Join ``address``, or start a local Ray with this machine's cores; stop only what we started."""
-    from ray.data import DataContext
-
-    started = False
-    # Ray Data reports every dataset at INFO and warns about block counts; the library stays quiet.
-    data_logger = logging.getLogger("ray.data")
-    level = data_logger.level
-    data_logger.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", module=r"ray(\.|$)")
-            warnings.filterwarnings("ignore", message=".*ray_remote_args.*")
-            if not ray.is_initialized():
-                kwargs: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
-                if address is None:
-                    kwargs.update(num_cpus=os.cpu_count(), include_dashboard=False)
-                ray.init(address=address, **kwargs)
-                started = True
-            ctx = DataContext.get_current()
-            saved = ctx.enable_progress_bars, ctx.print_on_execution_start
-            ctx.enable_progress_bars = ctx.print_on_execution_start = False
-            try:
-                yield
-            finally:
-                ctx.enable_progress_bars, ctx.print_on_execution_start = saved
-    finally:
-        data_logger.setLevel(level)
-        if started:
-            ray.shutdown()
-
-
-@contextmanager
-def _work_dir(work_dir: str | Path | None) -> Iterator[str]:
-    if work_dir is not None:
-        yield str(work_dir)
-        return
-    tmp = tempfile.mkdtemp(prefix="dedup-ray-")
-    try:
-        yield tmp
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _join(base: str, name: str) -> str:
-    return f"{base.rstrip('/')}/{name}" if "://" in base else str(Path(base) / name)
-
-
-def _read_parquet(path: str) -> Any:
-    import pyarrow.dataset as pds
-
-    return pds.dataset(path, format="parquet").to_table()
