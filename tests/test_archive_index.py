@@ -26,21 +26,17 @@ from cli_process import (
 from typer.testing import CliRunner
 
 import dedup.build.model
-import dedup.runners.archive_index
 import dedup.runners.local
 from dedup.encoders.base import HashingEncoder
 from dedup.errors import IndexMismatchError, InputError
+from dedup.io.index_maintenance import index_doc_ids, index_info, repair_index, verify_index
+from dedup.io.index_store import IndexDamagedError, open_index
 from dedup.runners.archive_index import (
     ARCHIVE_PREFIX,
-    IndexDamagedError,
     add_to_index,
     build_index,
-    index_doc_ids,
-    index_info,
     remove_from_index,
-    repair_index,
     scan_against,
-    verify_index,
 )
 
 ARCHIVE = {
@@ -309,7 +305,7 @@ def test_reader_that_read_a_replaced_manifest_reads_the_new_one(tmp_path: Path) 
     build_index(ARCHIVE, idx, encoder=HashingEncoder())
     stale = json.loads((idx / "manifest.json").read_text())
     build_index(NEW, idx, encoder=HashingEncoder())  # deletes shard-00001
-    snapshot = dedup.runners.archive_index._open(idx, stale)
+    snapshot = open_index(idx, stale)
     assert list(snapshot.shards) == ["shard-00002"]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import dedup.runners.archive_index
+import dedup.io.index_maintenance
 from dedup.cli.app import app
 from dedup.encoders.base import HashingEncoder
 from dedup.errors import InputError
@@ -39,19 +39,19 @@ def _raise(err: BaseException):  # noqa: ANN202
 
 
 def test_unexpected_error_is_one_line_naming_where(idx: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dedup.runners.archive_index, "_folder_size", _raise(RuntimeError("boom [x]")))
+    monkeypatch.setattr(dedup.io.index_maintenance, "_folder_size", _raise(RuntimeError("boom [x]")))
     r = CliRunner().invoke(app, ["index", "info", str(idx)])
     assert r.exit_code == 70
     assert len(_lines(r.stderr)) == 1 and "Traceback" not in r.stderr
     line = r.stderr.strip()
-    assert line.startswith("error: unexpected RuntimeError in dedup/runners/archive_index.py:")
+    assert line.startswith("error: unexpected RuntimeError in dedup/io/index_maintenance.py:")
     assert "(index_info): boom [x]" in line and "-v" in line  # markup-like text shown as it is
 
 
 def test_verbose_and_log_file_keep_the_traceback(
     idx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dedup.runners.archive_index, "_folder_size", _raise(RuntimeError("boom")))
+    monkeypatch.setattr(dedup.io.index_maintenance, "_folder_size", _raise(RuntimeError("boom")))
     r = CliRunner().invoke(app, ["-v", "index", "info", str(idx)])
     assert r.exit_code == 70
     assert "Traceback" in r.stderr and "RuntimeError: boom" in r.stderr
@@ -66,7 +66,7 @@ def test_verbose_and_log_file_keep_the_traceback(
 
 def test_os_error_exits_1_with_the_file(idx: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     err = PermissionError(13, "Permission denied", "/archive/idx/shard-00001")
-    monkeypatch.setattr(dedup.runners.archive_index, "_folder_size", _raise(err))
+    monkeypatch.setattr(dedup.io.index_maintenance, "_folder_size", _raise(err))
     r = CliRunner().invoke(app, ["index", "info", str(idx)])
     assert r.exit_code == 1
     assert _lines(r.stderr) == [r.stderr.strip()]
@@ -74,7 +74,7 @@ def test_os_error_exits_1_with_the_file(idx: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_ctrl_c_exits_130_with_one_line(idx: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dedup.runners.archive_index, "_folder_size", _raise(KeyboardInterrupt()))
+    monkeypatch.setattr(dedup.io.index_maintenance, "_folder_size", _raise(KeyboardInterrupt()))
     r = CliRunner().invoke(app, ["index", "info", str(idx)])
     assert r.exit_code == 130
     assert len(_lines(r.stderr)) == 1 and "interrupted" in r.stderr
@@ -88,7 +88,7 @@ def test_dedup_error_from_any_command_is_one_line(tmp_path: Path, monkeypatch: p
     assert _lines(r.stderr) == [f"error: {not_index} is not a dedup index (manifest.json is missing). "
                                 f"Create one with `dedup index build ARCHIVE --index {not_index}`."]
     # raised where no command catches it: the group's handler still gives one line and exit 1
-    monkeypatch.setattr(dedup.runners.archive_index, "index_info", _raise(InputError("gone")))
+    monkeypatch.setattr(dedup.io.index_maintenance, "index_info", _raise(InputError("gone")))
     r = CliRunner().invoke(app, ["index", "info", str(not_index)])
     assert r.exit_code == 1 and _lines(r.stderr) == ["error: gone"]
 

@@ -1090,7 +1090,7 @@ def index_info_cmd(
     verbose: VerboseOption = False,
 ) -> None:
     """Show what INDEX holds: documents, shards, encoder, size on disk, last change. Reads only."""
-    from dedup.runners.archive_index import index_info
+    from dedup.io.index_maintenance import index_info
 
     _setup_logging(verbose)
     info = index_info(index, ids=ids)
@@ -1119,7 +1119,7 @@ def index_verify(
 
     Exit 0 when sound; exit 1 when a shard is damaged, each problem on stdout naming the shard.
     """
-    from dedup.runners.archive_index import verify_index
+    from dedup.io.index_maintenance import verify_index
 
     _setup_logging(verbose)
     report = verify_index(index)
@@ -1153,7 +1153,7 @@ def index_repair(
     verbose: VerboseOption = False,
 ) -> None:
     """Drop damaged shards from INDEX so the rest is usable; lists the documents that left the index."""
-    from dedup.runners.archive_index import repair_index
+    from dedup.io.index_maintenance import repair_index
 
     _setup_logging(verbose)
     repaired = repair_index(index, wait=not no_wait, on_wait=_say_waiting)
