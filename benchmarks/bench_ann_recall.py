@@ -84,7 +84,7 @@ def _linked(result, threshold: float) -> set[tuple[str, str]]:  # noqa: ANN001
 def measure(n_docs: int, *, top_k: int, sample: int, exact_knn_max: int, seed: int = 0) -> dict:
     from dedup.config import ScanConfig
     from dedup.encoders.base import HashingEncoder
-    from dedup.runners.local import prepare
+    from dedup.runners.prepare import prepare
     from dedup.runners.stages import score_candidates
     from dedup.scoring.calibration import load_confidence_model
     from dedup.search.ann import ann_top_k_neighbours

@@ -92,7 +92,8 @@ def _grouped(result) -> set[tuple[str, str]]:  # noqa: ANN001
 def run_dataset(name: str, inputs: dict[str, str], gold: set[tuple[str, str]], model, static) -> dict:  # noqa: ANN001
     from dedup.config import ScanConfig
     from dedup.encoders.base import SentenceTransformerEncoder
-    from dedup.runners.local import embed_documents, scan
+    from dedup.runners.local import scan
+    from dedup.runners.prepare import embed_documents
     from dedup.search.first_tier import select_documents
 
     off = ScanConfig(use_cache=False)

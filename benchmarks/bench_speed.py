@@ -62,7 +62,8 @@ def bench_model(results: dict, parts: str = "abce", repeat: int = 1) -> None:
 
     from dedup.build.model import QUERY_PREFIX, load_encoder, load_model
     from dedup.config import ScanConfig
-    from dedup.runners.local import prepare, scan
+    from dedup.runners.local import scan
+    from dedup.runners.prepare import prepare
     from dedup.search.ann import ann_available, ann_top_k_neighbours
     from dedup.search.exact import candidate_pairs
 

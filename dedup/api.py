@@ -253,7 +253,7 @@ class Detector:
             InvalidParameterError: If there are not both linked and unlinked training pairs.
         """
         from dedup.evaluation.metrics import normalize_doc_id
-        from dedup.runners.local import prepare
+        from dedup.runners.prepare import prepare
         from dedup.runners.stages import find_candidates, pair_features
 
         config = self.scan_config()

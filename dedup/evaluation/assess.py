@@ -42,7 +42,8 @@ from dedup.evaluation.metrics import (
     score_grouping,
     score_rated_pairs,
 )
-from dedup.runners.local import prepare, scan
+from dedup.runners.local import scan
+from dedup.runners.prepare import prepare
 from dedup.runners.stages import pair_features
 from dedup.scoring.calibration import ConfidenceModel, load_confidence_model
 from dedup.types import ScanResult

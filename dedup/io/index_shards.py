@@ -82,7 +82,7 @@ class ShardContent(Protocol):
 
     ``embeddings[i]`` holds the sentence embeddings of ``documents[i]``, ``len(sentences[i])`` rows;
     ``texts`` are the texts the sentences were taken from.
-    (:class:`dedup.runners.local.Embedded` is one.)
+    (:class:`dedup.runners.prepare.Embedded` is one.)
     """
 
     @property

@@ -58,7 +58,7 @@ from dedup.io.index_store import (
     write_shard,
 )
 from dedup.io.locking import WaitCallback, folder_lock
-from dedup.runners.local import Embedded, embed_documents
+from dedup.runners.prepare import Embedded, embed_documents
 from dedup.runners.stages import Inputs, ProgressCallback, corpus_from, find_candidates, score_candidates
 from dedup.scoring.calibration import ConfidenceModel, load_confidence_model
 from dedup.scoring.corpus import centre_by_language
