@@ -289,8 +289,8 @@ def _inputs(paths: list[Path]) -> Path | list[Path]:
 
 
 def _root(paths: list[Path]) -> Path:
-    """The folder document ids are relative to (see ``dedup.io.ingest.list_inputs``)."""
-    from dedup.io.ingest import list_inputs
+    """The folder document ids are relative to (see ``dedup.io.walk.list_inputs``)."""
+    from dedup.io.walk import list_inputs
 
     if len(paths) == 1 and not paths[0].is_dir():
         return paths[0].absolute().parent
@@ -681,7 +681,7 @@ def model_verify() -> None:
 def _write_html(result: ScanResult, inputs: Path | list[Path] | None, path: Path) -> None:
     """Render the HTML report, with the articles read again from ``inputs`` when they are there."""
     from dedup.io.atomic import write_text_atomic
-    from dedup.io.ingest import read_documents
+    from dedup.io.read import read_documents
     from dedup.outputs.html_report import render_html
 
     texts = None

@@ -64,8 +64,10 @@ from typing import Any
 
 from dedup.errors import InvalidParameterError, OutputError
 from dedup.io.atomic import atomic_path, write_text_atomic
-from dedup.io.ingest import decode_bytes, sha256_file
+from dedup.io.decode import decode_bytes
+from dedup.io.hashing import sha256_file
 from dedup.io.scan_files import jsonl_text
+from dedup.io.walk import is_inside
 from dedup.types import DocumentInfo, Group, Pair, Relation, ScanResult
 
 __all__ = [
@@ -312,9 +314,7 @@ def check_outside(root: str | os.PathLike[str], target: str | os.PathLike[str], 
         dedup.errors.InvalidParameterError: out must be outside the scanned folder /data/news, \
 which is never written. Got /data/news/out.
     """
-    real_root = os.path.realpath(root)
-    real_target = os.path.realpath(target)
-    if real_target == real_root or real_target.startswith(real_root.rstrip(os.sep) + os.sep):
+    if is_inside(os.path.realpath(target), os.path.realpath(root)):
         raise InvalidParameterError(
             f"{name} must be outside the scanned folder {os.fspath(root)}, which is never written. "
             f"Got {os.fspath(target)}."

@@ -119,7 +119,7 @@ def render_html(
 
     Args:
         result: A scan result.
-        texts: ``doc_id -> text`` as the scan read it (``dedup.io.ingest.read_documents``), for the
+        texts: ``doc_id -> text`` as the scan read it (``dedup.io.read.read_documents``), for the
             side-by-side view with aligned sentences highlighted; without it each pair shows only its
             table of aligned sentences.
         title: Page title.

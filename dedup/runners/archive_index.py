@@ -70,7 +70,7 @@ from dedup.encoders.base import Encoder
 from dedup.encoders.cache import encoder_identity
 from dedup.errors import DedupError, IndexMismatchError, InputError, OutputError
 from dedup.io.atomic import atomic_path, staging_dir
-from dedup.io.ingest import sha256_file
+from dedup.io.hashing import sha256_file
 from dedup.io.locking import LOCK_FILE, WaitCallback, checkpoint, folder_lock
 from dedup.runners.local import (
     Embedded,

@@ -31,7 +31,7 @@ from dedup.config import DEFAULT_MIN_COSINE, ScanConfig, config_with
 from dedup.encoders.base import Encoder, embed_sentences
 from dedup.encoders.cache import maybe_cached
 from dedup.errors import InvalidParameterError
-from dedup.io.ingest import read_documents
+from dedup.io.read import read_documents
 from dedup.scoring.background import load_background
 from dedup.scoring.calibration import ConfidenceModel, load_confidence_model
 from dedup.scoring.cluster import cluster_pairs, group_confidence
