@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -66,6 +67,11 @@ class Skipped:
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Skipped:
+        """The entry :meth:`to_dict` wrote."""
+        return cls(d["path"], d["reason"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +189,41 @@ class Pair:
             d["features"] = self.features.to_dict()
         return d
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Pair:
+        """The pair :meth:`to_dict` wrote, as far as it is kept there.
+
+        Aligned sentences come back without their sentence indices (numbered 0, 1, ... instead) and
+        margins (NaN); features that do not fit :class:`PairFeatures` are dropped.
+
+        Example:
+            >>> p = Pair("a", "b", "en", "nb", Relation.TRANSLATION, 0.97)
+            >>> Pair.from_dict(p.to_dict()) == p
+            True
+        """
+        aligned = tuple(
+            AlignedSentence(i=k, j=k, text_a=row[0], text_b=row[1], cosine=float(row[2]), margin=float("nan"))
+            for k, row in enumerate(d.get("aligned", ()))
+        )
+        feats = d.get("features")
+        features = None
+        if isinstance(feats, Mapping):
+            try:
+                features = PairFeatures(**feats)
+            except TypeError:
+                features = None
+        return cls(
+            doc_a=d["doc_a"],
+            doc_b=d["doc_b"],
+            lang_a=d.get("lang_a", ""),
+            lang_b=d.get("lang_b", ""),
+            relation=Relation(d["relation"]),
+            confidence=float(d["confidence"]),
+            aligned=aligned,
+            features=features,
+            story_confidence=float(d.get("story_confidence", 0.0)),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Group:
@@ -205,6 +246,16 @@ class Group:
             "confidence": round(self.confidence, 4),
             "languages": list(self.languages),
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Group:
+        """The group :meth:`to_dict` wrote."""
+        return cls(
+            group_id=d["group_id"],
+            members=tuple(d["members"]),
+            confidence=float(d["confidence"]),
+            languages=tuple(d.get("languages", ())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +293,21 @@ class DocumentInfo:
         if self.date:
             d["date"] = self.date
         return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DocumentInfo:
+        """The document :meth:`to_dict` wrote; missing keys take their defaults."""
+        return cls(
+            doc_id=d["doc_id"],
+            lang=d.get("lang", ""),
+            n_sentences=int(d.get("n_sentences", 0)),
+            n_chars=int(d.get("n_chars", 0)),
+            sha256=d.get("sha256", ""),
+            n_words=int(d.get("n_words", 0)),
+            too_short=bool(d.get("too_short", False)),
+            url=d.get("url", ""),
+            date=d.get("date", ""),
+        )
 
 
 @dataclass(frozen=True)

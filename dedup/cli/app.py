@@ -715,7 +715,7 @@ def report(
     ] = None,
 ) -> None:
     """Render a scan output folder as one self-contained HTML page (opens offline)."""
-    from dedup.outputs.html_report import read_scan_output
+    from dedup.io.scan_files import read_scan_output
 
     _setup_logging(False)
     path = html or out / "report.html"
