@@ -43,16 +43,10 @@ from typing import Any
 
 from dedup.errors import InvalidParameterError
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
-from dedup.io.formats import (
-    HTML_EXTENSIONS,
-    PARQUET_EXTENSIONS,
-    RECORD_EXTENSIONS,
-    SUPPORTED_EXTENSIONS,
-    WARC_EXTENSIONS,
-)
+from dedup.io.formats import HTML_EXTENSIONS, SUPPORTED_EXTENSIONS
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.progress import ByteMeter, ByteProgress
-from dedup.io.read_records import iter_parquet_file, iter_record_file, iter_warc_file
+from dedup.io.read_records import RECORD_FILE_EXTENSIONS, iter_record_file
 from dedup.io.walk import OUTSIDE_REASON, is_inside, list_inputs, os_reason
 from dedup.types import Document, Skipped
 
@@ -211,7 +205,6 @@ def read_file(
             return
     name = path.name.lower()
     is_html = name.endswith(HTML_EXTENSIONS)
-    record_options = {"max_chars": max_chars, "text_field": text_field, "id_field": id_field, "meter": meter}
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as err:
@@ -223,14 +216,10 @@ def read_file(
             what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
             yield Skipped(where, f"{what}, not read")
             return
-        if name.endswith(RECORD_EXTENSIONS):
-            yield from iter_record_file(fd, where, doc_id, **record_options)
-            return
-        if name.endswith(PARQUET_EXTENSIONS):
-            yield from iter_parquet_file(fd, where, doc_id, **record_options)
-            return
-        if name.endswith(WARC_EXTENSIONS):
-            yield from iter_warc_file(fd, where, doc_id, max_chars=max_chars, meter=meter)
+        if name.endswith(RECORD_FILE_EXTENSIONS):
+            yield from iter_record_file(
+                fd, where, doc_id, max_chars=max_chars, text_field=text_field, id_field=id_field, meter=meter
+            )
             return
         max_bytes = byte_cap(max_chars, html=is_html)
         head, digest, why = _read_capped(fd, max_bytes)

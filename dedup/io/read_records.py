@@ -23,25 +23,21 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TextIO
 
+from dedup.io import formats
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
-from dedup.io.formats import (
-    Record,
-    iter_csv_records,
-    iter_json_lines,
-    iter_json_records,
-    iter_parquet_records,
-)
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.progress import ByteMeter
 from dedup.io.warc import iter_warc_records
 from dedup.types import Document, Skipped
 
-__all__ = ["iter_parquet_file", "iter_record_file", "iter_warc_file"]
+__all__ = ["RECORD_FILE_EXTENSIONS", "iter_record_file"]
 
 logger = logging.getLogger(__name__)
 
+RECORD_FILE_EXTENSIONS = formats.RECORD_EXTENSIONS + formats.PARQUET_EXTENSIONS + formats.WARC_EXTENSIONS
 # A .json file is parsed whole: at most this many times max_chars characters (JSON Lines stream).
 _JSON_CHAR_FACTOR = 100
 
@@ -56,19 +52,69 @@ def iter_record_file(
     id_field: str | None = None,
     meter: ByteMeter | None = None,
 ) -> Iterator[Document | Skipped]:
-    """One Document per JSON object / CSV or TSV row; streamed except for ``.json`` (size-capped).
+    """One Document per record of a JSON, JSON Lines, CSV, TSV, Parquet or WARC file, streamed.
 
     Args:
-        fd: The file, open for reading at its start; the format is told by ``where``'s ending.
+        fd: The file, open for reading at its start; the format is told by ``where``'s ending
+            (one of ``RECORD_FILE_EXTENSIONS``).
         where: The file's path, for ``Document.path`` and skipped entries.
         rel: The file's document id; records are ``rel#key``.
         max_chars: Texts are cut to this many characters.
-        text_field: Field holding the text (see :func:`dedup.io.formats.record_from_object`).
-        id_field: Field holding the record id.
+        text_field: Field or column holding the text (see :func:`dedup.io.formats.record_from_object`);
+            not used for WARC.
+        id_field: Field or column holding the record id; not used for WARC.
         meter: Told the position in the file as reading advances.
+
+    Yields:
+        Documents, and Skipped entries for unusable records (``file#key``) or files. A WARC
+        record's ``Document.url`` and ``Document.date`` are its target URI and WARC-Date, and
+        ``sha256`` the digest of its payload; a record's is the digest of its text.
     """
-    meter = meter or ByteMeter(None, 0)
+    reader = _RecordFile(where, rel, max_chars, text_field, id_field, meter or ByteMeter(None, 0))
     name = where.lower()
+    if name.endswith(formats.PARQUET_EXTENSIONS):
+        yield from _parquet_documents(fd, reader)
+    elif name.endswith(formats.WARC_EXTENSIONS):
+        yield from _warc_documents(fd, reader)
+    else:
+        yield from _json_csv_documents(fd, reader)
+
+
+@dataclass
+class _RecordFile:
+    """One record file being read: where it is, the options, and the ids handed out so far."""
+
+    where: str
+    rel: str
+    max_chars: int
+    text_field: str | None
+    id_field: str | None
+    meter: ByteMeter
+    seen: set[str] = field(default_factory=set)
+
+    def doc_id(self, key: str, n: int) -> str:
+        """Unique ``file#key`` id: a repeated key gets ``~n`` (its position in the file)."""
+        doc_id = f"{self.rel}#{key}"
+        if doc_id in self.seen:
+            doc_id = f"{self.rel}#{key}~{n}"
+        self.seen.add(doc_id)
+        return doc_id
+
+    def result(self, record: formats.Record, n: int) -> Document | Skipped:
+        """The document of the ``n``-th record, or why it is skipped."""
+        doc_id = self.doc_id(record.key, n)
+        if record.text is None:
+            return Skipped(f"{self.where}#{record.key}", record.error or "no text")
+        text = cap_text(normalize_text(record.text), self.max_chars)
+        if not text:
+            return Skipped(f"{self.where}#{record.key}", "empty or whitespace-only text")
+        return Document(doc_id=doc_id, text=text, path=self.where, sha256=text_sha256(record.text))
+
+
+def _json_csv_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
+    """One Document per JSON object / CSV or TSV row; streamed except for ``.json`` (size-capped)."""
+    where, name = reader.where, reader.where.lower()
+    fields = {"text_field": reader.text_field, "id_field": reader.id_field}
     head = os.read(fd, 4 * SNIFF_BYTES)
     if not head:
         yield Skipped(where, "empty file")
@@ -78,99 +124,74 @@ def iter_record_file(
         yield Skipped(where, encoding)
         return
     os.lseek(fd, 0, os.SEEK_SET)
-    line_cap = 8 * max_chars + 64
+    line_cap = 8 * reader.max_chars + 64
     pending: list[Document | Skipped] = []  # overlong lines, reported in order
     n_out = 0
-    ids = _Ids(rel)
     with open(fd, encoding=encoding or "utf-8", errors="replace", newline="", closefd=False) as fh:
         if name.endswith(".json"):
-            limit = _JSON_CHAR_FACTOR * max_chars
+            limit = _JSON_CHAR_FACTOR * reader.max_chars
             data = fh.read(limit + 1)
             if len(data) > limit:
                 yield Skipped(
                     where, f"JSON file over {limit} characters; write it as JSON Lines (.jsonl) to stream it"
                 )
                 return
-            records: Iterable[Record] = iter_json_records(
-                data.lstrip("\ufeff"), lines=None, text_field=text_field, id_field=id_field
+            records: Iterable[formats.Record] = formats.iter_json_records(
+                data.lstrip("\ufeff"), lines=None, **fields
             )
         elif name.endswith((".csv", ".tsv")):
-            records = iter_csv_records(
+            records = formats.iter_csv_records(
                 _bounded_lines(fh, line_cap, where, pending),
                 delimiter="\t" if name.endswith(".tsv") else ",",
-                text_field=text_field,
-                id_field=id_field,
                 max_field_chars=line_cap,
+                **fields,
             )
         else:
-            records = iter_json_lines(
-                _bounded_lines(fh, line_cap, where, pending), text_field=text_field, id_field=id_field
-            )
+            records = formats.iter_json_lines(_bounded_lines(fh, line_cap, where, pending), **fields)
         for n, record in enumerate(records, start=1):
             if pending:
                 yield from pending
                 n_out += len(pending)
                 pending.clear()
             n_out += 1
-            yield _record_result(record, ids(record.key, n), where, max_chars)
+            yield reader.result(record, n)
             if n % 256 == 0:
-                meter.at(os.lseek(fd, 0, os.SEEK_CUR))
+                reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
         yield from pending
         n_out += len(pending)
     if not n_out:
         yield Skipped(where, "no records (no objects or data rows)")
 
 
-def iter_parquet_file(
-    fd: int,
-    where: str,
-    rel: str,
-    *,
-    max_chars: int = 200_000,
-    text_field: str | None = None,
-    id_field: str | None = None,
-    meter: ByteMeter | None = None,
-) -> Iterator[Document | Skipped]:
-    """One Document per Parquet row, read one record batch at a time.
-
-    Arguments as :func:`iter_record_file`; a file without a text column is one skipped entry.
-    """
-    meter = meter or ByteMeter(None, 0)
+def _parquet_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
+    """One Document per Parquet row, read one record batch at a time."""
+    where = reader.where
     size = os.fstat(fd).st_size
     if size == 0:
         yield Skipped(where, "empty file")
         return
-    ids = _Ids(rel)
     n = 0
     with open(fd, "rb", closefd=False) as fh:
-        for n, (record, share) in enumerate(
-            iter_parquet_records(fh, text_field=text_field, id_field=id_field), start=1
-        ):
+        rows = formats.iter_parquet_records(fh, text_field=reader.text_field, id_field=reader.id_field)
+        for n, (record, share) in enumerate(rows, start=1):
             if record.key == "file" and record.text is None:
                 yield Skipped(where, record.error or "unreadable Parquet file")
                 return
-            yield _record_result(record, ids(record.key, n), where, max_chars)
-            meter.at(int(share * size))
+            yield reader.result(record, n)
+            reader.meter.at(int(share * size))
     if n == 0:
         yield Skipped(where, "no records (no rows)")
 
 
-def iter_warc_file(
-    fd: int, where: str, rel: str, *, max_chars: int = 200_000, meter: ByteMeter | None = None
-) -> Iterator[Document | Skipped]:
-    """One Document per HTML/plain-text response record of a WARC file, streamed.
-
-    Arguments as :func:`iter_record_file`; ``Document.url`` and ``Document.date`` are the record's
-    target URI and WARC-Date, ``sha256`` the digest of its payload.
-    """
-    meter = meter or ByteMeter(None, 0)
-    max_bytes = byte_cap(max_chars, html=True)
-    ids = _Ids(rel)
+def _warc_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
+    """One Document per HTML/plain-text response record of a WARC file, streamed."""
+    where = reader.where
+    max_bytes = byte_cap(reader.max_chars, html=True)
     n = 0
     with open(fd, "rb", closefd=False) as fh:
         try:
             for n, item in enumerate(iter_warc_records(fh, max_bytes=max_bytes), start=1):
-                meter.at(os.lseek(fd, 0, os.SEEK_CUR))
+                reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
                 key = item.record_id or str(n)
                 if item.error is not None or item.payload is None:
                     yield Skipped(f"{where}#{key}", item.error or "no payload")
@@ -183,13 +204,13 @@ def iter_warc_file(
                     html=item.kind == "html",
                     charset=item.charset,
                     final=len(item.payload) < max_bytes,
-                    max_chars=max_chars,
+                    max_chars=reader.max_chars,
                 )
                 if text is None:
                     yield Skipped(f"{where}#{key}", why)
                     continue
                 yield Document(
-                    doc_id=ids(key, n),
+                    doc_id=reader.doc_id(key, n),
                     text=text,
                     path=where,
                     sha256=sha256_bytes(item.payload),
@@ -202,30 +223,6 @@ def iter_warc_file(
             return
     if n == 0:
         yield Skipped(where, "no response or resource records (not a WARC file?)")
-
-
-class _Ids:
-    """Unique ``file#key`` ids: a repeated key gets ``~n`` (its position in the file)."""
-
-    def __init__(self, rel: str) -> None:
-        self.rel = rel
-        self.seen: set[str] = set()
-
-    def __call__(self, key: str, n: int) -> str:
-        doc_id = f"{self.rel}#{key}"
-        if doc_id in self.seen:
-            doc_id = f"{self.rel}#{key}~{n}"
-        self.seen.add(doc_id)
-        return doc_id
-
-
-def _record_result(record: Record, doc_id: str, where: str, max_chars: int) -> Document | Skipped:
-    if record.text is None:
-        return Skipped(f"{where}#{record.key}", record.error or "no text")
-    text = cap_text(normalize_text(record.text), max_chars)
-    if not text:
-        return Skipped(f"{where}#{record.key}", "empty or whitespace-only text")
-    return Document(doc_id=doc_id, text=text, path=where, sha256=text_sha256(record.text))
 
 
 def _bounded_lines(fh: TextIO, line_cap: int, where: str, skipped: list[Document | Skipped]) -> Iterator[str]:
