@@ -786,7 +786,8 @@ def archive(
     manifest and verifies every copy's SHA-256 (--link hard-links instead); a failed copy ends with
     exit code 1. PATH is never modified.
     """
-    from dedup.outputs.archive import ArchivePolicy, build_manifest, check_outside, copy_kept, write_manifest
+    from dedup.outputs.archive import check_outside, copy_kept, write_manifest
+    from dedup.outputs.archive_policy import ArchivePolicy, build_manifest
     from dedup.runners.local import scan as run_scan
 
     _setup_logging(verbose)
