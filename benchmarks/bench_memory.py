@@ -3,9 +3,9 @@
 Each measurement runs in its own subprocess, so ``ru_maxrss`` (peak resident memory) belongs to it:
 
 - ``baseline``: Python with dedup imported, nothing read;
-- ``stream``: :func:`dedup.io.ingest.iter_documents` over the file, each document dropped once counted
+- ``stream``: :func:`dedup.io.read.iter_documents` over the file, each document dropped once counted
   (what the reader itself holds: one record, one buffer);
-- ``read``: :func:`dedup.io.ingest.read_documents`, which keeps every document's text, as a scan
+- ``read``: :func:`dedup.io.read.read_documents`, which keeps every document's text, as a scan
   does before embedding.
 
 Only ingest is measured: a full scan of ~1 GB of text (about 200k articles) would spend hours
@@ -60,7 +60,7 @@ def write_warc(path: Path, n_bytes: int, *, seed: int = 0) -> tuple[int, int]:
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from dedup.io.ingest import iter_documents, read_documents
+from dedup.io.read import iter_documents, read_documents
 mode, path = sys.argv[1], Path(sys.argv[2])
 t = time.perf_counter()
 n_docs = n_skipped = 0

@@ -33,7 +33,7 @@ OUT = ROOT / "benchmarks" / "results" / "speed.json"
 
 
 def _sentences(folder: Path, config) -> list[str]:  # noqa: ANN001
-    from dedup.io.ingest import read_documents
+    from dedup.io.read import read_documents
     from dedup.text.boilerplate import strip_boilerplate
     from dedup.text.segment import split_sentences
 

@@ -94,7 +94,7 @@ def read_fastwarc(path: Path) -> int:
 
 def extraction_seconds_per_page(n_pages: int = 100) -> float:
     """trafilatura on pages like the benchmark's, for scale: a scan's cost per HTML record once read."""
-    from dedup.io.formats import extract_html
+    from dedup.io.html_text import extract_html
 
     rng = random.Random(1)
     pages = [

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import is_dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,13 +33,11 @@ from dedup.scoring.calibration import (
     feature_matrix,
     load_confidence_model,
 )
-from dedup.types import DocumentInfo, Group, Pair, ScanResult, Skipped
+from dedup.types import Group, Pair, ScanResult, result_records
 
 __all__ = ["Detector", "to_frame", "to_records"]
 
 logger = logging.getLogger(__name__)
-
-_WHAT = ("pairs", "groups", "documents", "skipped")
 
 
 def to_records(items: Any, *, what: str | None = None) -> list[dict[str, Any]]:
@@ -53,7 +51,8 @@ def to_records(items: Any, *, what: str | None = None) -> list[dict[str, Any]]:
 
     Returns:
         Pair records have the relation as a string, ``n_aligned`` instead of the aligned sentences,
-        and the raw features as flat columns; group records add ``n_members``.
+        and the raw features as flat columns; group records add ``n_members``
+        (:func:`dedup.types.result_records`, which ``ScanResult.to_pandas`` uses in its compact form).
 
     Raises:
         InvalidParameterError: If ``what`` is unknown or ``items`` holds something else.
@@ -64,30 +63,7 @@ def to_records(items: Any, *, what: str | None = None) -> list[dict[str, Any]]:
         [{'group_id': 'g00001', 'members': ['a', 'b'], 'confidence': 0.9123, 'languages': ['en', 'nb'], \
 'n_members': 2}]
     """
-    if isinstance(items, ScanResult):
-        what = what or "pairs"
-        if what not in _WHAT:
-            raise InvalidParameterError(f"what must be one of {', '.join(_WHAT)}. Got {what!r}.")
-        items = getattr(items, what)
-    if isinstance(items, (Pair, Group, DocumentInfo, Skipped)) or isinstance(items, (str, bytes, Mapping)):
-        raise InvalidParameterError(
-            f"items must be a ScanResult or a sequence of results. Got {type(items).__name__}."
-        )
-    records = []
-    for item in items:
-        if isinstance(item, Pair):
-            records.append(_pair_record(item))
-        elif isinstance(item, Group):
-            records.append(item.to_dict() | {"n_members": len(item.members)})
-        elif hasattr(item, "to_dict"):
-            records.append(item.to_dict())
-        elif is_dataclass(item):
-            raise InvalidParameterError(f"cannot convert {type(item).__name__}: it has no to_dict().")
-        else:
-            raise InvalidParameterError(
-                f"items must hold Pair, Group, DocumentInfo or Skipped objects. Got {type(item).__name__}."
-            )
-    return records
+    return result_records(items, what=what)
 
 
 def to_frame(items: Any, *, what: str | None = None) -> Any:
@@ -110,15 +86,6 @@ def to_frame(items: Any, *, what: str | None = None) -> Any:
     import pandas as pd
 
     return pd.DataFrame(to_records(items, what=what))
-
-
-def _pair_record(pair: Pair) -> dict[str, Any]:
-    record = pair.to_dict(with_features=False)
-    record.pop("aligned")
-    record["n_aligned"] = len(pair.aligned)
-    if pair.features is not None:
-        record.update(pair.features.to_dict())
-    return record
 
 
 class Detector:

@@ -13,9 +13,12 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, is_dataclass
 from enum import Enum
 from typing import Any
+
+from dedup.errors import InvalidParameterError
 
 
 class Relation(str, Enum):
@@ -66,6 +69,11 @@ class Skipped:
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Skipped:
+        """The entry :meth:`to_dict` wrote."""
+        return cls(d["path"], d["reason"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +191,41 @@ class Pair:
             d["features"] = self.features.to_dict()
         return d
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Pair:
+        """The pair :meth:`to_dict` wrote, as far as it is kept there.
+
+        Aligned sentences come back without their sentence indices (numbered 0, 1, ... instead) and
+        margins (NaN); features that do not fit :class:`PairFeatures` are dropped.
+
+        Example:
+            >>> p = Pair("a", "b", "en", "nb", Relation.TRANSLATION, 0.97)
+            >>> Pair.from_dict(p.to_dict()) == p
+            True
+        """
+        aligned = tuple(
+            AlignedSentence(i=k, j=k, text_a=row[0], text_b=row[1], cosine=float(row[2]), margin=float("nan"))
+            for k, row in enumerate(d.get("aligned", ()))
+        )
+        feats = d.get("features")
+        features = None
+        if isinstance(feats, Mapping):
+            try:
+                features = PairFeatures(**feats)
+            except TypeError:
+                features = None
+        return cls(
+            doc_a=d["doc_a"],
+            doc_b=d["doc_b"],
+            lang_a=d.get("lang_a", ""),
+            lang_b=d.get("lang_b", ""),
+            relation=Relation(d["relation"]),
+            confidence=float(d["confidence"]),
+            aligned=aligned,
+            features=features,
+            story_confidence=float(d.get("story_confidence", 0.0)),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Group:
@@ -205,6 +248,16 @@ class Group:
             "confidence": round(self.confidence, 4),
             "languages": list(self.languages),
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Group:
+        """The group :meth:`to_dict` wrote."""
+        return cls(
+            group_id=d["group_id"],
+            members=tuple(d["members"]),
+            confidence=float(d["confidence"]),
+            languages=tuple(d.get("languages", ())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +296,21 @@ class DocumentInfo:
             d["date"] = self.date
         return d
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DocumentInfo:
+        """The document :meth:`to_dict` wrote; missing keys take their defaults."""
+        return cls(
+            doc_id=d["doc_id"],
+            lang=d.get("lang", ""),
+            n_sentences=int(d.get("n_sentences", 0)),
+            n_chars=int(d.get("n_chars", 0)),
+            sha256=d.get("sha256", ""),
+            n_words=int(d.get("n_words", 0)),
+            too_short=bool(d.get("too_short", False)),
+            url=d.get("url", ""),
+            date=d.get("date", ""),
+        )
+
 
 @dataclass(frozen=True)
 class ScanResult:
@@ -255,16 +323,72 @@ class ScanResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def to_pandas(self, what: str = "pairs") -> Any:
-        """Return ``pairs``, ``groups`` or ``documents`` as a pandas DataFrame (pandas imported lazily)."""
+        """Return ``pairs``, ``groups``, ``documents`` or ``skipped`` as a pandas DataFrame (pandas imported
+        lazily): the compact rows of :func:`result_records`, without pair features or group sizes.
+
+        Raises:
+            InvalidParameterError: If ``what`` names no table.
+        """
         import pandas as pd
 
-        if what == "pairs":
-            rows = [p.to_dict(with_features=False) | {"n_aligned": len(p.aligned)} for p in self.pairs]
-            for r in rows:
-                r.pop("aligned")
-            return pd.DataFrame(rows)
-        if what == "groups":
-            return pd.DataFrame([g.to_dict() for g in self.groups])
-        if what == "documents":
-            return pd.DataFrame([d.to_dict() for d in self.documents])
-        raise ValueError(f"what must be one of 'pairs', 'groups', 'documents'. Got {what!r}.")
+        return pd.DataFrame(result_records(self, what=what, compact=True))
+
+
+TABLES = ("pairs", "groups", "documents", "skipped")
+
+
+def result_records(items: Any, *, what: str | None = None, compact: bool = False) -> list[dict[str, Any]]:
+    """Turn results into plain, JSON-ready dicts, one per pair, group, document, ...: a table's rows.
+
+    Args:
+        items: A :class:`ScanResult`, or a sequence of ``Pair``, ``Group``, ``DocumentInfo``,
+            ``Skipped`` or other objects with ``to_dict`` (e.g. manifest rows).
+        what: For a ScanResult, which table: ``pairs`` (default), ``groups``, ``documents`` or
+            ``skipped``. Ignored for sequences.
+        compact: Leave out the pairs' features and the groups' sizes.
+
+    Returns:
+        Pair records have the relation as a string, ``n_aligned`` instead of the aligned sentences
+        and, unless ``compact``, the raw features as flat columns; group records add ``n_members``
+        unless ``compact``. Other records are the items' ``to_dict()``.
+
+    Raises:
+        InvalidParameterError: If ``what`` is unknown or ``items`` holds something else.
+
+    Example:
+        >>> result_records([Group("g00001", ("a", "b"), 0.9, ("en",))], compact=True)
+        [{'group_id': 'g00001', 'members': ['a', 'b'], 'confidence': 0.9, 'languages': ['en']}]
+    """
+    if isinstance(items, ScanResult):
+        what = what or "pairs"
+        if what not in TABLES:
+            raise InvalidParameterError(f"what must be one of {', '.join(TABLES)}. Got {what!r}.")
+        items = getattr(items, what)
+    if isinstance(items, (Pair, Group, DocumentInfo, Skipped)) or isinstance(items, (str, bytes, Mapping)):
+        raise InvalidParameterError(
+            f"items must be a ScanResult or a sequence of results. Got {type(items).__name__}."
+        )
+    records = []
+    for item in items:
+        if isinstance(item, Pair):
+            records.append(_pair_record(item, with_features=not compact))
+        elif isinstance(item, Group):
+            records.append(item.to_dict() if compact else item.to_dict() | {"n_members": len(item.members)})
+        elif hasattr(item, "to_dict"):
+            records.append(item.to_dict())
+        elif is_dataclass(item):
+            raise InvalidParameterError(f"cannot convert {type(item).__name__}: it has no to_dict().")
+        else:
+            raise InvalidParameterError(
+                f"items must hold Pair, Group, DocumentInfo or Skipped objects. Got {type(item).__name__}."
+            )
+    return records
+
+
+def _pair_record(pair: Pair, *, with_features: bool) -> dict[str, Any]:
+    record = pair.to_dict(with_features=False)
+    record.pop("aligned")
+    record["n_aligned"] = len(pair.aligned)
+    if with_features and pair.features is not None:
+        record.update(pair.features.to_dict())
+    return record

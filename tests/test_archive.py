@@ -14,14 +14,8 @@ import dedup.runners.local as pipeline_mod
 from dedup.cli.app import app
 from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError
-from dedup.outputs.archive import (
-    ArchivePolicy,
-    build_manifest,
-    copy_kept,
-    find_dates,
-    manifest_csv,
-    write_manifest,
-)
+from dedup.outputs.archive import copy_kept, manifest_csv, write_manifest
+from dedup.outputs.archive_policy import ArchivePolicy, build_manifest, find_dates
 from dedup.types import DocumentInfo, Group, Pair, PairFeatures, Relation, ScanResult, Skipped
 
 STORY = [

@@ -8,7 +8,7 @@ import pytest
 
 from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError
-from dedup.io.ingest import read_documents
+from dedup.io.read import read_documents
 from dedup.runners.local import scan
 from dedup.text.boilerplate import line_rule, strip_boilerplate
 

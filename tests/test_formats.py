@@ -1,4 +1,5 @@
-"""Tests of dedup.io.formats and the format dispatch of dedup.io.ingest, on small fixtures made here."""
+"""Tests of the file formats (dedup.io.formats, html_text, warc) and the format dispatch of dedup.io.read,
+on small fixtures made here."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dedup.io.formats import extract_html, iter_csv_records, iter_json_records, record_from_object
-from dedup.io.ingest import read_documents
+from dedup.io.formats import iter_csv_records, iter_json_records, record_from_object
+from dedup.io.html_text import extract_html
+from dedup.io.read import read_documents
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Storm leaves thousands without power - Daily Example</title>

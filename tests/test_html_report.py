@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 from dedup.cli.app import app
 from dedup.encoders.base import HashingEncoder
-from dedup.io.ingest import read_documents
-from dedup.io.scan_files import write_scan
-from dedup.outputs.html_report import read_scan_output, render_html
+from dedup.io.read import read_documents
+from dedup.io.scan_files import read_scan_output, write_scan
+from dedup.outputs.html_report import render_html
 from dedup.runners.local import scan
 from dedup.types import AlignedSentence, DocumentInfo, Group, Pair, Relation, ScanResult
 

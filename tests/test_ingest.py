@@ -1,4 +1,5 @@
-"""Tests of dedup.io.ingest: folders, lists and dicts in; Documents and Skipped out."""
+"""Tests of reading inputs (dedup.io.read, walk, decode, hashing): folders, lists and dicts in;
+Documents and Skipped out."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import InputError, InvalidParameterError
-from dedup.io.ingest import decode_bytes, iter_documents, normalize_text, read_documents, sha256_bytes
+from dedup.io.decode import decode_bytes, normalize_text
+from dedup.io.hashing import sha256_bytes
+from dedup.io.read import iter_documents, read_documents
 from dedup.types import Document, Skipped
 
 TEXT_NB = "Regjeringen la fram statsbudsjettet i dag.\n\nFinansministeren var fornøyd."

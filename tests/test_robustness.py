@@ -18,7 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 import dedup.build.model
-import dedup.io.ingest
+import dedup.io.read
+import dedup.io.walk
 import dedup.runners.local
 from dedup.cli.app import app
 from dedup.encoders.base import HashingEncoder
@@ -107,7 +108,7 @@ def fake_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
             os.unlink(path)  # listed by the walk, gone when opened
         return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(dedup.io.ingest.os, "open", fake_open)
+    monkeypatch.setattr(dedup.io.read.os, "open", fake_open)
 
 
 @pytest.fixture()
@@ -142,7 +143,7 @@ def test_huge_text_file_is_capped_without_loading_it(tmp_path: Path) -> None:
             fh.write(block)
     tracemalloc.start()
     try:
-        docs, skipped = dedup.io.ingest.read_documents(tmp_path, max_chars=50_000)
+        docs, skipped = dedup.io.read.read_documents(tmp_path, max_chars=50_000)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -159,10 +160,10 @@ def test_symlink_outside_folder_needs_follow_symlinks(tmp_path: Path) -> None:
     root.mkdir()
     (root / "a.txt").write_text(ARTICLE, encoding="utf-8")
     os.symlink(outside, root / "link.txt")
-    docs, skipped = dedup.io.ingest.read_documents(root)
+    docs, skipped = dedup.io.read.read_documents(root)
     assert [d.doc_id for d in docs] == ["a.txt"]
     assert "outside the scanned folder" in skipped[0].reason
-    docs, skipped = dedup.io.ingest.read_documents(root, follow_symlinks=True)
+    docs, skipped = dedup.io.read.read_documents(root, follow_symlinks=True)
     assert [d.doc_id for d in docs] == ["a.txt", "link.txt"] and skipped == []
 
 
@@ -285,7 +286,7 @@ def test_same_folder_gives_byte_identical_outputs_whatever_the_listing_order(
             def __exit__(self, *exc: object) -> None:
                 return None
 
-        monkeypatch.setattr(dedup.io.ingest.os, "scandir", ShuffledScandir)
+        monkeypatch.setattr(dedup.io.walk.os, "scandir", ShuffledScandir)
         out = tmp_path / f"out{k}"
         result = CliRunner().invoke(app, ["scan", str(folder), "--out", str(out)])
         assert result.exit_code == 0, result.output

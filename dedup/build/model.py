@@ -49,7 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import ModelError
-from dedup.io.ingest import sha256_file
+from dedup.io.hashing import sha256_file
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -289,8 +289,8 @@ def _inputs(paths: list[Path]) -> Path | list[Path]:
 
 
 def _root(paths: list[Path]) -> Path:
-    """The folder document ids are relative to (see ``dedup.io.ingest.list_inputs``)."""
-    from dedup.io.ingest import list_inputs
+    """The folder document ids are relative to (see ``dedup.io.walk.list_inputs``)."""
+    from dedup.io.walk import list_inputs
 
     if len(paths) == 1 and not paths[0].is_dir():
         return paths[0].absolute().parent
@@ -681,7 +681,7 @@ def model_verify() -> None:
 def _write_html(result: ScanResult, inputs: Path | list[Path] | None, path: Path) -> None:
     """Render the HTML report, with the articles read again from ``inputs`` when they are there."""
     from dedup.io.atomic import write_text_atomic
-    from dedup.io.ingest import read_documents
+    from dedup.io.read import read_documents
     from dedup.outputs.html_report import render_html
 
     texts = None
@@ -715,7 +715,7 @@ def report(
     ] = None,
 ) -> None:
     """Render a scan output folder as one self-contained HTML page (opens offline)."""
-    from dedup.outputs.html_report import read_scan_output
+    from dedup.io.scan_files import read_scan_output
 
     _setup_logging(False)
     path = html or out / "report.html"
@@ -786,7 +786,8 @@ def archive(
     manifest and verifies every copy's SHA-256 (--link hard-links instead); a failed copy ends with
     exit code 1. PATH is never modified.
     """
-    from dedup.outputs.archive import ArchivePolicy, build_manifest, check_outside, copy_kept, write_manifest
+    from dedup.outputs.archive import check_outside, copy_kept, write_manifest
+    from dedup.outputs.archive_policy import ArchivePolicy, build_manifest
     from dedup.runners.local import scan as run_scan
 
     _setup_logging(verbose)

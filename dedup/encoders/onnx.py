@@ -46,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import ModelError
-from dedup.io.ingest import sha256_file
+from dedup.io.hashing import sha256_file
 
 logger = logging.getLogger(__name__)
 

@@ -54,7 +54,7 @@ import numpy.typing as npt
 
 from dedup.encoders.onnx import OPSET, _n_cores, _source_weights, export_onnx_fp32
 from dedup.errors import ModelError
-from dedup.io.ingest import sha256_file
+from dedup.io.hashing import sha256_file
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
-"""File formats: article text from HTML; one article per record from JSON, JSON Lines, CSV, TSV,
-Parquet and WARC.
+"""Record files: one article per object or row of JSON, JSON Lines, CSV, TSV and Parquet; and the
+file name endings a scan reads.
 
 Functions over decoded text or an already open binary stream (they never open a path);
-:mod:`dedup.io.ingest` opens the files and turns each result into a
-:class:`~dedup.types.Document` or a :class:`~dedup.types.Skipped`. Parquet is read with
-pyarrow one record batch at a time (only the text, id and title columns); WARC with
-FastWARC, one record at a time.
+:mod:`dedup.io.read_records` opens the files and turns each :class:`Record` into a
+:class:`~dedup.types.Document` or a :class:`~dedup.types.Skipped`. Parquet is read with pyarrow one
+record batch at a time (only the text, id and title columns). HTML pages are in
+:mod:`dedup.io.html_text`, WARC files in :mod:`dedup.io.warc`.
 
 Example:
     >>> from dedup.io.formats import iter_json_records
@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
-import re
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from typing import IO, Any
+from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "TEXT_EXTENSIONS",
@@ -35,18 +32,12 @@ __all__ = [
     "WARC_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "Record",
-    "WarcItem",
-    "extract_html",
-    "extract_html_with_log",
     "iter_parquet_records",
-    "iter_warc_records",
-    "html_charset",
     "iter_json_records",
+    "iter_json_lines",
     "iter_csv_records",
     "record_from_object",
 ]
-
-logger = logging.getLogger(__name__)
 
 TEXT_EXTENSIONS = (".txt", ".md")
 HTML_EXTENSIONS = (".html", ".htm")
@@ -56,14 +47,8 @@ WARC_EXTENSIONS = (".warc", ".warc.gz")
 SUPPORTED_EXTENSIONS = (
     TEXT_EXTENSIONS + HTML_EXTENSIONS + RECORD_EXTENSIONS + PARQUET_EXTENSIONS + WARC_EXTENSIONS
 )
-# Loggers of the HTML extractor and its helpers: their messages are caught during extraction
-# and become the reason of a page without text, instead of being printed.
-_EXTRACTOR_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan", "readability")
 # Parquet rows per record batch (each row holds one article, up to max_chars).
 PARQUET_BATCH_ROWS = 256
-# Content types read from WARC records; the first group is HTML.
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-_TEXT_TYPES = ("text/plain",)
 
 # Field names tried, in order, when the caller names no field (matched case-insensitively).
 TEXT_FIELDS = ("text", "body", "content", "article", "maintext", "full_text")
@@ -71,30 +56,6 @@ ID_FIELDS = ("id", "doc_id", "_id", "uuid", "guid")
 TITLE_FIELDS = ("title", "headline")
 # Keys of a JSON object that may hold the list of articles ({"articles": [...]}).
 _LIST_KEYS = ("articles", "items", "documents", "docs", "data", "records", "results")
-
-_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-# Tags whose text is never article text (for the fallback extractor).
-_DROP_TAGS = (
-    "head",
-    "title",
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "button",
-    "iframe",
-    "svg",
-    "figure",
-    "select",
-)
-_BLOCK_TAGS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li ul ol br tr table blockquote pre section article main dd dt".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,150 +71,6 @@ class Record:
     key: str
     text: str | None
     error: str | None = None
-
-
-def html_charset(head: bytes) -> str | None:
-    """The charset declared in an HTML ``<meta>`` tag, or None.
-
-    Example:
-        >>> html_charset(b'<html><head><meta charset="windows-1251">')
-        'windows-1251'
-    """
-    m = _CHARSET_RE.search(head[:4096])
-    return m.group(1).decode("ascii", "ignore").lower() if m else None
-
-
-def extract_html(html: str) -> str:
-    """Extract the main article text of an HTML page, offline.
-
-    Uses trafilatura (navigation, scripts, styles, share bars and comments
-    dropped; headings and paragraphs kept one per line). When it finds no main
-    text (very short pages, fragments) or is not installed, falls back to all
-    visible text of the body outside ``script``/``style``/``nav``/``header``/``footer``/``aside``
-    (the ``<title>`` alone is not an article).
-
-    Args:
-        html: The decoded page.
-
-    Returns:
-        The text, one block per line; empty when the page has no visible text.
-
-    Example:
-        >>> extract_html("<html><body><nav>Home</nav><p>Only this.</p><script>x=1</script></body></html>")
-        'Only this.'
-    """
-    return extract_html_with_log(html)[0]
-
-
-def extract_html_with_log(html: str) -> tuple[str, list[str]]:
-    """:func:`extract_html`, also returning what the extractor logged instead of letting it print.
-
-    trafilatura and its helpers log through :mod:`logging` (e.g. a bare ``discarding data: None``
-    for a page it rejects). Their records are caught while the page is extracted, never reach a
-    handler, and are returned, so a caller can turn them into the reason a page gave no text.
-
-    Returns:
-        ``(text, messages)``: the text as :func:`extract_html` returns it, and the extractor's log
-        messages at level WARNING or above, in order.
-
-    Example:
-        >>> extract_html_with_log("<html><head><title>Loading</title></head><body></body></html>")
-        ('', ['discarding data: None'])
-    """
-    if not html.strip():
-        return "", []
-    with _caught_logs(_EXTRACTOR_LOGGERS) as messages:
-        text = _trafilatura(html)
-    if text and text.strip():
-        return text, messages
-    return _fallback_text(html), messages
-
-
-class _ListHandler(logging.Handler):
-    def __init__(self, into: list[str]) -> None:
-        super().__init__(level=logging.WARNING)
-        self.into = into
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.into.append(record.getMessage())
-        except Exception:  # a malformed log call must not fail a scan
-            self.into.append(str(record.msg))
-
-
-@contextmanager
-def _caught_logs(names: Iterable[str]) -> Iterator[list[str]]:
-    """Collect WARNING+ messages of the named loggers; nothing propagates meanwhile."""
-    messages: list[str] = []
-    handler = _ListHandler(messages)
-    saved = []
-    for name in names:
-        lg = logging.getLogger(name)
-        saved.append((lg, lg.propagate))
-        lg.addHandler(handler)
-        lg.propagate = False
-    try:
-        yield messages
-    finally:
-        for lg, propagate in saved:
-            lg.removeHandler(handler)
-            lg.propagate = propagate
-        for message in messages:
-            logger.debug("HTML extractor: %s", message)
-
-
-def _trafilatura(html: str) -> str | None:
-    try:
-        import trafilatura
-    except ImportError:  # optional at runtime: the fallback still extracts visible text
-        return None
-    try:
-        return trafilatura.extract(
-            html,
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-            include_links=False,
-            favor_precision=True,
-            with_metadata=False,
-            deduplicate=False,
-        )
-    except Exception:  # a third-party extractor must never fail a scan
-        logger.debug("trafilatura failed", exc_info=True)
-        return None
-
-
-def _fallback_text(html: str) -> str:
-    try:
-        import lxml.html
-    except ImportError:
-        return _strip_tags(html)
-    try:
-        root = lxml.html.document_fromstring(html)
-    except Exception:  # malformed beyond repair (or empty after parsing)
-        return _strip_tags(html)
-    for el in list(root.iter(*_DROP_TAGS)):
-        if el.getparent() is not None:
-            el.drop_tree()
-    parts: list[str] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        if el.tag in _BLOCK_TAGS:
-            parts.append("\n")
-        if el.text:
-            parts.append(el.text)
-        if el.tail:
-            if el.tag in _BLOCK_TAGS:
-                parts.append("\n")
-            parts.append(el.tail)
-    return "\n".join(line.strip() for line in "".join(parts).splitlines() if line.strip())
-
-
-def _strip_tags(html: str) -> str:
-    html = re.sub(r"(?is)<(script|style|noscript)\b.*?</\1\s*>", " ", html)
-    text = re.sub(r"(?s)<[^>]*>", "\n", html)
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def record_from_object(
@@ -419,10 +236,6 @@ def iter_csv_records(
         csv.field_size_limit(old_limit)
 
 
-# ------------------------------------------------------------------------------------------------
-# Parquet
-
-
 def iter_parquet_records(
     source: Any,
     *,
@@ -489,89 +302,6 @@ def iter_parquet_records(
                 yield record_from_object(obj, str(n), text_field="text", id_field="id"), n / total
     except Exception as err:  # a damaged row group ends the file with an error record
         yield Record(str(n + 1), None, f"unreadable Parquet from row {n + 1} on: {err}"), 1.0
-
-
-# ------------------------------------------------------------------------------------------------
-# WARC
-
-
-@dataclass(frozen=True, slots=True)
-class WarcItem:
-    """One ``response`` (or ``resource``) record of a WARC file.
-
-    Attributes:
-        record_id: The WARC-Record-ID without its angle brackets (``urn:uuid:...``).
-        url: WARC-Target-URI ("" when missing).
-        date: WARC-Date as written (ISO 8601, "" when missing).
-        payload: The HTTP body (de-chunked and decompressed), at most the requested bytes; None
-            when the record is not used.
-        kind: ``html`` or ``text`` for a usable payload.
-        charset: Charset from the HTTP Content-Type, or None.
-        error: Why the record is not used (non-HTML content, an error status, ...), or None.
-    """
-
-    record_id: str
-    url: str = ""
-    date: str = ""
-    payload: bytes | None = None
-    kind: str = ""
-    charset: str | None = None
-    error: str | None = None
-
-
-def iter_warc_records(stream: IO[bytes], *, max_bytes: int = 4 << 20) -> Iterator[WarcItem]:
-    """The ``response`` and ``resource`` records of a WARC stream (``.warc`` or ``.warc.gz``), streamed.
-
-    Uses FastWARC (``fastwarc``); the stream is read once, one record at a time. Request,
-    metadata, warcinfo and revisit records are not articles and are passed over silently.
-    A response whose HTTP status is not 2xx, or whose content type is neither HTML nor plain
-    text, comes back with ``error`` set.
-
-    Args:
-        stream: An open binary file (gzip members are detected).
-        max_bytes: At most this many payload bytes are kept per record (the rest is skipped).
-
-    Yields:
-        One :class:`WarcItem` per response/resource record, in file order.
-    """
-    from fastwarc.warc import ArchiveIterator, WarcRecordType
-
-    kinds = WarcRecordType.response | WarcRecordType.resource
-    for rec in ArchiveIterator(stream, record_types=kinds, parse_http=True, auto_decode="all"):
-        record_id = (rec.record_id or "").strip().strip("<>")
-        url = (rec.headers.get("WARC-Target-URI") or "").strip().strip("<>")
-        date = (rec.headers.get("WARC-Date") or "").strip()
-        item = WarcItem(record_id=record_id, url=url, date=date)
-        if rec.record_type == WarcRecordType.response:
-            if not rec.is_http:
-                yield replace(item, error="not an HTTP response record")
-                continue
-            status = rec.http_headers.status_code
-            if status is None or not 200 <= status < 300:
-                phrase = rec.http_headers.status_line or str(status)
-                yield replace(item, error=f"HTTP error or redirect response ({phrase})")
-                continue
-            content_type = rec.http_content_type or ""
-            charset = rec.http_charset
-        else:
-            raw_type = rec.headers.get("Content-Type") or ""
-            content_type = raw_type.split(";")[0].strip().lower()
-            m = re.search(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", raw_type, re.IGNORECASE)
-            charset = m.group(1).lower() if m else None
-        content_type = content_type.split(";")[0].strip().lower()
-        if content_type in _HTML_TYPES:
-            kind = "html"
-        elif content_type in _TEXT_TYPES:
-            kind = "text"
-        else:
-            yield replace(item, error=f"not HTML or plain text ({content_type or 'no content type'})")
-            continue
-        try:
-            payload = rec.reader.read(max_bytes)
-        except Exception as err:  # a damaged or truncated body
-            yield replace(item, error=f"unreadable record body: {err}")
-            continue
-        yield replace(item, payload=payload, kind=kind, charset=charset)
 
 
 def _row_key(row: Mapping[str, Any], id_col: str | None, n: int) -> str:

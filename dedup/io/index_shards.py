@@ -38,7 +38,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from dedup.io.ingest import sha256_file
+from dedup.io.hashing import sha256_file
 from dedup.types import Document
 
 SHARD_FILES = ("docs.jsonl", "embeddings.npy", "doc_vectors.npy")

@@ -1,13 +1,23 @@
-"""Write scan results: JSONL files, and optionally Parquet, written atomically (temp file, then rename).
+"""The scan result files of ``dedup scan --out``: written atomically (temp file, then rename), and read back.
+
+:func:`write_scan` writes ``pairs.jsonl``, ``groups.jsonl``, ``documents.jsonl``, ``skipped.jsonl``
+and ``scan.json`` (and, with ``format="parquet"``, the Parquet tables of :func:`write_parquet`);
+:func:`read_scan_output` reads such a folder back into a :class:`~dedup.types.ScanResult` (for
+``dedup report``).
 
 Example:
-    >>> import json, tempfile
-    >>> from pathlib import Path
-    >>> from dedup.io.scan_files import write_jsonl
-    >>> out = Path(tempfile.mkdtemp()) / "x.jsonl"
-    >>> write_jsonl(out, [{"b": 1, "a": 2}])
-    >>> out.read_text()
-    '{"a": 2, "b": 1}\\n'
+    >>> import tempfile
+    >>> from dedup.io.scan_files import read_scan_output, write_scan
+    >>> from dedup.types import DocumentInfo, Group, ScanResult
+    >>> groups = (Group("g00001", ("a.txt",), 1.0, ("en",)),)
+    >>> result = ScanResult((DocumentInfo("a.txt", "en", 1, 20),), (), groups)
+    >>> out = Path(tempfile.mkdtemp())
+    >>> [p.name for p in write_scan(result, out)]
+    ['pairs.jsonl', 'groups.jsonl', 'documents.jsonl', 'skipped.jsonl']
+    >>> (out / "groups.jsonl").read_text()
+    '{"confidence": 1.0, "group_id": "g00001", "languages": ["en"], "members": ["a.txt"]}\\n'
+    >>> read_scan_output(out) == (result, None)
+    True
 """
 
 from __future__ import annotations
@@ -16,16 +26,30 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from dedup.errors import InvalidParameterError, OutputError
+from dedup.errors import InputError, InvalidParameterError, OutputError
 from dedup.io.atomic import atomic_path, signals_deferred, staging_dir, write_text_atomic
 from dedup.io.locking import WaitCallback, checkpoint, folder_lock
-from dedup.types import ScanResult
+from dedup.types import DocumentInfo, Group, Pair, PairFeatures, ScanResult, Skipped
+
+__all__ = [
+    "FORMATS",
+    "jsonl_text",
+    "read_scan_output",
+    "write_jsonl",
+    "write_parquet",
+    "write_scan",
+]
 
 _STAGING_PREFIX = ".dedup-staging-"
 FORMATS = ("jsonl", "parquet")
+# Columns of pairs.parquet: the keys of Pair.to_dict(), in its order.
+_PAIR_COLUMNS = (
+    "doc_a", "doc_b", "lang_a", "lang_b", "relation", "confidence", "story_confidence", "aligned", "features"
+)
 
 
 def jsonl_text(rows: Iterable[dict[str, Any]]) -> str:
@@ -34,7 +58,15 @@ def jsonl_text(rows: Iterable[dict[str, Any]]) -> str:
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    """Write rows as JSON lines, atomically."""
+    """Write rows as JSON lines, atomically.
+
+    Example:
+        >>> import tempfile
+        >>> out = Path(tempfile.mkdtemp()) / "x.jsonl"
+        >>> write_jsonl(out, [{"b": 1, "a": 2}])
+        >>> out.read_text()
+        '{"a": 2, "b": 1}\\n'
+    """
     write_text_atomic(Path(path), jsonl_text(rows))
 
 
@@ -145,61 +177,7 @@ def write_parquet(result: ScanResult, out_dir: Path | str) -> list[Path]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from dedup.types import PairFeatures
-
-    feature_names = [f for f in PairFeatures.__dataclass_fields__]
-    feature_type = pa.struct(
-        [
-            (
-                name,
-                pa.bool_()
-                if name == "same_language"
-                else pa.int64()
-                if name.startswith("n_")
-                else pa.float64(),
-            )
-            for name in feature_names
-        ]
-    )
-    aligned_type = pa.list_(
-        pa.struct([("text_a", pa.string()), ("text_b", pa.string()), ("cosine", pa.float64())])
-    )
-    schemas = {
-        "pairs.parquet": pa.schema(
-            [
-                ("doc_a", pa.string()),
-                ("doc_b", pa.string()),
-                ("lang_a", pa.string()),
-                ("lang_b", pa.string()),
-                ("relation", pa.string()),
-                ("confidence", pa.float64()),
-                ("story_confidence", pa.float64()),
-                ("aligned", aligned_type),
-                ("features", feature_type),
-            ]
-        ),
-        "groups.parquet": pa.schema(
-            [
-                ("group_id", pa.string()),
-                ("members", pa.list_(pa.string())),
-                ("confidence", pa.float64()),
-                ("languages", pa.list_(pa.string())),
-            ]
-        ),
-        "documents.parquet": pa.schema(
-            [
-                ("doc_id", pa.string()),
-                ("lang", pa.string()),
-                ("n_sentences", pa.int64()),
-                ("n_chars", pa.int64()),
-                ("sha256", pa.string()),
-                ("n_words", pa.int64()),
-                ("too_short", pa.bool_()),
-                ("url", pa.string()),
-                ("date", pa.string()),
-            ]
-        ),
-    }
+    schemas = _parquet_schemas()
     pair_rows = []
     for p in result.pairs:
         row = p.to_dict()
@@ -224,3 +202,87 @@ def write_parquet(result: ScanResult, out_dir: Path | str) -> list[Path]:
             raise OutputError(f"cannot write {path}: {err.strerror or err}.") from err
         written.append(path)
     return written
+
+
+def _parquet_schemas() -> dict[str, Any]:
+    """The Arrow schema of each Parquet table: the dataclasses' fields, typed as annotated."""
+    import pyarrow as pa
+
+    arrow = {
+        "str": pa.string(),
+        "Relation": pa.string(),
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "bool": pa.bool_(),
+        "tuple[str, ...]": pa.list_(pa.string()),
+    }
+
+    def columns(cls: type) -> list[tuple[str, Any]]:
+        return [(f.name, arrow[f.type]) for f in fields(cls) if f.type in arrow]
+
+    sentences = pa.struct([("text_a", pa.string()), ("text_b", pa.string()), ("cosine", pa.float64())])
+    aligned = pa.list_(sentences)
+    pair = dict(columns(Pair)) | {"aligned": aligned, "features": pa.struct(columns(PairFeatures))}
+    return {
+        "pairs.parquet": pa.schema([(name, pair[name]) for name in _PAIR_COLUMNS]),
+        "groups.parquet": pa.schema(columns(Group)),
+        "documents.parquet": pa.schema(columns(DocumentInfo)),
+    }
+
+
+# --------------------------------------------------------------------------------------------------------
+# Reading a scan output folder back
+
+
+def read_scan_output(out_dir: str | os.PathLike[str]) -> tuple[ScanResult, Path | None]:
+    """Read a folder written by ``dedup scan --out`` (:func:`write_scan`) back into a ScanResult.
+
+    Aligned sentences come back without their sentence indices and margins (the JSONL keeps only the
+    two sentences and the cosine).
+
+    Args:
+        out_dir: The folder holding ``pairs.jsonl``, ``groups.jsonl`` and ``documents.jsonl``
+            (``skipped.jsonl`` and ``scan.json`` are read when present).
+
+    Returns:
+        The result (``stats`` holds ``scan.json`` less its ``root``, e.g. the scanned ``inputs``),
+        and the scanned folder recorded in ``scan.json`` (None when not recorded).
+
+    Raises:
+        InputError: If a required file is missing or does not parse.
+    """
+    out = Path(out_dir)
+    pairs = tuple(Pair.from_dict(d) for d in _read_jsonl(out / "pairs.jsonl"))
+    groups = tuple(Group.from_dict(d) for d in _read_jsonl(out / "groups.jsonl"))
+    documents = tuple(DocumentInfo.from_dict(d) for d in _read_jsonl(out / "documents.jsonl"))
+    skipped_path = out / "skipped.jsonl"
+    skipped: tuple[Skipped, ...] = ()
+    if skipped_path.exists():
+        skipped = tuple(Skipped.from_dict(d) for d in _read_jsonl(skipped_path))
+    meta: dict[str, Any] = {}
+    if (out / "scan.json").exists():
+        try:
+            meta = json.loads((out / "scan.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise InputError(f"cannot read {out / 'scan.json'}: {err}.") from err
+    root = Path(meta["root"]) if meta.get("root") else None
+    stats = {k: v for k, v in meta.items() if k != "root"}
+    return ScanResult(documents=documents, pairs=pairs, groups=groups, skipped=skipped, stats=stats), root
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise InputError(
+            f"cannot read {path}: {err.strerror or err}. Expected the output folder of `dedup scan --out`."
+        ) from err
+    rows = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except ValueError as err:
+            raise InputError(f"{path} line {n} is not JSON: {err}.") from err
+    return rows

@@ -22,29 +22,14 @@ Example:
 from __future__ import annotations
 
 import html
-import json
 import math
-import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
 
-from dedup.errors import InputError
-from dedup.types import (
-    AlignedSentence,
-    DocumentInfo,
-    Group,
-    Pair,
-    PairFeatures,
-    Relation,
-    ScanResult,
-    Skipped,
-)
+from dedup.types import AlignedSentence, DocumentInfo, Pair, PairFeatures, ScanResult, Skipped
 
-__all__ = ["render_html", "read_scan_output", "SCAN_FILES"]
+__all__ = ["render_html"]
 
-SCAN_FILES = ("pairs.jsonl", "groups.jsonl", "documents.jsonl", "skipped.jsonl", "scan.json")
 _PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa", "#a5f3fc", "#e5e7eb")
 
 _CSS = """
@@ -119,7 +104,7 @@ def render_html(
 
     Args:
         result: A scan result.
-        texts: ``doc_id -> text`` as the scan read it (``dedup.io.ingest.read_documents``), for the
+        texts: ``doc_id -> text`` as the scan read it (``dedup.io.read.read_documents``), for the
             side-by-side view with aligned sentences highlighted; without it each pair shows only its
             table of aligned sentences.
         title: Page title.
@@ -408,107 +393,4 @@ def _bars(counts: Mapping[str, int], title: str, element_id: str) -> str:
         f'<svg id="{_e(element_id)}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'role="img" aria-label="{_e(title)}">'
         f'<text x="0" y="15" font-size="12" font-weight="bold">{_e(title)}</text>{"".join(rows)}</svg>'
-    )
-
-
-# --------------------------------------------------------------------------------------------------------
-# Reading a scan output folder back
-
-
-def read_scan_output(out_dir: str | os.PathLike[str]) -> tuple[ScanResult, Path | None]:
-    """Read a folder written by ``dedup scan --out`` back into a ScanResult.
-
-    Aligned sentences come back without their sentence indices and margins (the JSONL keeps only the
-    two sentences and the cosine).
-
-    Args:
-        out_dir: The folder holding ``pairs.jsonl``, ``groups.jsonl`` and ``documents.jsonl``
-            (``skipped.jsonl`` and ``scan.json`` are read when present).
-
-    Returns:
-        The result, and the scanned folder recorded in ``scan.json`` (None when not recorded).
-
-    Raises:
-        InputError: If a required file is missing or does not parse.
-    """
-    out = Path(out_dir)
-    pairs = tuple(_pair_from_dict(d) for d in _read_jsonl(out / "pairs.jsonl"))
-    groups = tuple(
-        Group(
-            group_id=d["group_id"],
-            members=tuple(d["members"]),
-            confidence=float(d["confidence"]),
-            languages=tuple(d.get("languages", ())),
-        )
-        for d in _read_jsonl(out / "groups.jsonl")
-    )
-    documents = tuple(
-        DocumentInfo(
-            doc_id=d["doc_id"],
-            lang=d.get("lang", ""),
-            n_sentences=int(d.get("n_sentences", 0)),
-            n_chars=int(d.get("n_chars", 0)),
-            sha256=d.get("sha256", ""),
-            n_words=int(d.get("n_words", 0)),
-            too_short=bool(d.get("too_short", False)),
-            url=d.get("url", ""),
-            date=d.get("date", ""),
-        )
-        for d in _read_jsonl(out / "documents.jsonl")
-    )
-    skipped_path = out / "skipped.jsonl"
-    skipped: tuple[Skipped, ...] = ()
-    if skipped_path.exists():
-        skipped = tuple(Skipped(d["path"], d["reason"]) for d in _read_jsonl(skipped_path))
-    meta: dict[str, Any] = {}
-    if (out / "scan.json").exists():
-        try:
-            meta = json.loads((out / "scan.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise InputError(f"cannot read {out / 'scan.json'}: {err}.") from err
-    root = Path(meta["root"]) if meta.get("root") else None
-    stats = {k: v for k, v in meta.items() if k != "root"}
-    return ScanResult(documents=documents, pairs=pairs, groups=groups, skipped=skipped, stats=stats), root
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise InputError(
-            f"cannot read {path}: {err.strerror or err}. Expected the output folder of `dedup scan --out`."
-        ) from err
-    rows = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except ValueError as err:
-            raise InputError(f"{path} line {n} is not JSON: {err}.") from err
-    return rows
-
-
-def _pair_from_dict(d: Mapping[str, Any]) -> Pair:
-    aligned = tuple(
-        AlignedSentence(i=k, j=k, text_a=row[0], text_b=row[1], cosine=float(row[2]), margin=float("nan"))
-        for k, row in enumerate(d.get("aligned", ()))
-    )
-    feats = d.get("features")
-    features = None
-    if isinstance(feats, Mapping):
-        try:
-            features = PairFeatures(**feats)
-        except TypeError:
-            features = None
-    return Pair(
-        doc_a=d["doc_a"],
-        doc_b=d["doc_b"],
-        lang_a=d.get("lang_a", ""),
-        lang_b=d.get("lang_b", ""),
-        relation=Relation(d["relation"]),
-        confidence=float(d["confidence"]),
-        aligned=aligned,
-        features=features,
-        story_confidence=float(d.get("story_confidence", 0.0)),
     )

@@ -40,7 +40,8 @@ from typing import Any
 from dedup.config import ScanConfig
 from dedup.encoders.base import Encoder
 from dedup.errors import DedupError, InvalidParameterError
-from dedup.io.ingest import _read_file, list_inputs
+from dedup.io.read import read_file
+from dedup.io.walk import list_inputs
 from dedup.runners.ray_embed import embed_on_ray
 from dedup.runners.ray_session import join_path, ray_session, read_parquet, work_folder
 from dedup.runners.results import ScoredPair
@@ -257,7 +258,7 @@ def _score_blocks(
 def _read(
     ray: Any, inputs: Inputs, config: ScanConfig, n_workers: int, remote: dict[str, Any]
 ) -> tuple[list[Document], list[Skipped]]:
-    """Read the inputs as :func:`dedup.io.ingest.read_documents` does, one Ray task per batch of files."""
+    """Read the inputs as :func:`dedup.io.read.read_documents` does, one Ray task per batch of files."""
     if isinstance(inputs, Mapping):
         return read(inputs, config)
     skipped: list[Skipped] = []
@@ -298,7 +299,7 @@ def _read(
 def _list_files(
     inputs: Inputs, config: ScanConfig, skipped: list[Skipped]
 ) -> tuple[Path, list[tuple[str, Path]]]:
-    """``(root, [(doc_id, path)])`` exactly as :func:`dedup.io.ingest.read_documents` lists them."""
+    """``(root, [(doc_id, path)])`` exactly as :func:`dedup.io.read.read_documents` lists them."""
     return list_inputs(inputs, follow_symlinks=config.follow_symlinks, skipped=skipped)
 
 
@@ -309,7 +310,7 @@ def _read_batch(batch: Any, *, root: str, config: ScanConfig) -> Any:
         k: [] for k in ("kind", "doc_id", "text", "path", "sha256", "url", "date", "reason")
     }
     for rel, path in zip(batch["rel"].to_pylist(), batch["path"].to_pylist(), strict=True):
-        results = _read_file(
+        results = read_file(
             Path(path),
             rel,
             Path(root),

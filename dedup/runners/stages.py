@@ -34,7 +34,7 @@ import numpy.typing as npt
 from dedup.config import DEFAULT_MIN_COSINE, ScanConfig
 from dedup.encoders.base import Encoder, embed_sentences
 from dedup.encoders.cache import maybe_cached
-from dedup.io.ingest import read_documents
+from dedup.io.read import read_documents
 from dedup.runners.results import ScoredPair, document_infos, linked_pairs, story_groups
 from dedup.scoring.background import load_background
 from dedup.scoring.calibration import ConfidenceModel

@@ -74,7 +74,7 @@ def split_sentences(text: str, *, min_chars: int = 12, max_chars: int = 600) -> 
     """Split text into sentences: by line, then after sentence terminators of many scripts.
 
     Args:
-        text: Normalised text (see :func:`dedup.io.ingest.normalize_text`); each line is
+        text: Normalised text (see :func:`dedup.io.decode.normalize_text`); each line is
             split on its own, and a line is never joined to another line.
         min_chars: Pieces of a line shorter than this (in characters, stripped; wide
             CJK characters count twice, as they carry about a word each) are

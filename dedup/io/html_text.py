@@ -1,0 +1,194 @@
+"""Article text of an HTML page, offline: trafilatura's main text, else all visible text.
+
+Functions over decoded text (they never open a path). :func:`html_charset` reads the charset an
+HTML page declares, so its bytes can be decoded before extraction.
+
+Example:
+    >>> from dedup.io.html_text import extract_html
+    >>> extract_html("<html><body><nav>Home</nav><p>Only this.</p><script>x=1</script></body></html>")
+    'Only this.'
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+__all__ = ["extract_html", "extract_html_with_log", "html_charset"]
+
+logger = logging.getLogger(__name__)
+
+# Loggers of the HTML extractor and its helpers: their messages are caught during extraction
+# and become the reason of a page without text, instead of being printed.
+_EXTRACTOR_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan", "readability")
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# Tags whose text is never article text (for the fallback extractor).
+_DROP_TAGS = (
+    "head",
+    "title",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "iframe",
+    "svg",
+    "figure",
+    "select",
+)
+_BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol br tr table blockquote pre section article main dd dt".split()
+)
+
+
+def html_charset(head: bytes) -> str | None:
+    """The charset declared in an HTML ``<meta>`` tag, or None.
+
+    Example:
+        >>> html_charset(b'<html><head><meta charset="windows-1251">')
+        'windows-1251'
+    """
+    m = _CHARSET_RE.search(head[:4096])
+    return m.group(1).decode("ascii", "ignore").lower() if m else None
+
+
+def extract_html(html: str) -> str:
+    """Extract the main article text of an HTML page, offline.
+
+    Uses trafilatura (navigation, scripts, styles, share bars and comments
+    dropped; headings and paragraphs kept one per line). When it finds no main
+    text (very short pages, fragments) or is not installed, falls back to all
+    visible text of the body outside ``script``/``style``/``nav``/``header``/``footer``/``aside``
+    (the ``<title>`` alone is not an article).
+
+    Args:
+        html: The decoded page.
+
+    Returns:
+        The text, one block per line; empty when the page has no visible text.
+
+    Example:
+        >>> extract_html("<html><body><nav>Home</nav><p>Only this.</p><script>x=1</script></body></html>")
+        'Only this.'
+    """
+    return extract_html_with_log(html)[0]
+
+
+def extract_html_with_log(html: str) -> tuple[str, list[str]]:
+    """:func:`extract_html`, also returning what the extractor logged instead of letting it print.
+
+    trafilatura and its helpers log through :mod:`logging` (e.g. a bare ``discarding data: None``
+    for a page it rejects). Their records are caught while the page is extracted, never reach a
+    handler, and are returned, so a caller can turn them into the reason a page gave no text.
+
+    Returns:
+        ``(text, messages)``: the text as :func:`extract_html` returns it, and the extractor's log
+        messages at level WARNING or above, in order.
+
+    Example:
+        >>> extract_html_with_log("<html><head><title>Loading</title></head><body></body></html>")
+        ('', ['discarding data: None'])
+    """
+    if not html.strip():
+        return "", []
+    with _caught_logs(_EXTRACTOR_LOGGERS) as messages:
+        text = _trafilatura(html)
+    if text and text.strip():
+        return text, messages
+    return _fallback_text(html), messages
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(level=logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.into.append(record.getMessage())
+        except Exception:  # a malformed log call must not fail a scan
+            self.into.append(str(record.msg))
+
+
+@contextmanager
+def _caught_logs(names: Iterable[str]) -> Iterator[list[str]]:
+    """Collect WARNING+ messages of the named loggers; nothing propagates meanwhile."""
+    messages: list[str] = []
+    handler = _ListHandler(messages)
+    saved = []
+    for name in names:
+        lg = logging.getLogger(name)
+        saved.append((lg, lg.propagate))
+        lg.addHandler(handler)
+        lg.propagate = False
+    try:
+        yield messages
+    finally:
+        for lg, propagate in saved:
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+        for message in messages:
+            logger.debug("HTML extractor: %s", message)
+
+
+def _trafilatura(html: str) -> str | None:
+    try:
+        import trafilatura
+    except ImportError:  # optional at runtime: the fallback still extracts visible text
+        return None
+    try:
+        return trafilatura.extract(
+            html,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            favor_precision=True,
+            with_metadata=False,
+            deduplicate=False,
+        )
+    except Exception:  # a third-party extractor must never fail a scan
+        logger.debug("trafilatura failed", exc_info=True)
+        return None
+
+
+def _fallback_text(html: str) -> str:
+    try:
+        import lxml.html
+    except ImportError:
+        return _strip_tags(html)
+    try:
+        root = lxml.html.document_fromstring(html)
+    except Exception:  # malformed beyond repair (or empty after parsing)
+        return _strip_tags(html)
+    for el in list(root.iter(*_DROP_TAGS)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    parts: list[str] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in _BLOCK_TAGS:
+            parts.append("\n")
+        if el.text:
+            parts.append(el.text)
+        if el.tail:
+            if el.tag in _BLOCK_TAGS:
+                parts.append("\n")
+            parts.append(el.tail)
+    return "\n".join(line.strip() for line in "".join(parts).splitlines() if line.strip())
+
+
+def _strip_tags(html: str) -> str:
+    html = re.sub(r"(?is)<(script|style|noscript)\b.*?</\1\s*>", " ", html)
+    text = re.sub(r"(?s)<[^>]*>", "\n", html)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+

@@ -1,0 +1,242 @@
+"""Record files to documents: one :class:`~dedup.types.Document` or :class:`~dedup.types.Skipped` per
+JSON object, CSV/TSV row, Parquet row or WARC response record, streamed from an open file.
+
+Ids are ``<file>#<key>``: the record's id field, else its 1-based line, item or row number (a WARC
+record's WARC-Record-ID); a repeated key gets ``~<n>``. Only ``.json`` files are read whole (up to
+100 times ``max_chars`` characters); JSON Lines and CSV/TSV are read line by line, with lines longer
+than 8 times ``max_chars`` skipped, Parquet one record batch at a time and WARC one record at a time.
+
+Example:
+    >>> import os, tempfile
+    >>> from dedup.io.read_records import iter_record_file
+    >>> path = os.path.join(tempfile.mkdtemp(), "news.jsonl")
+    >>> with open(path, "w") as fh:
+    ...     _ = fh.write('{"id": "x", "text": "Hello."}\\n{"id": "x", "text": " "}\\n')
+    >>> fd = os.open(path, os.O_RDONLY)
+    >>> [(type(r).__name__, getattr(r, "doc_id", "")) for r in iter_record_file(fd, path, "news.jsonl")]
+    [('Document', 'news.jsonl#x'), ('Skipped', '')]
+    >>> os.close(fd)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from dedup.io import formats
+from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
+from dedup.io.hashing import sha256_bytes, text_sha256
+from dedup.io.progress import ByteMeter
+from dedup.io.warc import iter_warc_records
+from dedup.types import Document, Skipped
+
+__all__ = ["RECORD_FILE_EXTENSIONS", "iter_record_file"]
+
+logger = logging.getLogger(__name__)
+
+RECORD_FILE_EXTENSIONS = formats.RECORD_EXTENSIONS + formats.PARQUET_EXTENSIONS + formats.WARC_EXTENSIONS
+# A .json file is parsed whole: at most this many times max_chars characters (JSON Lines stream).
+_JSON_CHAR_FACTOR = 100
+
+
+def iter_record_file(
+    fd: int,
+    where: str,
+    rel: str,
+    *,
+    max_chars: int = 200_000,
+    text_field: str | None = None,
+    id_field: str | None = None,
+    meter: ByteMeter | None = None,
+) -> Iterator[Document | Skipped]:
+    """One Document per record of a JSON, JSON Lines, CSV, TSV, Parquet or WARC file, streamed.
+
+    Args:
+        fd: The file, open for reading at its start; the format is told by ``where``'s ending
+            (one of ``RECORD_FILE_EXTENSIONS``).
+        where: The file's path, for ``Document.path`` and skipped entries.
+        rel: The file's document id; records are ``rel#key``.
+        max_chars: Texts are cut to this many characters.
+        text_field: Field or column holding the text (see :func:`dedup.io.formats.record_from_object`);
+            not used for WARC.
+        id_field: Field or column holding the record id; not used for WARC.
+        meter: Told the position in the file as reading advances.
+
+    Yields:
+        Documents, and Skipped entries for unusable records (``file#key``) or files. A WARC
+        record's ``Document.url`` and ``Document.date`` are its target URI and WARC-Date, and
+        ``sha256`` the digest of its payload; a record's is the digest of its text.
+    """
+    reader = _RecordFile(where, rel, max_chars, text_field, id_field, meter or ByteMeter(None, 0))
+    name = where.lower()
+    if name.endswith(formats.PARQUET_EXTENSIONS):
+        yield from _parquet_documents(fd, reader)
+    elif name.endswith(formats.WARC_EXTENSIONS):
+        yield from _warc_documents(fd, reader)
+    else:
+        yield from _json_csv_documents(fd, reader)
+
+
+@dataclass
+class _RecordFile:
+    """One record file being read: where it is, the options, and the ids handed out so far."""
+
+    where: str
+    rel: str
+    max_chars: int
+    text_field: str | None
+    id_field: str | None
+    meter: ByteMeter
+    seen: set[str] = field(default_factory=set)
+
+    def doc_id(self, key: str, n: int) -> str:
+        """Unique ``file#key`` id: a repeated key gets ``~n`` (its position in the file)."""
+        doc_id = f"{self.rel}#{key}"
+        if doc_id in self.seen:
+            doc_id = f"{self.rel}#{key}~{n}"
+        self.seen.add(doc_id)
+        return doc_id
+
+    def result(self, record: formats.Record, n: int) -> Document | Skipped:
+        """The document of the ``n``-th record, or why it is skipped."""
+        doc_id = self.doc_id(record.key, n)
+        if record.text is None:
+            return Skipped(f"{self.where}#{record.key}", record.error or "no text")
+        text = cap_text(normalize_text(record.text), self.max_chars)
+        if not text:
+            return Skipped(f"{self.where}#{record.key}", "empty or whitespace-only text")
+        return Document(doc_id=doc_id, text=text, path=self.where, sha256=text_sha256(record.text))
+
+
+def _json_csv_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
+    """One Document per JSON object / CSV or TSV row; streamed except for ``.json`` (size-capped)."""
+    where, name = reader.where, reader.where.lower()
+    fields = {"text_field": reader.text_field, "id_field": reader.id_field}
+    head = os.read(fd, 4 * SNIFF_BYTES)
+    if not head:
+        yield Skipped(where, "empty file")
+        return
+    sniff, encoding = decode_bytes(head, final=False)
+    if sniff is None:
+        yield Skipped(where, encoding)
+        return
+    os.lseek(fd, 0, os.SEEK_SET)
+    line_cap = 8 * reader.max_chars + 64
+    pending: list[Document | Skipped] = []  # overlong lines, reported in order
+    n_out = 0
+    with open(fd, encoding=encoding or "utf-8", errors="replace", newline="", closefd=False) as fh:
+        if name.endswith(".json"):
+            limit = _JSON_CHAR_FACTOR * reader.max_chars
+            data = fh.read(limit + 1)
+            if len(data) > limit:
+                yield Skipped(
+                    where, f"JSON file over {limit} characters; write it as JSON Lines (.jsonl) to stream it"
+                )
+                return
+            records: Iterable[formats.Record] = formats.iter_json_records(
+                data.lstrip("\ufeff"), lines=None, **fields
+            )
+        elif name.endswith((".csv", ".tsv")):
+            records = formats.iter_csv_records(
+                _bounded_lines(fh, line_cap, where, pending),
+                delimiter="\t" if name.endswith(".tsv") else ",",
+                max_field_chars=line_cap,
+                **fields,
+            )
+        else:
+            records = formats.iter_json_lines(_bounded_lines(fh, line_cap, where, pending), **fields)
+        for n, record in enumerate(records, start=1):
+            if pending:
+                yield from pending
+                n_out += len(pending)
+                pending.clear()
+            n_out += 1
+            yield reader.result(record, n)
+            if n % 256 == 0:
+                reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
+        yield from pending
+        n_out += len(pending)
+    if not n_out:
+        yield Skipped(where, "no records (no objects or data rows)")
+
+
+def _parquet_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
+    """One Document per Parquet row, read one record batch at a time."""
+    where = reader.where
+    size = os.fstat(fd).st_size
+    if size == 0:
+        yield Skipped(where, "empty file")
+        return
+    n = 0
+    with open(fd, "rb", closefd=False) as fh:
+        rows = formats.iter_parquet_records(fh, text_field=reader.text_field, id_field=reader.id_field)
+        for n, (record, share) in enumerate(rows, start=1):
+            if record.key == "file" and record.text is None:
+                yield Skipped(where, record.error or "unreadable Parquet file")
+                return
+            yield reader.result(record, n)
+            reader.meter.at(int(share * size))
+    if n == 0:
+        yield Skipped(where, "no records (no rows)")
+
+
+def _warc_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
+    """One Document per HTML/plain-text response record of a WARC file, streamed."""
+    where = reader.where
+    max_bytes = byte_cap(reader.max_chars, html=True)
+    n = 0
+    with open(fd, "rb", closefd=False) as fh:
+        try:
+            for n, item in enumerate(iter_warc_records(fh, max_bytes=max_bytes), start=1):
+                reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
+                key = item.record_id or str(n)
+                if item.error is not None or item.payload is None:
+                    yield Skipped(f"{where}#{key}", item.error or "no payload")
+                    continue
+                if not item.payload.strip():
+                    yield Skipped(f"{where}#{key}", "empty response body")
+                    continue
+                text, why = bytes_to_text(
+                    item.payload,
+                    html=item.kind == "html",
+                    charset=item.charset,
+                    final=len(item.payload) < max_bytes,
+                    max_chars=reader.max_chars,
+                )
+                if text is None:
+                    yield Skipped(f"{where}#{key}", why)
+                    continue
+                yield Document(
+                    doc_id=reader.doc_id(key, n),
+                    text=text,
+                    path=where,
+                    sha256=sha256_bytes(item.payload),
+                    url=item.url,
+                    date=item.date,
+                )
+        except Exception as err:  # a damaged archive: what was read so far stays
+            logger.debug("WARC read failed in %s", where, exc_info=True)
+            yield Skipped(where, f"unreadable WARC after {n} records: {err}")
+            return
+    if n == 0:
+        yield Skipped(where, "no response or resource records (not a WARC file?)")
+
+
+def _bounded_lines(fh: TextIO, line_cap: int, where: str, skipped: list[Document | Skipped]) -> Iterator[str]:
+    """Yield lines of at most ``line_cap`` characters; longer lines are reported and skipped."""
+    n = 0
+    while True:
+        line = fh.readline(line_cap)
+        if not line:
+            return
+        n += 1
+        if len(line) >= line_cap and not line.endswith(("\n", "\r")):
+            while (rest := fh.readline(line_cap)) and not rest.endswith(("\n", "\r")):
+                pass
+            skipped.append(Skipped(f"{where}#{n}", f"line {n} longer than {line_cap} characters, not read"))
+            yield "\n"  # keep line numbers of later records right
+            continue
+        yield line
