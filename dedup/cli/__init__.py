@@ -1,4 +1,5 @@
 """The ``dedup`` command line."""
+
 from __future__ import annotations
 
 from dedup.cli.app import app
