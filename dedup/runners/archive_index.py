@@ -67,7 +67,7 @@ import numpy.typing as npt
 
 from dedup.config import ScanConfig
 from dedup.encoders.base import Encoder
-from dedup.encoders.cache import encoder_identity
+from dedup.encoders.identity import encoder_identity
 from dedup.errors import DedupError, IndexMismatchError, InputError, OutputError
 from dedup.io.atomic import atomic_path, staging_dir
 from dedup.io.ingest import sha256_file
@@ -263,7 +263,7 @@ class _Snapshot:
 
 
 def _resolve_encoder(model: Any, encoder: Encoder | None, config: ScanConfig) -> Encoder:
-    from dedup.build.model import resolve_encoder
+    from dedup.encoders.loading import resolve_encoder
 
     return resolve_encoder(encoder, model, kind=config.encoder, device=config.device)
 
@@ -312,8 +312,8 @@ def _check_identity(index: Path, manifest: dict[str, Any], identity: str) -> Non
 
 def _encoder_kind(identity: Any) -> str | None:
     """Which ``ScanConfig.encoder`` gives ``identity`` on this machine's build, or None (another model)."""
-    from dedup.build.model import MODEL_NAME
-    from dedup.encoders.onnx import onnx_model_name
+    from dedup.build.onnx_export import onnx_model_name
+    from dedup.build.paths import MODEL_NAME
 
     if not isinstance(identity, str):
         return None

@@ -47,7 +47,8 @@ import numpy.typing as npt
 
 from dedup.config import ScanConfig
 from dedup.encoders.base import Encoder, embed_sentences
-from dedup.encoders.cache import CachedEncoder, EmbeddingCache, default_cache_dir, encoder_identity
+from dedup.encoders.cache import CachedEncoder, EmbeddingCache, default_cache_dir
+from dedup.encoders.identity import encoder_identity
 from dedup.errors import DedupError, InvalidParameterError
 from dedup.io.ingest import _read_file, list_inputs, read_documents
 from dedup.runners.local import (
@@ -89,8 +90,8 @@ def require_ray() -> Any:
 
 
 def default_encoder(kind: str = "onnx-int8", device: str = "cpu") -> Encoder:
-    """The local backend's default encoder (:func:`dedup.build.model.load_encoder`: ``kind``, ``device``)."""
-    from dedup.build.model import load_encoder
+    """The local backend's default encoder, :func:`dedup.encoders.loading.load_encoder` (kind, device)."""
+    from dedup.encoders.loading import load_encoder
 
     return load_encoder(kind, device=device)
 
