@@ -113,8 +113,9 @@ def main() -> None:
                     default=os.environ.get("DEDUP_PEER_PYTHON", str(ROOT / ".venv-peer" / "bin" / "python")))
     args = ap.parse_args()
 
-    from dedup.build.model import default_home, load_encoder, load_model, model_dir
-    from dedup.encoders.base import SentenceTransformerEncoder
+    from dedup.build.paths import default_home, model_dir
+    from dedup.encoders.loading import load_encoder
+    from dedup.encoders.torch_encoder import SentenceTransformerEncoder, load_model
 
     sentences = _sentences(args.n)
     torch_enc = SentenceTransformerEncoder(load_model())

@@ -91,7 +91,7 @@ def _grouped(result) -> set[tuple[str, str]]:  # noqa: ANN001
 
 def run_dataset(name: str, inputs: dict[str, str], gold: set[tuple[str, str]], model, static) -> dict:  # noqa: ANN001
     from dedup.config import ScanConfig
-    from dedup.encoders.base import SentenceTransformerEncoder
+    from dedup.encoders.torch_encoder import SentenceTransformerEncoder
     from dedup.runners.local import scan
     from dedup.runners.prepare import embed_documents
     from dedup.search.first_tier import select_documents
@@ -171,7 +171,7 @@ def run_dataset(name: str, inputs: dict[str, str], gold: set[tuple[str, str]], m
 def main() -> None:
     import torch
 
-    from dedup.build.model import load_model
+    from dedup.encoders.torch_encoder import load_model
     from dedup.search.first_tier import MIN_COSINE, load_static_encoder, static_model_dir
 
     torch.manual_seed(0)

@@ -1,15 +1,15 @@
 """(e) Encoder variants: torch dynamic int8, ONNX Runtime fp32 / int8 vs the model as built (torch fp32).
 
-Exports the BertModel under ``dedup.build.model.load_model()`` with ``torch.onnx.export`` (dynamic batch and
-sequence axes; ``dedup.encoders.onnx.export_onnx_fp32``) and builds these int8 variants with
-``onnxruntime.quantization`` (int8 weights, per channel):
+Exports the BertModel under ``dedup.encoders.torch_encoder.load_model()`` with ``torch.onnx.export``
+(dynamic batch and sequence axes; ``dedup.build.onnx_export.export_onnx_fp32``) and builds these int8
+variants with ``onnxruntime.quantization`` (int8 weights, per channel):
 
 * ``ort_int8_dynamic_default``: ``quantize_dynamic`` with default op types (MatMul and embedding Gathers);
 * ``ort_int8_dynamic_mm_excl_l4ffn_bs1``: ``quantize_dynamic`` of the weight MatMuls only, with layer 4's
   FFN output projection left in fp32 (the most sensitive MatMul, by per-layer measurement), always run
   one sentence per batch: dynamic quantisation takes one activation scale over the whole batch, so only
   batch size 1 makes a sentence's vector independent of what it is batched with. Since adopted as the
-  default encoder: built by ``dedup.encoders.onnx.quantise_int8`` and run by its ``OnnxEncoder``;
+  default encoder: built by ``dedup.build.onnx_export.quantise_int8`` and run by its ``OnnxEncoder``;
 * ``ort_int8_static_qdq_excl_ffnout``: ``quantize_static`` (QDQ, MinMax calibration on 200 seeded
   dev-hard sentences, one per batch) of the weight MatMuls, all 12 FFN output projections left in fp32;
   fixed activation scales, so vectors do not depend on batch composition.
@@ -48,7 +48,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedup.encoders.onnx import L4_FFN_OUT, export_onnx_fp32, open_onnx_encoder, quantise_int8
+from dedup.build.onnx_export import L4_FFN_OUT, export_onnx_fp32, quantise_int8
+from dedup.encoders.onnx import open_onnx_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_HARD = ROOT.parent / "shared" / "eval" / "dev-hard"
@@ -231,9 +232,9 @@ def main() -> None:
 
     import torch
 
-    from dedup.build.model import load_model, model_dir
+    from dedup.build.paths import model_dir
     from dedup.config import ScanConfig
-    from dedup.encoders.base import SentenceTransformerEncoder
+    from dedup.encoders.torch_encoder import SentenceTransformerEncoder, load_model
 
     sys.path.insert(0, str(ROOT))
     from benchmarks.bench_speed import _sentences

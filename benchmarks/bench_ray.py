@@ -106,7 +106,7 @@ def child(backend: str, folder: str, encoder: str, out: str) -> None:
         if encoder == "hashing":
             kwargs = {"encoder": HashingEncoder(dim=384)}
         else:  # loaded here (and timed) so that the embed stage below is encoding only
-            from dedup.build.model import load_model
+            from dedup.encoders.torch_encoder import load_model
 
             kwargs = {"model": load_model()}
             load_s = time.perf_counter() - t

@@ -60,8 +60,10 @@ def bench_model(results: dict, parts: str = "abce", repeat: int = 1) -> None:
     import torch
     from sentence_transformers import util
 
-    from dedup.build.model import QUERY_PREFIX, load_encoder, load_model
     from dedup.config import ScanConfig
+    from dedup.encoders.base import QUERY_PREFIX
+    from dedup.encoders.loading import load_encoder
+    from dedup.encoders.torch_encoder import load_model
     from dedup.runners.local import scan
     from dedup.runners.prepare import prepare
     from dedup.search.ann import ann_available, ann_top_k_neighbours

@@ -2,8 +2,8 @@
 
 Both variants run the real CLI in a fresh process on the same folder and the same filled cache
 (a private ``DEDUP_HOME`` whose model folders link to the user's), alternated, best of ``--repeat``.
-"eager" is the same code with ``dedup.build.model.load_encoder`` forced to open the encoder at once, which
-is what a scan did before it opened it lazily. Both must print the same groups.
+"eager" is the same code with ``dedup.encoders.loading.load_encoder`` forced to open the encoder at
+once, which is what a scan did before it opened it lazily. Both must print the same groups.
 
 Results: benchmarks/results/warm_scan.json.
 Run: .venv/bin/python -m benchmarks.bench_warm_scan [FOLDER] [--repeat 3]
@@ -27,7 +27,7 @@ OUT = ROOT / "benchmarks" / "results" / "warm_scan.json"
 
 _EAGER = """
 import functools, sys
-import dedup.build.model as m
+import dedup.encoders.loading as m
 m.load_encoder = functools.partial(m.load_encoder, lazy=False)
 from dedup.cli.app import app
 sys.argv = ["dedup", *sys.argv[1:]]
@@ -53,7 +53,7 @@ def main() -> None:
     ap.add_argument("folder", nargs="?", type=Path, default=DEV_HARD_DOCS)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    from dedup.build.model import default_home
+    from dedup.build.paths import default_home
 
     with tempfile.TemporaryDirectory(prefix="dedup-warm-") as tmp:
         home = Path(tmp)

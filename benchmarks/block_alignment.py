@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "models"))
 
 import calibrate as recipe  # noqa: E402
 
-from dedup.build.model import load_encoder  # noqa: E402
 from dedup.config import ScanConfig  # noqa: E402
+from dedup.encoders.loading import load_encoder  # noqa: E402
 from dedup.scoring.background import load_background  # noqa: E402
 from dedup.scoring.calibration import load_confidence_model  # noqa: E402
 

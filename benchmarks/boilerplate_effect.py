@@ -25,8 +25,8 @@ import json
 import time
 from pathlib import Path
 
-from dedup.build.model import load_model
 from dedup.config import ScanConfig
+from dedup.encoders.torch_encoder import load_model
 from dedup.evaluation.metrics import Gold, GoldDoc, normalize_doc_id, read_gold, score_grouping
 from dedup.runners.local import scan
 

@@ -6,7 +6,7 @@ picked on dev-hard by ``benchmarks/bench_onnx.py``; this encodes 150 seeded pair
 prints min / mean cosine and the count below 0.99 per language.
 
 Run: .venv/bin/python -m benchmarks.onnx_bitext_cosine --onnx FILE, where FILE is the default encoder's
-``model-int8.onnx`` (``dedup model build``; see ``dedup.encoders.onnx.onnx_model_dir``) or the
+``model-int8.onnx`` (``dedup model build``; see ``dedup.build.onnx_export.onnx_model_dir``) or the
 ``int8_dynamic_mm_excl_l4ffn.onnx`` that ``bench_onnx.py --work-dir WORK_DIR`` writes.
 """
 
@@ -29,8 +29,8 @@ def main() -> None:
     ap.add_argument("--per-language", type=int, default=150)
     args = ap.parse_args()
 
-    from dedup.build.model import load_model, model_dir
-    from dedup.encoders.base import SentenceTransformerEncoder
+    from dedup.build.paths import model_dir
+    from dedup.encoders.torch_encoder import SentenceTransformerEncoder, load_model
 
     model = load_model()
     fp32 = SentenceTransformerEncoder(model)

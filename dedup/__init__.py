@@ -27,8 +27,10 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from dedup.api import Detector, to_frame, to_records
-from dedup.build.model import build_model, load_encoder, load_model
+from dedup.build.hf_folder import build_model
 from dedup.config import ScanConfig
+from dedup.encoders.loading import load_encoder
+from dedup.encoders.torch_encoder import load_model
 from dedup.errors import DedupError, InputError, InvalidParameterError, ModelError, OutputError
 from dedup.runners.local import find_groups, find_pairs, scan
 from dedup.types import AlignedSentence, DocumentInfo, Group, Pair, Relation, ScanResult, Skipped

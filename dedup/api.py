@@ -171,7 +171,7 @@ class Detector:
             return {"model": self.model}
         kind = self.scan_config().encoder
         if getattr(self, "encoder_", None) is None or self.encoder_kind_ != kind:
-            from dedup.build.model import load_encoder
+            from dedup.encoders.loading import load_encoder
 
             self.encoder_, self.encoder_kind_ = load_encoder(kind), kind
         return {"encoder": self.encoder_}

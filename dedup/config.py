@@ -20,7 +20,7 @@ LEVELS = ("article", "story")
 DEFAULT_MIN_COSINE = 0.35
 """Alignment cosine threshold when neither the config nor the calibration sets one."""
 ENCODERS = ("onnx-int8", "torch", "onnx-int8-batched")
-"""Encoders :func:`dedup.build.model.load_encoder` can load; the first is the default."""
+"""Encoders :func:`dedup.encoders.loading.load_encoder` can load; the first is the default."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,11 @@ class ScanConfig:
         encoder: Encoder loaded when no model or encoder is passed in: ``onnx-int8`` (ONNX Runtime,
             int8), ``torch`` (fp32 sentence-transformers) or ``onnx-int8-batched`` (int8 with
             per-token activation scales, batched; :mod:`dedup.encoders.onnx_batched`); see
-            :func:`dedup.build.model.load_encoder`.
+            :func:`dedup.encoders.loading.load_encoder`.
         device: Where that encoder runs: ``cpu``, or ``cuda`` / ``cuda:N`` (the model in bf16 or
             fp16 on the GPU whatever ``encoder`` says; the CPU, with a
-            :class:`dedup.build.model.DeviceWarning`,
-            when torch finds no such CUDA device). See :func:`dedup.build.model.select_device`.
+            :class:`dedup.encoders.device.DeviceWarning`,
+            when torch finds no such CUDA device). See :func:`dedup.encoders.device.select_device`.
     """
 
     threshold: float = 0.5

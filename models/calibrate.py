@@ -546,7 +546,7 @@ def main(argv: list[str] | None = None) -> None:
     validation = build_archives(stories, val_keys, random.Random(SEED + 2))
     config = ScanConfig(encoder=args.encoder)
 
-    from dedup.build.model import load_encoder
+    from dedup.encoders.loading import load_encoder
 
     encoder = load_encoder(args.encoder)
     train_emb = [embed_archive(a, config, encoder) for a in train]

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-import dedup.build.model
+import dedup.encoders.loading
 import dedup.io.locking
 from dedup.encoders.base import HashingEncoder
 
@@ -104,7 +104,7 @@ def _pause_at(name: str, folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    dedup.build.model.load_encoder = lambda *args, **kwargs: HashingEncoder()
+    dedup.encoders.loading.load_encoder = lambda *args, **kwargs: HashingEncoder()
     if os.environ.get("DEDUP_TEST_PAUSE_AT"):
         _pause_at(os.environ["DEDUP_TEST_PAUSE_AT"], Path(os.environ["DEDUP_TEST_PAUSE_DIR"]))
     from dedup.cli.app import app

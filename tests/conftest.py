@@ -17,7 +17,7 @@ SHARED_EVAL = ROOT.parent / "shared" / "eval"
 
 @pytest.fixture(scope="session")
 def _real_model():
-    from dedup.build.model import load_model
+    from dedup.encoders.torch_encoder import load_model
 
     return load_model()
 

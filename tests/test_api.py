@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dedup
-import dedup.build.model
+import dedup.encoders.loading
 from dedup import Detector, ScanConfig, to_frame
 from dedup.api import to_records
 from dedup.encoders.base import HashingEncoder
@@ -81,7 +81,7 @@ def test_detector_reuses_the_model(monkeypatch):
         calls.append(kind)
         return HashingEncoder()
 
-    monkeypatch.setattr(dedup.build.model, "load_encoder", fake_load_encoder)
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", fake_load_encoder)
     detector = Detector(threshold=0.5)
     first = detector.find_pairs(TEXTS)
     groups = detector.find_groups(TEXTS)

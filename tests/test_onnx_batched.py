@@ -11,16 +11,11 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer, models, pre_tokenizers
 
-from dedup.build.model import load_encoder
-from dedup.encoders.base import SentenceTransformerEncoder
-from dedup.encoders.cache import encoder_identity
-from dedup.encoders.onnx_batched import (
-    PAD_MULTIPLE,
-    BatchedOnnxEncoder,
-    batched_model_name,
-    padded_length,
-    quantise_per_token,
-)
+from dedup.build.onnx_batched_export import PAD_MULTIPLE, batched_model_name, quantise_per_token
+from dedup.encoders.identity import encoder_identity
+from dedup.encoders.loading import load_encoder
+from dedup.encoders.onnx_batched import BatchedOnnxEncoder, padded_length
+from dedup.encoders.torch_encoder import SentenceTransformerEncoder
 
 SENTENCES = [
     "The storm left thousands of homes without power on Monday night.",

@@ -1,4 +1,4 @@
-"""dedup.encoders.onnx: the default int8 ONNX encoder (fast: stand-in session; model: the real build)."""
+"""The default int8 ONNX encoder and its build (fast: stand-in session; model: the real build)."""
 
 from __future__ import annotations
 
@@ -12,23 +12,26 @@ from tokenizers import Tokenizer, models, pre_tokenizers, processors
 from typer.testing import CliRunner
 
 import dedup
-import dedup.build.model
-from dedup.build.model import MODEL_NAME, load_encoder, model_dir, resolve_encoder
-from dedup.config import ScanConfig
-from dedup.encoders.base import HashingEncoder, LazyEncoder, SentenceTransformerEncoder
-from dedup.encoders.cache import CachedEncoder, EmbeddingCache, encoder_identity
-from dedup.encoders.onnx import (
+import dedup.encoders.loading
+from dedup.build.derived import ONNX_STAMP_FILE
+from dedup.build.onnx_export import (
     ONNX_FILE,
-    ONNX_STAMP_FILE,
     QUANTISATION,
-    OnnxEncoder,
-    _onnx_problem,
-    _write_stamp,
-    load_onnx_encoder,
     onnx_model_dir,
     onnx_model_name,
+    onnx_problem,
     verify_onnx_model,
+    write_onnx_stamp,
 )
+from dedup.build.paths import MODEL_NAME, model_dir
+from dedup.config import ScanConfig
+from dedup.encoders.base import HashingEncoder
+from dedup.encoders.cache import CachedEncoder, EmbeddingCache
+from dedup.encoders.identity import encoder_identity
+from dedup.encoders.lazy import LazyEncoder
+from dedup.encoders.loading import load_encoder, resolve_encoder
+from dedup.encoders.onnx import OnnxEncoder, load_onnx_encoder
+from dedup.encoders.torch_encoder import SentenceTransformerEncoder
 from dedup.errors import IndexMismatchError, InvalidParameterError, ModelError
 from dedup.runners.archive_index import build_index, scan_against
 from dedup.runners.local import scan
@@ -131,7 +134,8 @@ def test_unknown_encoder_kind_is_refused() -> None:
 
 def test_resolve_encoder_keeps_a_callers_model_and_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
     loaded: list[str] = []
-    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda kind="onnx-int8", **k: loaded.append(kind))
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder",
+                        lambda kind="onnx-int8", **k: loaded.append(kind))
     own = HashingEncoder()
     assert resolve_encoder(own, object()) is own
     model = object()
@@ -179,29 +183,29 @@ def _fake_build(home: Path, weights: str = "ab" * 32) -> Path:
     folder = onnx_model_dir(home)
     folder.mkdir(parents=True)
     (folder / ONNX_FILE).write_bytes(b"not really onnx")
-    _write_stamp(folder, weights, seconds=0.0)
+    write_onnx_stamp(folder, weights, seconds=0.0)
     return folder
 
 
 def test_stamp_checks_recipe_source_weights_and_size(tmp_path: Path) -> None:
     folder = _fake_build(tmp_path)
-    assert _onnx_problem(folder, "ab" * 32) is None
-    assert _onnx_problem(folder, "ab" * 32, deep=True) is None
-    assert "other fp32 weights" in _onnx_problem(folder, "cd" * 32)
+    assert onnx_problem(folder, "ab" * 32) is None
+    assert onnx_problem(folder, "ab" * 32, deep=True) is None
+    assert "other fp32 weights" in onnx_problem(folder, "cd" * 32)
     stamp = json.loads((folder / ONNX_STAMP_FILE).read_text())
     assert stamp["quantisation"] == QUANTISATION and stamp["model_name"] == onnx_model_name()
     (folder / ONNX_FILE).write_bytes(b"not really onnX")  # same size, other bytes
-    assert _onnx_problem(folder, "ab" * 32) is None
-    assert "sha256" in _onnx_problem(folder, "ab" * 32, deep=True)
+    assert onnx_problem(folder, "ab" * 32) is None
+    assert "sha256" in onnx_problem(folder, "ab" * 32, deep=True)
     (folder / ONNX_FILE).write_bytes(b"short")
-    assert "wrong size" in _onnx_problem(folder, "ab" * 32)
+    assert "wrong size" in onnx_problem(folder, "ab" * 32)
     (folder / ONNX_FILE).unlink()
-    assert "missing" in _onnx_problem(folder, "ab" * 32)
+    assert "missing" in onnx_problem(folder, "ab" * 32)
     (folder / ONNX_STAMP_FILE).write_text(json.dumps({**stamp, "quantisation": {"per_channel": False}}))
-    assert "another recipe" in _onnx_problem(folder, "ab" * 32)
+    assert "another recipe" in onnx_problem(folder, "ab" * 32)
     (folder / ONNX_STAMP_FILE).unlink()
-    assert "missing or unreadable" in _onnx_problem(folder, "ab" * 32)
-    assert _onnx_problem(tmp_path / "nowhere", "ab" * 32) == "it does not exist"
+    assert "missing or unreadable" in onnx_problem(folder, "ab" * 32)
+    assert onnx_problem(tmp_path / "nowhere", "ab" * 32) == "it does not exist"
 
 
 def test_index_mismatch_names_the_encoder_it_was_built_with(tmp_path: Path) -> None:
@@ -229,7 +233,7 @@ def test_cli_encoder_option_picks_the_encoder(tmp_path: Path, monkeypatch: pytes
         kinds.append(kind)
         return HashingEncoder()
 
-    monkeypatch.setattr(dedup.build.model, "load_encoder", fake_load_encoder)
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", fake_load_encoder)
     (tmp_path / "a.txt").write_text("A storm hit the coast on Monday.\nThousands lost power.")
     runner = CliRunner()
     assert runner.invoke(app, ["scan", str(tmp_path), "--json"]).exit_code == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import dedup.build.model
+import dedup.encoders.loading
 import dedup.runners.local
 from dedup.encoders.base import HashingEncoder, embed_sentences
 from dedup.runners.local import scan
@@ -33,7 +33,7 @@ def test_scan_reports_embedding_progress() -> None:
 def test_verbose_scan_prints_peak_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dedup.cli.app import app
 
-    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", lambda *a, **k: HashingEncoder())
     (tmp_path / "a.txt").write_text("A storm hit the coast on Monday.\nThousands lost power.")
     result = CliRunner().invoke(app, ["scan", str(tmp_path), "--json", "-v"])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import dedup.build.model
+import dedup.encoders.loading
 from dedup.cli.app import app
 from dedup.encoders.base import HashingEncoder
 from dedup.errors import InvalidParameterError
@@ -65,7 +65,7 @@ def test_parquet_outputs_round_trip_to_the_jsonl_outputs(tmp_path: Path, make_wa
 
 
 def test_cli_format_parquet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", lambda *a, **k: HashingEncoder())
     dump = tmp_path / "d.jsonl"
     dump.write_text("".join(json.dumps({"text": t}) + "\n" for t in (STORM, STORM, BANK)), encoding="utf-8")
     out = tmp_path / "out"

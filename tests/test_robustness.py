@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import dedup.build.model
+import dedup.encoders.loading
 import dedup.io.read
 import dedup.io.walk
 import dedup.runners.local
@@ -114,7 +114,7 @@ def fake_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture()
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI's encoder loader returns the deterministic HashingEncoder."""
-    monkeypatch.setattr(dedup.build.model, "load_encoder", lambda *a, **k: HashingEncoder())
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", lambda *a, **k: HashingEncoder())
 
 
 def test_fuzz_corpus_scan_finishes_and_reports_every_bad_file(tmp_path: Path, fake_unreadable: None) -> None:

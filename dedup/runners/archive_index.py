@@ -71,7 +71,7 @@ ARCHIVE_PREFIX = "archive:"
 
 
 def _resolve_encoder(model: Any, encoder: Encoder | None, config: ScanConfig) -> Encoder:
-    from dedup.build.model import resolve_encoder
+    from dedup.encoders.loading import resolve_encoder
 
     return resolve_encoder(encoder, model, kind=config.encoder, device=config.device)
 

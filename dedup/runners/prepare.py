@@ -128,7 +128,7 @@ def embed_documents(
 
     t = time.perf_counter()
     if encoder is None:
-        from dedup.build.model import resolve_encoder
+        from dedup.encoders.loading import resolve_encoder
 
         encoder = resolve_encoder(model=model, kind=config.encoder, device=config.device)
     to_embed, encoded = sentences, None

