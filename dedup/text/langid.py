@@ -38,11 +38,21 @@ Example:
 from __future__ import annotations
 
 import os
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from dedup.text.nordic import NORDIC, nordic_scores
+from dedup.text.scripts import (
+    DENSE_SCRIPT_WEIGHT,
+    WORD,
+    letter_counts,
+    letter_units,
+    main_script,
+    script_counts,
+    script_of_lang,
+    word_share,
+)
 
 if TYPE_CHECKING:
     from langdetect.detector_factory import DetectorFactory
@@ -81,10 +91,7 @@ _NO_639_1 = frozenset({"liv", "sah"})
 # A text needs this many letter units to be judged; below it the answer is ``und``.
 MIN_LETTERS = 10
 """Minimum letter units of a text :meth:`LanguageDetector.detect` judges (fewer: ``und``)."""
-DENSE_SCRIPT_WEIGHT = 3
-"""Letter units of one CJK (Han, kana) or Hangul character."""
 
-_NORDIC = ("nb", "nn", "da", "sv")
 _NORDIC_LANGDETECT = frozenset({"no", "da", "sv", "nn", "nb"})
 # Scandinavian probability mass (py3langid, or langdetect inside the resolver) above which
 # the Nordic resolver is asked.
@@ -115,150 +122,6 @@ _SHORT_LETTERS = 40
 _MIN_CONFIDENCE = 0.8
 # A short Nordic sentence leaves the (Nordic) document language only with this lead in marker score.
 _CLEAR_NORDIC_MARGIN = 2.0
-
-
-def _lexicon() -> dict[str, frozenset[str]]:
-    """Function words (and a few frequent content words) mapped to the Nordic languages using them.
-
-    Only words that tell the four apart are listed; a word shared by all four carries no evidence.
-    General grammar knowledge: pronouns, question words, negation, auxiliaries, prepositions.
-    """
-    table = {
-        # Nynorsk only.
-        "nn": """ikkje eg me kva kven korleis kvifor kor kvar kvart dei deira vere vore vert vart berre òg
-            mykje noko nokon nokre fleire heile heilt hjå sjølv ho hennar dykk dykkar medan sidan
-            utan framleis enno meir ein eit eitt inga anna heim heime sjå fekk gjekk gjer gjere gjera
-            seier seie seia veit kjem kome tek gjev trudde likar eigen eige eigentleg truleg vanleg
-            mogleg tidlegare dessutan kvarandre saman sume somme åt attende ver tru trur hugs hugsar
-            hugse bur budde treng høyrer høyre høyrde fortel spurde kjende ynskjer gløymde gløymer
-            døydde høg gamal betre tidleg seint gong gongen gonger morgon veke veka månad dagar
-            timar vener venen snakkar jobbar kallar heiter heitte lagar prøvde verkeleg desse
-            kjøpa spela lesa skriva lita gøyme gøymer braut hovud hovudet søv dotter døypte noreg verda
-            synst laupa augo skule skulen byrje byrja ligg namn namnet vatn mjølk fyrst fyrste tykkjer
-            tykte einaste utanfor innanfor no gut trøytt ven""",
-        # Bokmål only.
-        "nb": """hva mye noe noen dere ble gjøre gjør sier mens uten ennå liker snakker trenger spurte
-            glemte høy uke trolig gutt hjelpe fortsatt nå fikk gikk hode hodet melk begynne begynte
-            opptatt funnet gjemme enda sånn annen annet utenfor innenfor""",
-        # Danish only.
-        "da": """hvad hvornår af nogle nogen noget meget os jer jeres hende hendes bliver blive gøre
-            gør sige siger sagde vide vidste fik gik lige mere altid ud op lidt synes sprog spørge
-            spurgte kende kendte måske købe købte gade mad hjælpe hjælp give giver tage tager mod
-            mellem uden gennem blandt tak dejlig arbejde arbejder vej pige dreng børn bog bøger mand
-            kvinde nogensinde havde mit vores ven nat otte sker skov mon tit cykle cykler lide
-            hedder hedde sød kæreste køre kører sommetider sjov plejer blevet været gået fået haft læse
-            læser spørgsmål penge tøj køkken endnu ude inde hen syg bange træt hvid hvide hoved
-            hovedet fundet begynde begyndte optaget laver lavet desværre selvom ligesom
-            sidste næste anden andet""",
-        # Swedish only.
-        "sv": """och att inte jag är vad hur varför när vem vilken vilket vilka från också mycket
-            några någon något inga inget honom hon deras ett sedan innan redan tillsammans kanske
-            tycker sade varit blivit vara göra säga säger gick fick hade måste kunde ska borde bara
-            väldigt flicka pojke böcker pengar hem hemma upp ner tack dålig rätt även eftersom genom
-            mellan över vid själv många fler första sista stora lilla små gammal gamla bättre ibland
-            snart länge igår idag imorgon vecka veckan timme kväll natt behöver köpa köpte äta
-            dricka prata pratar talar fråga frågade svarade hjälpa känner kände veta visste förstår
-            förstod alla allt annat samma hela detta dessa denna""",
-    }
-    shared = {
-        # Words two or three of the languages share (still telling them from the rest).
-        "nb da": """ikke jeg fra hvordan hvorfor hvor hvis hvem hun være bare selv deres hele flere
-            siden kun sammen hjem hjemme egentlig mulig gammel morgen stadig allerede også et disse
-            bedre ønsker spise mens lille datter verden eneste først synes vant venner""",
-        "nb nn": """meg deg seg ei å etter igjen takk nei kanskje jente kjøpe kjøpte kvinne mann språk bok oss
-            blitt hadde tok gjennom mellom slik skjer redd syk dessverre siste neste jenta kona""",
-        "nb da sv": "dem de en tror",
-        "nb nn sv": "av veldig mot henne",
-        "nb nn da": "og til er vil skal når dette denne mange snakke",
-        "da sv": "mig dig sig blev igen aldrig nu efter nej tog gav sådan",
-        "nb sv": "vet mer tar bor hennes bra",
-        "nn sv": "då sjuk",
-    }
-    lexicon: dict[str, set[str]] = {}
-    for langs, words in list(table.items()) + list(shared.items()):
-        for word in words.split():
-            lexicon.setdefault(word, set()).update(langs.split())
-    return {w: frozenset(v) for w, v in lexicon.items()}
-
-
-_LEXICON = _lexicon()
-# A word used by one language is stronger evidence than one shared by two or three.
-_SHARED_WEIGHT = {1: 2.0, 2: 1.0, 3: 0.5, 4: 0.0}
-_WORD = re.compile(r"[^\W\d_]+")
-# Spelling and morphology: (pattern on a lowercase word, languages, weight).
-_SPELLING: tuple[tuple[re.Pattern[str], tuple[str, ...], float], ...] = tuple(
-    (re.compile(p), tuple(langs.split()), w)
-    for p, langs, w in (
-        (r"[äö]", "sv", 1.0),  # Swedish letters (Danish/Norwegian write æ ø)
-        (r"[æø]", "nb nn da", 1.0),
-        (r"øy", "nb nn", 0.5),  # Norwegian diphthongs: høy, øye (da høj, øje; sv hög, öga)
-        (r"au", "nb nn", 0.3),  # haug, laupa (da høj, løbe)
-        (r"ei", "nb nn", 0.5),  # nei, vei, stein (da nej, vej, sten)
-        (r"ei", "nn", 0.3),  # nynorsk keeps ei where bokmål often has e: heil, eigen, ein
-        (r"(?:tt|pp|kk)$", "nb nn sv", 0.5),  # natt, opp, takk (da nat, op, tak)
-        (r"\w{3}ert$", "nb nn", 0.7),  # passert (da passeret)
-        (r"\w{3}aste$", "nn sv", 0.7),  # rikaste (nb/da rikeste)
-        (r"\w{3}aren$", "nn sv", 0.5),  # skytaren, läraren (nb skytteren)
-        (r"øj|ej", "da", 0.5),  # Danish: høj, nej, vej, arbejde
-        (r"^(?:kj|gj)[eiyæø]", "nb nn", 0.5),  # kjøpe, gjøre (da købe, gøre; sv köpa, göra)
-        (r"sjon(?:en|er|ar|ane|ene)?$", "nb nn", 1.0),  # stasjon (da/sv station)
-        (r"tion(?:en|er|erne|erna)?$", "da sv", 0.7),
-        (r"leg(?:e|t|a)?$", "nn", 1.0),  # nynorsk -leg: vanleg, mogleg (nb/da/sv -lig)
-        (r"lig(?:e|t|a)?$", "nb da sv", 0.5),
-        (r"heit(?:a|en)?$", "nn", 1.0),  # nynorsk -heit (nb/sv -het, da -hed)
-        (r"het(?:en|er)?$", "nb sv", 0.5),
-        (r"hed(?:en|er)?$", "da", 1.0),
-        (r"\w{3}ane$", "nn", 1.0),  # nynorsk definite plural: bilane, dagane
-        (r"\w{3}erne$", "da", 1.0),  # Danish definite plural: bilerne
-        (r"\w{3}arna$|\w{3}orna$", "sv", 1.0),  # Swedish definite plural: bilarna, flickorna
-        (r"\w{3}ede$", "da", 0.7),  # Danish past tense: arbejdede, boede
-        (r"\w{3}ade$", "sv", 0.7),  # Swedish past tense: pratade, frågade
-        (r"\w{3}(?<![tv])ar$", "nn", 0.8),  # -ar plurals, presents: bilar, håpar (nb biler; not tar, svar)
-        (r"\w{3}(?<![tv])ar$", "sv", 0.5),
-        (r"^hv", "nb da", 0.3),  # hv- spelling (sv v-: vad, vem)
-    )
-)
-
-
-def nordic_scores(text: str) -> dict[str, float]:
-    """Score how much ``text`` looks like bokmål, nynorsk, Danish and Swedish.
-
-    One point for each listed function word a language uses (shared words score for
-    every language sharing them), plus weighted spelling and ending cues (``ä/ö`` for
-    Swedish, ``æ/ø`` for Danish/Norwegian, nynorsk ``-leg``/``-heit``/``-ane``,
-    Danish ``-hed``/``-ede``/``-erne``, Swedish ``-ade``/``-arna``, Norwegian ``-sjon``).
-
-    Args:
-        text: Any text; only lowercase letter runs are looked at.
-
-    Returns:
-        ``{"nb": score, "nn": score, "da": score, "sv": score}``, scores >= 0.
-
-    Example:
-        >>> s = nordic_scores("Eg veit ikkje kva som skjer.")
-        >>> max(s, key=s.get)
-        'nn'
-        >>> s = nordic_scores("Jag vet inte vad som händer.")
-        >>> max(s, key=s.get)
-        'sv'
-    """
-    scores = dict.fromkeys(_NORDIC, 0.0)
-    previous = ""
-    for word in _WORD.findall(text.lower()):
-        if previous == "å" and len(word) > 2 and word.endswith("a"):
-            scores["nn"] += 1.0  # a-infinitive: å laupa, å kjøpa (nb å løpe)
-        previous = word
-        langs = _LEXICON.get(word)
-        if langs is not None:
-            weight = _SHARED_WEIGHT[len(langs)]
-            for lang in langs:
-                scores[lang] += weight
-            continue
-        for pattern, pattern_langs, weight in _SPELLING:
-            if pattern.search(word):
-                for lang in pattern_langs:
-                    scores[lang] += weight
-    return scores
 
 
 def to_iso639_1(code: str) -> str:
@@ -380,7 +243,7 @@ class LanguageDetector:
         """
         from langdetect.lang_detect_exception import LangDetectException
 
-        if not _WORD.search(text):
+        if not WORD.search(text):
             return {}
         detector = self._get_factory().create()
         detector.append(text)
@@ -411,7 +274,7 @@ class LanguageDetector:
             >>> max(p, key=p.get)
             'eu'
         """
-        if not _WORD.search(text):
+        if not WORD.search(text):
             return {}
         probs: dict[str, float] = {}
         for lang, p in self._get_identifier().rank(text):
@@ -450,9 +313,9 @@ class LanguageDetector:
 
     def _detect(self, text: str, prior: str = UNDETERMINED) -> tuple[str, float]:
         """Return ``(code, probability)``; the probability is py3langid's, summed over a family."""
-        letters = _letter_counts(text)
-        scripts = _script_counts(letters)
-        if _letter_units(scripts) < MIN_LETTERS:
+        letters = letter_counts(text)
+        scripts = script_counts(letters)
+        if letter_units(scripts) < MIN_LETTERS:
             return UNDETERMINED, 0.0
         probs = self._plausible_probabilities(text, letters, scripts)
         if not probs:
@@ -460,8 +323,8 @@ class LanguageDetector:
         top = max(probs, key=probs.__getitem__)
         if top == "zxx":
             return UNDETERMINED, 0.0
-        nordic_mass = sum(probs.get(lang, 0.0) for lang in _NORDIC)
-        if top in _NORDIC or nordic_mass >= _NORDIC_MASS:
+        nordic_mass = sum(probs.get(lang, 0.0) for lang in NORDIC)
+        if top in NORDIC or nordic_mass >= _NORDIC_MASS:
             lang = self._resolve_nordic(text, self.probabilities(text), prior)
             return lang, nordic_mass
         return to_iso639_1(top), probs[top]
@@ -471,7 +334,7 @@ class LanguageDetector:
     ) -> dict[str, float]:
         """py3langid's posterior, made consistent with the script, plus Sakha and Livonian by letter.
 
-        ``letters`` counts the letters of ``text``; ``scripts`` is :func:`_script_counts` of them.
+        ``letters`` counts the letters of ``text``; ``scripts`` is :func:`script_counts` of them.
         """
         n_letters = sum(scripts.values())
         kana = scripts.get("kana", 0)
@@ -481,12 +344,12 @@ class LanguageDetector:
             return {"ja": 1.0}
         if scripts.get("cjk", 0) >= 0.5 * n_letters:
             return {"zh": 1.0}
-        script = _main_script(scripts)
+        script = main_script(scripts)
         if script == "cyrillic" and any(letters[ch] for ch in _SAKHA_MARKS):
-            if _word_share(text, _SAKHA_LETTERS) >= _SAKHA_SHARE:
+            if word_share(text, _SAKHA_LETTERS) >= _SAKHA_SHARE:
                 return {"sah": 1.0}
         if script == "latin" and letters["õ"]:
-            if min(_word_share(text, _LIVONIAN_OTILDE), _word_share(text, _LIVONIAN_LONG)) >= _LIVONIAN_SHARE:
+            if min(word_share(text, _LIVONIAN_OTILDE), word_share(text, _LIVONIAN_LONG)) >= _LIVONIAN_SHARE:
                 return {"liv": 1.0}
         probs = self.broad_probabilities(text)
         probs.pop("ko", None)
@@ -501,23 +364,23 @@ class LanguageDetector:
     ) -> str:
         """Pick nb, nn, da or sv from marker scores plus langdetect's posterior ``probs``."""
         scores = nordic_scores(text)
-        for lang in _NORDIC:
+        for lang in NORDIC:
             ld = probs.get("no", 0.0) if lang in ("nb", "nn") else probs.get(lang, 0.0)
             scores[lang] += _LANGDETECT_WEIGHT * ld
         if prior in scores:
             scores[prior] += prior_bonus
         # Ties go to the order nb, da, sv, nn (bokmål is the most common written Norwegian).
         order = {"nb": 0, "da": 1, "sv": 2, "nn": 3}
-        return max(_NORDIC, key=lambda lang: (round(scores[lang], 6), -order[lang]))
+        return max(NORDIC, key=lambda lang: (round(scores[lang], 6), -order[lang]))
 
     def _detect_with_prior(self, sentence: str, doc_lang: str) -> str:
         if doc_lang == UNDETERMINED:
             return self.detect(sentence)
-        letters = _letter_counts(sentence)
-        scripts = _script_counts(letters)
-        if _letter_units(scripts) < MIN_LETTERS:
+        letters = letter_counts(sentence)
+        scripts = script_counts(letters)
+        if letter_units(scripts) < MIN_LETTERS:
             return doc_lang
-        if _main_script(scripts) != _script_of_lang(doc_lang):
+        if main_script(scripts) != script_of_lang(doc_lang):
             return self.detect(sentence)
         if doc_lang in _OWN_LETTERS and any(letters[ch] for ch in _OWN_LETTERS[doc_lang]):
             return doc_lang
@@ -526,8 +389,8 @@ class LanguageDetector:
             return doc_lang
         top = max(probs, key=probs.__getitem__)
         short = letters.total() < _SHORT_LETTERS
-        nordic_mass = sum(probs.get(lang, 0.0) for lang in _NORDIC)
-        if doc_lang in _NORDIC and (top in _NORDIC or nordic_mass >= _NORDIC_MASS):
+        nordic_mass = sum(probs.get(lang, 0.0) for lang in NORDIC)
+        if doc_lang in NORDIC and (top in NORDIC or nordic_mass >= _NORDIC_MASS):
             scores = nordic_scores(sentence)
             ld = self.probabilities(sentence)
             best = self._resolve_nordic(sentence, ld, doc_lang, prior_bonus=_CLEAR_NORDIC_MARGIN)
@@ -545,80 +408,3 @@ class LanguageDetector:
         return own if probs[top] >= _MIN_CONFIDENCE else doc_lang
 
 
-def _letter_counts(text: str) -> Counter[str]:
-    """How often each letter occurs in ``text``; combining marks count as letters (Indic vowel signs)."""
-    return Counter(
-        {ch: n for ch, n in Counter(text).items() if ch.isalpha() or unicodedata.category(ch)[0] == "M"}
-    )
-
-
-def _letter_units(scripts: dict[str, int]) -> int:
-    """Letters counted by script (:func:`_script_counts`), CJK and Hangul ones DENSE_SCRIPT_WEIGHT times."""
-    dense = sum(n for name, n in scripts.items() if name in ("cjk", "kana", "hangul"))
-    return sum(scripts.values()) + (DENSE_SCRIPT_WEIGHT - 1) * dense
-
-
-def _script_counts(letters: Counter[str]) -> dict[str, int]:
-    """Letters per script (kana apart from other CJK), from a count of each letter."""
-    counts: dict[str, int] = {}
-    for ch, n in letters.items():
-        name = "kana" if "\u3040" <= ch <= "\u30ff" else _char_script(ch)
-        counts[name] = counts.get(name, 0) + n
-    return counts
-
-
-def _main_script(scripts: dict[str, int]) -> str:
-    """The most frequent script (kana counted as CJK; ties broken by name)."""
-    merged = dict(scripts)
-    if "kana" in merged:
-        merged["cjk"] = merged.get("cjk", 0) + merged.pop("kana")
-    return max(sorted(merged), key=merged.__getitem__)
-
-
-def _word_share(text: str, letters: frozenset[str]) -> float:
-    """Share of the words of ``text`` that contain one of ``letters`` (lowercase)."""
-    words = _WORD.findall(text.lower())
-    return sum(1 for w in words if not letters.isdisjoint(w)) / len(words) if words else 0.0
-
-
-_SCRIPT_RANGES = (
-    ("\u0370", "\u03ff", "greek"),
-    ("\u0400", "\u052f", "cyrillic"),
-    ("\u0530", "\u058f", "armenian"),
-    ("\u0590", "\u05ff", "hebrew"),
-    ("\u0600", "\u06ff", "arabic"),
-    ("\u0750", "\u077f", "arabic"),
-    ("\u0900", "\u097f", "devanagari"),
-    ("\u0980", "\u09ff", "bengali"),
-    ("\u0a00", "\u0dff", "indic"),
-    ("\u0e00", "\u0e7f", "thai"),
-    ("\u10a0", "\u10ff", "georgian"),
-    ("\u1100", "\u11ff", "hangul"),
-    ("\u3040", "\u30ff", "cjk"),
-    ("\u3400", "\u9fff", "cjk"),
-    ("\uac00", "\ud7af", "hangul"),
-    ("\uf900", "\ufaff", "cjk"),
-)
-_LANG_SCRIPT = {
-    "ru": "cyrillic", "uk": "cyrillic", "bg": "cyrillic", "mk": "cyrillic", "sr": "cyrillic",
-    "be": "cyrillic", "kk": "cyrillic", "el": "greek", "hy": "armenian", "he": "hebrew", "ar": "arabic",
-    "fa": "arabic",
-    "ur": "arabic", "hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "bn": "bengali",
-    "th": "thai", "ka": "georgian", "ko": "hangul", "ja": "cjk", "zh": "cjk",
-    "gu": "indic", "pa": "indic", "ta": "indic", "te": "indic", "kn": "indic", "ml": "indic",
-    "or": "indic", "si": "indic", "as": "bengali", "ky": "cyrillic", "mn": "cyrillic", "tt": "cyrillic",
-    "ba": "cyrillic", "tg": "cyrillic", "sah": "cyrillic", "ps": "arabic", "ug": "arabic", "yi": "hebrew",
-}  # fmt: skip
-
-
-def _char_script(ch: str) -> str:
-    if ch < "\u0370":
-        return "latin"
-    for low, high, name in _SCRIPT_RANGES:
-        if low <= ch <= high:
-            return name
-    return "latin" if "\u1e00" <= ch <= "\u1eff" else "other"
-
-
-def _script_of_lang(lang: str) -> str:
-    return _LANG_SCRIPT.get(lang, "latin")
