@@ -364,6 +364,13 @@ def scan(
             help="Sentence-encode only articles a cheap first tier pairs up.",
         ),
     ] = ScanConfig.first_tier,
+    lead_tier: Annotated[
+        bool,
+        typer.Option(
+            "--lead-tier/--no-lead-tier",
+            help="Encode every article's lead; the rest only of articles whose lead finds a partner.",
+        ),
+    ] = ScanConfig.lead_tier,
     against: Annotated[
         Path | None,
         typer.Option(
@@ -428,6 +435,10 @@ def scan(
         raise typer.BadParameter(
             "is not supported with --against or --backend ray.", param_hint="--first-tier"
         )
+    if lead_tier and (against is not None or backend is Backend.RAY):
+        raise typer.BadParameter(
+            "is not supported with --against or --backend ray.", param_hint="--lead-tier"
+        )
     _setup_logging(verbose)
     try:
         config = replace(ScanConfig(), threshold=threshold, level=level)
@@ -442,6 +453,7 @@ def scan(
             id_field=id_field,
             strip_boilerplate=strip_boilerplate,
             first_tier=first_tier,
+            lead_tier=lead_tier,
             encoder=encoder.value,
             device=device,
         )

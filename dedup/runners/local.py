@@ -104,8 +104,11 @@ def scan(
     if against is not None:
         from dedup.runners.archive_index import scan_against
 
-        if config.first_tier:
-            raise InvalidParameterError("first_tier is not supported with against=. Got first_tier=True.")
+        if config.first_tier or config.lead_tier:
+            raise InvalidParameterError(
+                "first_tier and lead_tier are not supported with against=. "
+                f"Got first_tier={config.first_tier}, lead_tier={config.lead_tier}."
+            )
 
         return scan_against(
             inputs,
@@ -244,6 +247,10 @@ def embed_documents(
         from dedup.search.first_tier import plan_encoding
 
         to_embed, encoded = plan_encoding(sentences, langs, texts, config=config, encoder=encoder)
+    elif config.lead_tier:  # every lead is encoded, the rest only with a plausible partner (search.lead_tier)
+        from dedup.search.lead_tier import plan_encoding as plan_leads
+
+        to_embed, encoded, encoder = plan_leads(sentences, langs, texts, config=config, encoder=encoder)
     vectors = embed(to_embed, encoder, config, progress)
     per_doc = per_document(vectors, to_embed)
     timings["embed"] = time.perf_counter() - t
@@ -282,5 +289,3 @@ def find_groups(inputs: Inputs, **kwargs: Any) -> list[Group]:
         [('a',), ('b',)]
     """
     return list(scan(inputs, **kwargs).groups)
-
-
