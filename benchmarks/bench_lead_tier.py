@@ -50,7 +50,7 @@ N_PAIRED_STORIES = 24
 UNPAIRED_PER_PAIRED_DOC = 4
 LEVELS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 99.0]
 N_LEADS = [3, 2]
-SHARED = [2, 3, 4, 99]
+SHARED = [2, 3, 4, None]
 
 
 class Counting:

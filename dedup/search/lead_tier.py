@@ -10,9 +10,9 @@ those, and sends a document on to full encoding only when a gate says a partner 
   :mod:`dedup.scoring.background`, so no statistic of the input is needed).
 * **The gate**, per candidate pair: the two leads *align* (some lead sentence and some lead
   sentence of the other are each other's best match, at a level >= ``min_level`` on the
-  language pair's cosine scale, :mod:`dedup.scoring.cosine_reference`), or the leads share
-  ``min_shared`` names or numbers (:func:`dedup.scoring.signals.entity_keys`) that few documents
-  of the input use. Exact copies (:func:`dedup.search.copies.copy_key`) and MinHash near-copies
+  language pair's cosine scale, :mod:`dedup.scoring.cosine_reference`), or (off by default) the
+  leads share ``min_shared`` names or numbers (:func:`dedup.scoring.signals.entity_keys`) that few
+  documents of the input use. Exact copies (:func:`dedup.search.copies.copy_key`) and MinHash near-copies
   (:func:`dedup.search.first_tier.minhash_partners`) always pass.
 
 Both documents of a passing pair are encoded in full (the lead sentences are not encoded twice:
@@ -59,11 +59,13 @@ Encode = Callable[[list[str]], npt.NDArray[np.float32]]
 LEAD_SENTENCES = 3
 MIN_WORDS = 6
 TOP_K = 10
-MIN_LEVEL = 0.4
+MIN_LEVEL = 0.7
 """Default alignment level of two lead sentences (on the language pair's cosine scale: 0 unrelated,
-1 translation), chosen on training stories (``benchmarks/bench_lead_tier.py``)."""
-MIN_SHARED = 3
-"""Default count of rare names/numbers two leads must share to pass on that signal alone."""
+1 translation): the highest that lost no true link on the two training archives of
+``benchmarks/bench_lead_tier.py --split train`` (0.8 lost 1 of 43 on the realistic one)."""
+MIN_SHARED: int | None = None
+"""Default count of rare names/numbers two leads must share to pass on that alone; None: not used.
+On the training archives 3 shared names kept more unpaired documents and saved no true link."""
 _RARE_SHARE = 0.05  # a name or number used by more than this share of the documents is not evidence
 _MENU = re.compile(r"\s[|•·»]\s")
 _FURNITURE_DOCS = 3  # a sentence found in this many documents is site furniture, never a lead
@@ -90,10 +92,12 @@ class LeadTier:
     shared: npt.NDArray[np.int64]
     copies: npt.NDArray[np.bool_]
 
-    def keep_at(self, min_level: float, min_shared: int) -> npt.NDArray[np.bool_]:
+    def keep_at(self, min_level: float, min_shared: int | None = None) -> npt.NDArray[np.bool_]:
         """Which documents the gate keeps at other cuts (no re-encoding: for curves)."""
         keep = self.copies.copy()
-        passing = (self.levels >= min_level) | (self.shared >= min_shared)
+        passing = self.levels >= min_level
+        if min_shared is not None:
+            passing |= self.shared >= min_shared
         keep[self.pairs[passing].ravel()] = True
         return keep
 
@@ -152,7 +156,7 @@ def select_documents(
     min_words: int = MIN_WORDS,
     top_k: int = TOP_K,
     min_level: float = MIN_LEVEL,
-    min_shared: int = MIN_SHARED,
+    min_shared: int | None = MIN_SHARED,
     shingle_size: int = 5,
     ann_above: int = 250_000,
 ) -> LeadTier:
@@ -170,7 +174,7 @@ def select_documents(
         min_words: Words a lead sentence needs.
         top_k: Candidate partners per document from the lead vectors (>= 1).
         min_level: Alignment level two lead sentences need for their documents to pass.
-        min_shared: Rare names/numbers two leads need in common to pass (>= 1).
+        min_shared: Rare names/numbers two leads need in common to pass (>= 1); None: names not used.
         shingle_size: Character n-gram size of the MinHash shingles.
         ann_above: Above this many documents candidates come from faiss HNSW (:mod:`dedup.search.ann`).
 
@@ -181,7 +185,11 @@ def select_documents(
         raise InvalidParameterError(
             f"sentences and langs must have one entry per document. Got {len(sentences)}, {len(langs)}."
         )
-    for name, value in (("n_lead", n_lead), ("top_k", top_k), ("min_shared", min_shared)):
+    for name, value in (
+        ("n_lead", n_lead),
+        ("top_k", top_k),
+        ("min_shared", 1 if min_shared is None else min_shared),
+    ):
         if not isinstance(value, int) or value < 1:
             raise InvalidParameterError(f"{name} must be an int >= 1. Got {value!r}.")
     n = len(sentences)
