@@ -77,6 +77,9 @@ class ScanConfig:
         first_tier: Sentence-encode only documents that a cheap first tier (static model2vec
             vectors + shingle MinHash, see :mod:`dedup.search.first_tier`) gives a possible partner; the
             others become singletons without being encoded.
+        lead_tier: Sentence-encode every document's lead, and the rest only of documents whose lead
+            finds a plausible partner (aligned lead sentences, shared names/numbers, copies; see
+            :mod:`dedup.search.lead_tier`); the others become singletons. Ignored with ``first_tier``.
         encoder: Encoder loaded when no model or encoder is passed in: ``onnx-int8`` (ONNX Runtime,
             int8), ``torch`` (fp32 sentence-transformers) or ``onnx-int8-batched`` (int8 with
             per-token activation scales, batched; :mod:`dedup.encoders.onnx_batched`); see
@@ -114,6 +117,7 @@ class ScanConfig:
     ann_above: int = 250_000
     knn_ann_above: int = 50_000
     first_tier: bool = False
+    lead_tier: bool = False
     background: bool = True
     encoder: str = ENCODERS[0]
     device: str = "cpu"
@@ -132,7 +136,14 @@ class ScanConfig:
         _check_range("min_margin", self.min_margin, 0.0, None)
         if self.level not in LEVELS:
             raise InvalidParameterError(f"level must be one of {', '.join(LEVELS)}. Got {self.level!r}.")
-        for name in ("strip_boilerplate", "follow_symlinks", "use_cache", "first_tier", "background"):
+        for name in (
+            "strip_boilerplate",
+            "follow_symlinks",
+            "use_cache",
+            "first_tier",
+            "lead_tier",
+            "background",
+        ):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidParameterError(f"{name} must be a bool. Got {getattr(self, name)!r}.")
         for name in ("text_field", "id_field"):

@@ -109,6 +109,13 @@ def scan(
             help="Sentence-encode only articles a cheap first tier pairs up.",
         ),
     ] = ScanConfig.first_tier,
+    lead_tier: Annotated[
+        bool,
+        typer.Option(
+            "--lead-tier/--no-lead-tier",
+            help="Encode every article's lead; the rest only of articles whose lead finds a partner.",
+        ),
+    ] = ScanConfig.lead_tier,
     against: Annotated[
         Path | None,
         typer.Option(
@@ -156,7 +163,9 @@ def scan(
     Unusable files and records are skipped and listed (stderr, OUT/skipped.jsonl); the exit code
     is 0. Exit 1 when nothing could be read, 2 for a bad option or path.
     """
-    run_scan = _runner(backend, against, ray_address, workers, gpus_per_worker, first_tier=first_tier)
+    run_scan = _runner(
+        backend, against, ray_address, workers, gpus_per_worker, first_tier=first_tier, lead_tier=lead_tier
+    )
     setup_logging(ctx, verbose)
     config = _scan_config(
         threshold=threshold,
@@ -167,6 +176,7 @@ def scan(
         id_field=id_field,
         strip_boilerplate=strip_boilerplate,
         first_tier=first_tier,
+        lead_tier=lead_tier,
         encoder=encoder,
         device=device,
     )
@@ -187,6 +197,7 @@ def _runner(
     gpus_per_worker: float,
     *,
     first_tier: bool,
+    lead_tier: bool,
 ) -> Callable[..., ScanResult]:
     """The function that runs the scan here: local, against an index, or on Ray (usage errors: exit 2)."""
     if backend is Backend.RAY:
@@ -199,10 +210,9 @@ def _runner(
         run_scan = partial(scan_against, index=against)
     else:
         from dedup.runners.local import scan as run_scan
-    if first_tier and (against is not None or backend is Backend.RAY):
-        raise typer.BadParameter(
-            "is not supported with --against or --backend ray.", param_hint="--first-tier"
-        )
+    for asked, hint in ((first_tier, "--first-tier"), (lead_tier, "--lead-tier")):
+        if asked and (against is not None or backend is Backend.RAY):
+            raise typer.BadParameter("is not supported with --against or --backend ray.", param_hint=hint)
     return run_scan
 
 

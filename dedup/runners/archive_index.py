@@ -101,7 +101,12 @@ def _doc_vectors(emb: Embedded, dim: int) -> npt.NDArray[np.float32]:
 def _embed(
     inputs: Inputs, config: ScanConfig, encoder: Encoder, progress: ProgressCallback | None
 ) -> tuple[Embedded, int]:
-    """Read and embed ``inputs`` for a new shard; returns them and the embedding dimension."""
+    """Read and embed ``inputs`` for a new shard; returns them and the embedding dimension.
+
+    An index holds every document whole, so the encoding tiers (which leave documents unencoded)
+    are off here whatever ``config`` says.
+    """
+    config = replace(config, first_tier=False, lead_tier=False)
     emb = embed_documents(inputs, config=config, encoder=encoder, progress=progress)
     for e in emb.embeddings:
         if e.ndim == 2 and e.shape[0]:

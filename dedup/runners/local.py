@@ -90,8 +90,11 @@ def scan(
         params["encoder"], encoder = encoder, None
     config = config_with(config, **params)
     if against is not None:
-        if config.first_tier:
-            raise InvalidParameterError("first_tier is not supported with against=. Got first_tier=True.")
+        if config.first_tier or config.lead_tier:
+            raise InvalidParameterError(
+                "first_tier and lead_tier are not supported with against=. "
+                f"Got first_tier={config.first_tier}, lead_tier={config.lead_tier}."
+            )
 
         return scan_against(
             inputs,

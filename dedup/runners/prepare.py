@@ -136,6 +136,10 @@ def embed_documents(
         from dedup.search.first_tier import plan_encoding
 
         to_embed, encoded = plan_encoding(sentences, langs, texts, config=config, encoder=encoder)
+    elif config.lead_tier:  # every lead is encoded, the rest only with a plausible partner (search.lead_tier)
+        from dedup.search.lead_tier import plan_encoding as plan_leads
+
+        to_embed, encoded, encoder = plan_leads(sentences, langs, texts, config=config, encoder=encoder)
     vectors = embed(to_embed, encoder, config, progress)
     per_doc = per_document(vectors, to_embed)
     timings["embed"] = time.perf_counter() - t

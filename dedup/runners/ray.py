@@ -160,9 +160,10 @@ def scan_with_ray(
     if not gpus_ok or gpus_per_worker < 0:
         raise InvalidParameterError(f"gpus_per_worker must be a number >= 0. Got {gpus_per_worker!r}.")
     config = config or ScanConfig()
-    if config.first_tier:
+    if config.first_tier or config.lead_tier:
         raise InvalidParameterError(
-            "first_tier is not supported by the Ray backend yet. Got first_tier=True; use the local backend."
+            "first_tier and lead_tier are not supported by the Ray backend yet. Got "
+            f"first_tier={config.first_tier}, lead_tier={config.lead_tier}; use the local backend."
         )
     ray = require_ray()
     confidence_model = confidence_model or load_confidence_model()
