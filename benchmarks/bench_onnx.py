@@ -183,7 +183,8 @@ def quantise_static_excl_ffn_out(
 
 def dev_hard_f1(encoder: Any, *, use_cache: bool = False) -> float:
     from dedup.config import ScanConfig
-    from dedup.evaluation.metrics import read_gold, score_grouping
+    from dedup.evaluation.grouping import score_grouping
+    from dedup.evaluation.readers import read_gold
     from dedup.runners.local import scan
 
     result = scan(DEV_HARD / "docs", config=ScanConfig(use_cache=use_cache), encoder=encoder)

@@ -4,7 +4,7 @@ Scans ``../shared/eval/dev/docs``, ``../shared/eval/dev-hard/docs`` (read in pla
 ``seeds/`` twice each, with ``ScanConfig(strip_boilerplate=True)`` and ``False``, and
 reports per run:
 
-* pairwise P/R/F1 of the groups (:func:`dedup.evaluation.metrics.score_grouping`);
+* pairwise P/R/F1 of the groups (:func:`dedup.evaluation.grouping.score_grouping`);
 * mean confidence of the gold (true) pairs, unreported pairs counted as 0;
 * number and mean confidence of false linked pairs (not in gold, confidence >= threshold);
 * mean confidence of all reported non-gold pairs (only when the config can report every
@@ -27,7 +27,8 @@ from pathlib import Path
 
 from dedup.config import ScanConfig
 from dedup.encoders.torch_encoder import load_model
-from dedup.evaluation.metrics import Gold, GoldDoc, normalize_doc_id, read_gold, score_grouping
+from dedup.evaluation.grouping import score_grouping
+from dedup.evaluation.readers import Gold, GoldDoc, normalize_doc_id, read_gold
 from dedup.runners.local import scan
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -208,8 +208,8 @@ class Detector:
 
         Args:
             inputs: Documents, as for :meth:`scan`.
-            labels: ``doc_id -> group_id``, or a :class:`dedup.evaluation.metrics.Gold`; ids may be
-                bare file stems (matched as ``dedup.evaluation.metrics.normalize_doc_id`` does).
+            labels: ``doc_id -> group_id``, or a :class:`dedup.evaluation.readers.Gold`; ids may be
+                bare file stems (matched as ``dedup.evaluation.readers.normalize_doc_id`` does).
                 Unlabelled documents are ignored.
             C: Inverse regularisation strength of the logistic regression (> 0).
 
@@ -219,7 +219,7 @@ class Detector:
         Raises:
             InvalidParameterError: If there are not both linked and unlinked training pairs.
         """
-        from dedup.evaluation.metrics import normalize_doc_id
+        from dedup.evaluation.readers import normalize_doc_id
         from dedup.runners.prepare import prepare
         from dedup.runners.stages import find_candidates, pair_features
 
@@ -253,7 +253,7 @@ class Detector:
 
 def _labels(labels: Any) -> dict[str, str]:
     docs = getattr(labels, "docs", None)
-    if docs is not None:  # a dedup.evaluation.metrics.Gold
+    if docs is not None:  # a dedup.evaluation.readers.Gold
         return {d: g.group_id for d, g in docs.items()}
     if isinstance(labels, Mapping):
         return {str(k): str(v) for k, v in labels.items()}

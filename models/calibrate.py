@@ -56,7 +56,7 @@ from rework import rework
 from dedup.config import ScanConfig
 from dedup.encoders.base import embed_sentences
 from dedup.encoders.cache import maybe_cached
-from dedup.evaluation.metrics import expected_calibration_error
+from dedup.evaluation.reliability import expected_calibration_error
 from dedup.runners.prepare import Embedded, embed_documents
 from dedup.scoring.background import Background, fit_background, save_background
 from dedup.scoring.calibration import (

@@ -1,4 +1,4 @@
-"""Tests of dedup.evaluation.metrics: hand-built gold sets with known answers, agreement with the scorers."""
+"""dedup.evaluation readers and metrics: hand-built gold sets with known answers, agreement with scorers."""
 
 from __future__ import annotations
 
@@ -12,23 +12,25 @@ import numpy as np
 import pytest
 
 from dedup.errors import InputError, InvalidParameterError
-from dedup.evaluation.metrics import (
+from dedup.evaluation.bitext import bitext_retrieval
+from dedup.evaluation.grouping import score_grouping
+from dedup.evaluation.rated_pairs import score_rated_pairs
+from dedup.evaluation.readers import (
     Gold,
     GoldDoc,
     HardNegative,
     RatedPair,
-    bitext_retrieval,
-    expected_calibration_error,
     normalize_doc_id,
-    pair_calibration,
-    plot_reliability,
     read_bitext,
     read_gold,
     read_predicted,
     read_rated_pairs,
+)
+from dedup.evaluation.reliability import (
+    expected_calibration_error,
+    pair_calibration,
+    plot_reliability,
     reliability_curve,
-    score_grouping,
-    score_rated_pairs,
 )
 from dedup.types import Group, Pair, Relation
 

@@ -1,7 +1,7 @@
 """Run dedup on labelled data and score it: what ``dedup eval``, ``eval-pairs`` and ``eval-bitext`` do.
 
-The metrics themselves are pure functions in :mod:`dedup.evaluation.metrics`; this module
-only runs the pipeline on a gold folder and hands its output to them.
+The readers and metrics are pure functions in the other modules of :mod:`dedup.evaluation`; this
+module only runs the pipeline on a gold folder and hands its output to them.
 
 Example (fake encoder, a two-story gold set written on the fly):
     >>> import tempfile
@@ -32,16 +32,18 @@ import numpy as np
 from dedup.config import ScanConfig
 from dedup.encoders.base import Encoder, embed_sentences
 from dedup.errors import InputError
-from dedup.evaluation.metrics import (
-    bitext_retrieval,
+from dedup.evaluation.bitext import bitext_retrieval
+from dedup.evaluation.grouping import score_grouping
+from dedup.evaluation.rated_pairs import score_rated_pairs
+from dedup.evaluation.readers import (
+    Gold,
     normalize_doc_id,
     read_bitext,
     read_gold,
+    read_rated_pair_ids,
     read_rated_pairs,
-    reliability_curve,
-    score_grouping,
-    score_rated_pairs,
 )
+from dedup.evaluation.reliability import plot_reliability, reliability_curve
 from dedup.runners.local import scan
 from dedup.runners.prepare import prepare
 from dedup.runners.stages import pair_features
@@ -73,7 +75,7 @@ def evaluate_gold_dir(
         out_dir: If given, the scan output, ``predicted.tsv`` and ``reliability.png`` are written here.
 
     Returns:
-        The metrics of :func:`dedup.evaluation.metrics.score_grouping` as a dict (keys ``pairwise``,
+        The metrics of :func:`dedup.evaluation.grouping.score_grouping` as a dict (keys ``pairwise``,
         ``bcubed``, ``ari``, ``ece``, ...) plus ``errors``: missed gold pairs and wrong links
         with their confidences, relations and aligned evidence.
 
@@ -100,7 +102,7 @@ def evaluate_gold_dir(
     return metrics
 
 
-def _errors(result: ScanResult, gold: Any, predicted: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+def _errors(result: ScanResult, gold: Gold, predicted: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
     by_key = {(normalize_doc_id(p.doc_a), normalize_doc_id(p.doc_b)): p for p in result.pairs}
     by_key |= {(b, a): p for (a, b), p in list(by_key.items())}
     missed, wrong = [], []
@@ -131,11 +133,10 @@ def _write_outputs(
     result: ScanResult,
     predicted: dict[str, str],
     scored: list[tuple[str, str, float]],
-    gold: Any,
+    gold: Gold,
     docs: Path,
     config: ScanConfig,
 ) -> None:
-    from dedup.evaluation.metrics import plot_reliability
     from dedup.io.atomic import write_text_atomic
     from dedup.io.scan_files import write_scan
 
@@ -185,25 +186,13 @@ def evaluate_rated_pairs(
     prepared = prepare(texts_dir, config=config, model=model, encoder=encoder)
     index = {normalize_doc_id(d.doc_id): k for k, d in enumerate(prepared.documents)}
     predictions: dict[str, float] = {}
-    for pair_id, id1, id2 in _pair_ids(folder):
+    for pair_id, id1, id2 in read_rated_pair_ids(folder):
         if id1 in index and id2 in index:
             features, _ = pair_features(
                 prepared.corpus, index[id1], index[id2], config=config, confidence_model=confidence_model
             )
             predictions[pair_id] = confidence_model.story_confidence(features)
     return score_rated_pairs(ratings, predictions, threshold=threshold)
-
-
-def _pair_ids(folder: Path) -> list[tuple[str, str, str]]:
-    rows = (folder / "pairs.tsv").read_text(encoding="utf-8").splitlines()
-    header = rows[0].split("\t")
-    col = {name: k for k, name in enumerate(header)}
-    out = []
-    for row in rows[1:]:
-        cells = row.split("\t")
-        if len(cells) >= len(header):
-            out.append((cells[col["pair_id"]], cells[col["id1"]], cells[col["id2"]]))
-    return out
 
 
 def evaluate_bitext(
