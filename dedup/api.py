@@ -21,18 +21,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from dedup.config import ScanConfig
 from dedup.encoders.base import Encoder
 from dedup.errors import InvalidParameterError
-from dedup.scoring.calibration import (
-    ARTICLE_FEATURES,
-    Calibrator,
-    ConfidenceModel,
-    feature_matrix,
-    load_confidence_model,
-)
+from dedup.scoring.calibration import ARTICLE_FEATURES, ConfidenceModel, fit_calibrator, load_confidence_model
 from dedup.types import Group, Pair, ScanResult, result_records
 
 __all__ = ["Detector", "to_frame", "to_records"]
@@ -242,9 +234,7 @@ class Detector:
                 f"fit needs labelled pairs of both kinds (same group and different groups). Got "
                 f"{sum(targets)} same-group and {len(targets) - sum(targets)} different-group pairs."
             )
-        article = Calibrator(ARTICLE_FEATURES, C=C, random_state=config.seed).fit(
-            feature_matrix(rows, ARTICLE_FEATURES), np.array(targets)
-        )
+        article = fit_calibrator(rows, targets, ARTICLE_FEATURES, C=C, random_state=config.seed)
         self.confidence_model_ = replace(base, article=article)
         self.n_training_pairs_ = len(targets)
         logger.info("fitted the article confidence model on %d pairs", len(targets))

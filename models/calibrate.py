@@ -29,6 +29,9 @@ archives are scored, clustered with the shipped linkage, and reported per script
 ``--leave-one-out`` also refits everything with each language held out of training and reports
 that language's validation figures.
 
+The models themselves are fitted by :func:`dedup.scoring.calibration.fit_calibrator`, the fit
+:meth:`dedup.Detector.fit` uses too.
+
 Run from the project root (needs the WMT checkouts, see ``models/wmt_documents.py``)::
 
     .venv/bin/python models/wmt_documents.py --checkout-from-mirrors MIRRORS --root DATA
@@ -65,6 +68,7 @@ from dedup.scoring.calibration import (
     Calibrator,
     ConfidenceModel,
     feature_matrix,
+    fit_calibrator,
     save_confidence_model,
 )
 from dedup.scoring.cluster import cluster_pairs
@@ -327,18 +331,15 @@ def linkable(rows: Iterable[ScoredRow], config: ScanConfig) -> list[ScoredRow]:
 
 
 def fit_article(rows: list[ScoredRow], config: ScanConfig) -> Calibrator:
+    """P(same article) on the linkable pairs (enough aligned sentences, not exact copies)."""
     train = linkable(rows, config)
-    X = feature_matrix([r.features for r in train], ARTICLE_FEATURES)
-    y = np.array([r.same for r in train], dtype=np.float64)
-    return Calibrator(ARTICLE_FEATURES, C=ARTICLE_C, random_state=0).fit(X, y)
+    return fit_calibrator([r.features for r in train], [r.same for r in train], ARTICLE_FEATURES, C=ARTICLE_C)
 
 
 def fit_story(rows: list[ScoredRow], rng: np.random.Generator) -> Calibrator:
     """P(same story) on all pairs: the true ones and a sample of unrelated ones."""
     chosen = [r for r in rows if r.same or rng.random() < 0.1]
-    X = feature_matrix([r.features for r in chosen], STORY_FEATURES)
-    y = np.array([r.same for r in chosen], dtype=np.float64)
-    return Calibrator(STORY_FEATURES, C=STORY_C, random_state=0).fit(X, y)
+    return fit_calibrator([r.features for r in chosen], [r.same for r in chosen], STORY_FEATURES, C=STORY_C)
 
 
 def confidences(rows: list[ScoredRow], model: Calibrator, config: ScanConfig) -> np.ndarray:
@@ -369,7 +370,7 @@ def validate(
         )
         for group in groups:
             grouped.update((archive, a, b) for k, a in enumerate(group) for b in group[k + 1 :])
-    table: dict[str, dict[str, int]] = defaultdict(lambda: {"gold": 0, "found": 0, "linked": 0, "true": 0})
+    table: dict[str, dict[str, int]] = defaultdict(lambda: {"gold": 0, "linked": 0, "true": 0})
     for r in rows:
         if only_lang is not None and only_lang not in (r.lang_a, r.lang_b):
             continue
@@ -381,13 +382,12 @@ def validate(
         for key in (family, "all", "cross-language" if r.lang_a != r.lang_b else "same-language total"):
             cell = table[key]
             cell["gold"] += r.same
-            cell["found"] += r.same and linked
             cell["linked"] += linked
             cell["true"] += r.same and linked
     out: dict[str, object] = {}
     for key, cell in sorted(table.items()):
         out[key] = {
-            "recall": round(cell["found"] / cell["gold"], 4) if cell["gold"] else None,
+            "recall": round(cell["true"] / cell["gold"], 4) if cell["gold"] else None,
             "precision": round(cell["true"] / cell["linked"], 4) if cell["linked"] else None,
             "gold_pairs": cell["gold"],
             "linked_pairs": cell["linked"],

@@ -124,7 +124,7 @@ def test_detector_fit_refits_article_confidence():
     detector = Detector(encoder=HashingEncoder())
     assert detector.fit(texts, labels) is detector
     assert detector.n_training_pairs_ > 6
-    assert detector.confidence_model_.article.coef_.shape == (len(ARTICLE_FEATURES),)
+    assert detector.confidence_model_.article.coef.shape == (len(ARTICLE_FEATURES),)
     pairs = detector.find_pairs(texts)
     linked = {(p.doc_a[:2], p.doc_b[:2]) for p in pairs if p.confidence > 0.5}
     assert linked and linked <= {(f"s{k}", f"s{k}") for k in range(6)}

@@ -8,8 +8,11 @@ import pytest
 from dedup.errors import InvalidParameterError, ModelError
 from dedup.scoring.calibration import (
     ARTICLE_FEATURES,
+    STORY_FEATURES,
     Calibrator,
     ConfidenceModel,
+    feature_matrix,
+    fit_calibrator,
     load_confidence_model,
     save_confidence_model,
 )
@@ -70,14 +73,86 @@ def test_missing_or_wrong_version_file_is_a_model_error(tmp_path):
         load_confidence_model(bad)
 
 
-def test_calibrator_fit_learns_direction_and_validates():
+def test_fit_calibrator_learns_direction_and_validates():
     rng = np.random.default_rng(0)
-    x = rng.random((200, 1))
-    y = (x[:, 0] + rng.normal(0, 0.1, 200) > 0.5).astype(int)
-    cal = Calibrator(feature_names=("coverage_max",)).fit(x, y)
-    assert cal.coef_[0] > 0
-    with pytest.raises(InvalidParameterError, match="not fitted"):
-        Calibrator().predict_proba(np.zeros((1, len(ARTICLE_FEATURES))))
+    coverage = rng.random(200)
+    y = (coverage + rng.normal(0, 0.1, 200) > 0.5).astype(int)
+    pairs = [_features(float(c)) for c in coverage]
+    cal = fit_calibrator(pairs, y, ("coverage_max",))
+    assert cal.coef[0] > 0
+    assert cal.predict_pair(_features(0.9)) > 0.5 > cal.predict_pair(_features(0.1))
     with pytest.raises(InvalidParameterError, match="C must be"):
-        Calibrator(C=0).fit(x, y)
+        fit_calibrator(pairs, y, ("coverage_max",), C=0)
+    with pytest.raises(InvalidParameterError, match=r"\[0, 1\]"):
+        fit_calibrator(pairs, y * 2, ("coverage_max",))
+    with pytest.raises(InvalidParameterError, match="one value per pair"):
+        fit_calibrator(pairs, y[:-1], ("coverage_max",))
     assert isinstance(ConfidenceModel(article=cal, story=cal).to_dict()["article"]["coef"], list)
+
+
+def test_calibrator_needs_one_coefficient_per_feature():
+    with pytest.raises(ModelError, match="2 coefficients for 1 features"):
+        Calibrator.from_dict({"feature_names": ["coverage_max"], "coef": [1.0, 2.0], "intercept": 0.0})
+
+
+def _synthetic_pairs(n: int = 300) -> tuple[list[PairFeatures], np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs with every feature varying, hard labels, soft targets and weights."""
+    rng = np.random.default_rng(7)
+    same = rng.random(n) < 0.4
+    pairs = []
+    for s in same:
+        coverage = float(np.clip(rng.normal(0.7 if s else 0.15, 0.2), 0, 1))
+        na, nb = int(rng.integers(4, 30)), int(rng.integers(4, 30))
+        pairs.append(
+            PairFeatures(
+                coverage_a=coverage,
+                coverage_b=float(np.clip(coverage + rng.normal(0, 0.1), 0, 1)),
+                n_aligned=round(coverage * min(na, nb)),
+                mean_cosine=float(rng.normal(0.8 if s else 0.6, 0.05)),
+                mean_margin=float(rng.normal(1.3 if s else 1.1, 0.1)),
+                length_ratio=float(rng.random()),
+                shingle_jaccard=float(rng.random() * (0.3 if s else 0.1)),
+                doc_cosine=float(rng.random()),
+                same_language=bool(rng.random() < 0.5),
+                n_sentences_a=na,
+                n_sentences_b=nb,
+                story_cosine=float(rng.normal(0.6 if s else 0.3, 0.15)),
+                soft_coverage=float(rng.random()),
+                entity_overlap=float(rng.random() * (0.5 if s else 0.2)),
+                lead_cosine=float(rng.normal(0.5, 0.2)),
+                mean_level=float(rng.random()),
+            )
+        )
+    soft = np.clip(np.where(same, 0.8, 0.2) + rng.normal(0, 0.15, n), 0, 1)
+    return pairs, same, soft, rng.random(n) * 3
+
+
+def _reference_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, C: float, seed: int) -> tuple[list, float]:
+    """The fit behind the shipped calibration-v1.json, written out: each row once as a positive weighted
+    w * y and once as a negative weighted w * (1 - y), zero weights dropped, then scikit-learn."""
+    from sklearn.linear_model import LogisticRegression
+
+    X2, y2, w2 = np.vstack([X, X]), np.r_[np.ones(len(y)), np.zeros(len(y))], np.r_[w * y, w * (1 - y)]
+    keep = w2 > 0
+    model = LogisticRegression(C=C, random_state=seed, max_iter=1000)
+    model.fit(X2[keep], y2[keep], sample_weight=w2[keep])
+    return model.coef_[0].tolist(), float(model.intercept_[0])
+
+
+@pytest.mark.parametrize(
+    ("names", "targets", "weighted", "C", "seed"),
+    [
+        (ARTICLE_FEATURES, "same", False, 10.0, 0),  # models/calibrate.py, article model
+        (STORY_FEATURES, "same", False, 10.0, 0),  # models/calibrate.py, story model
+        (ARTICLE_FEATURES, "same", False, 1.0, 1234),  # Detector.fit
+        (STORY_FEATURES, "soft", True, 3.0, 0),  # soft targets and weights
+    ],
+)
+def test_fit_calibrator_reproduces_the_reference_fit_exactly(names, targets, weighted, C, seed):
+    pairs, same, soft, weights = _synthetic_pairs()
+    y = (same if targets == "same" else soft).astype(np.float64)
+    w = weights if weighted else np.ones(len(y))
+    cal = fit_calibrator(pairs, y, names, C=C, sample_weight=w if weighted else None, random_state=seed)
+    coef, intercept = _reference_fit(feature_matrix(pairs, names), y, w, C, seed)
+    assert cal.coef.tolist() == coef and cal.intercept == intercept
+    assert cal.to_dict()["C"] == C and cal.feature_names == names

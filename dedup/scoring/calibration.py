@@ -3,22 +3,21 @@
 Two models: ``article`` gives P(same article: copy, near-duplicate or translation),
 which drives the default groups; ``story`` gives P(same story), for ``--level story``.
 Each is a logistic regression over a handful of named features, so a fitted file
-can be read by a person. Fitted parameters ship in ``models/calibration-v1.json``;
-``models/calibrate.py`` reproduces them.
+can be read by a person. :func:`fit_calibrator` fits them; the fitted parameters ship in
+``models/calibration-v1.json``, which ``python -m models.calibrate`` reproduces.
 
 Example:
     >>> import numpy as np
-    >>> from dedup.scoring.calibration import Calibrator
-    >>> X = np.array([[0.0], [0.1], [0.9], [1.0]])
-    >>> cal = Calibrator(feature_names=("x",)).fit(X, np.array([0, 0, 1, 1]))
-    >>> bool(cal.predict_proba(np.array([[0.95]]))[0] > 0.5)
-    True
+    >>> cal = Calibrator(("coverage_max",), coef=[8.0], intercept=-4.0)
+    >>> cal.predict_proba(np.array([[0.0], [0.5], [1.0]])).round(3).tolist()
+    [0.018, 0.5, 0.982]
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +66,7 @@ def feature_value(features: PairFeatures, name: str) -> float:
     return float(value)
 
 
-def feature_matrix(pairs: list[PairFeatures], names: tuple[str, ...]) -> npt.NDArray[np.float64]:
+def feature_matrix(pairs: Sequence[PairFeatures], names: tuple[str, ...]) -> npt.NDArray[np.float64]:
     """(n_pairs, n_features) matrix of the named features."""
     return np.array([[feature_value(p, n) for n in names] for p in pairs], dtype=np.float64).reshape(
         len(pairs), len(names)
@@ -75,59 +74,35 @@ def feature_matrix(pairs: list[PairFeatures], names: tuple[str, ...]) -> npt.NDA
 
 
 class Calibrator:
-    """Logistic regression from named pair features to a probability.
+    """A fitted logistic model from named pair features to a probability.
 
-    scikit-learn conventions: ``__init__`` stores parameters, ``fit`` learns
-    ``coef_``/``intercept_`` and returns self.
+    Made by :func:`fit_calibrator` or read back with :meth:`from_dict`.
 
     Args:
         feature_names: Names understood by :func:`feature_value`.
-        C: Inverse regularisation strength (> 0).
-        random_state: Seed for the solver.
+        coef: One coefficient per feature, shape (n_features,).
+        intercept: The intercept.
+        C: Inverse regularisation strength it was fitted with (recorded, not used to predict).
+
+    Raises:
+        ModelError: If there is not one coefficient per feature.
     """
 
     def __init__(
-        self, feature_names: tuple[str, ...] = ARTICLE_FEATURES, *, C: float = 1.0, random_state: int = 0
-    ):
+        self, feature_names: tuple[str, ...], coef: npt.ArrayLike, intercept: float, *, C: float = 1.0
+    ) -> None:
         self.feature_names = tuple(feature_names)
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = float(intercept)
         self.C = C
-        self.random_state = random_state
-
-    def fit(
-        self,
-        X: npt.NDArray[np.float64],
-        y: npt.NDArray[np.float64],
-        sample_weight: npt.NDArray[np.float64] | None = None,
-    ) -> Calibrator:
-        """Fit on features X (n, n_features) and targets y in [0, 1].
-
-        Targets may be soft (e.g. a mean rating rescaled to [0, 1]): each row then
-        counts as a positive with weight y and a negative with weight 1 - y.
-        """
-        from sklearn.linear_model import LogisticRegression
-
-        if self.C <= 0:
-            raise InvalidParameterError(f"C must be a float > 0. Got {self.C}.")
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
-        if np.any((y < 0) | (y > 1)):
-            raise InvalidParameterError("y must hold targets in [0, 1].")
-        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        X2 = np.vstack([X, X])
-        y2 = np.concatenate([np.ones(len(y)), np.zeros(len(y))])
-        w2 = np.concatenate([w * y, w * (1 - y)])
-        keep = w2 > 0
-        model = LogisticRegression(C=self.C, random_state=self.random_state, max_iter=1000)
-        model.fit(X2[keep], y2[keep], sample_weight=w2[keep])
-        self.coef_ = model.coef_[0].astype(np.float64)
-        self.intercept_ = float(model.intercept_[0])
-        return self
+        if self.coef.shape != (len(self.feature_names),):
+            raise ModelError(
+                f"calibration has {self.coef.size} coefficients for {len(self.feature_names)} features."
+            )
 
     def predict_proba(self, X: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """P(positive) per row of X, shape (n,)."""
-        if not hasattr(self, "coef_"):
-            raise InvalidParameterError("this Calibrator is not fitted yet. Call fit() or load one.")
-        z = np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_
+        z = np.asarray(X, dtype=np.float64) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
     def predict_pair(self, features: PairFeatures) -> float:
@@ -137,21 +112,71 @@ class Calibrator:
     def to_dict(self) -> dict[str, Any]:
         return {
             "feature_names": list(self.feature_names),
-            "coef": [round(float(c), 6) for c in self.coef_],
-            "intercept": round(self.intercept_, 6),
+            "coef": [round(float(c), 6) for c in self.coef],
+            "intercept": round(self.intercept, 6),
             "C": self.C,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Calibrator:
-        cal = cls(tuple(d["feature_names"]), C=float(d.get("C", 1.0)))
-        cal.coef_ = np.asarray(d["coef"], dtype=np.float64)
-        cal.intercept_ = float(d["intercept"])
-        if len(cal.coef_) != len(cal.feature_names):
-            raise ModelError(
-                f"calibration has {len(cal.coef_)} coefficients for {len(cal.feature_names)} features."
-            )
-        return cal
+        return cls(tuple(d["feature_names"]), d["coef"], d["intercept"], C=float(d.get("C", 1.0)))
+
+
+def fit_calibrator(
+    pairs: Sequence[PairFeatures],
+    targets: npt.ArrayLike,
+    feature_names: tuple[str, ...] = ARTICLE_FEATURES,
+    *,
+    C: float = 1.0,
+    sample_weight: npt.ArrayLike | None = None,
+    random_state: int = 0,
+) -> Calibrator:
+    """Fit a logistic model of the named features of ``pairs`` to ``targets``: the one calibration fit.
+
+    ``models/calibrate.py`` (the shipped ``calibration-v1.json``) and :meth:`dedup.Detector.fit` fit
+    with it. Targets may be soft (e.g. a mean rating rescaled to [0, 1]): each pair then counts as a
+    positive with weight ``w * y`` and a negative with weight ``w * (1 - y)``.
+
+    Args:
+        pairs: Features of the training pairs.
+        targets: One target in [0, 1] per pair (0/1 or booleans for hard labels).
+        feature_names: Names understood by :func:`feature_value`.
+        C: Inverse regularisation strength of scikit-learn's ``LogisticRegression`` (> 0).
+        sample_weight: Optional weight per pair (default 1).
+        random_state: Seed handed to the solver.
+
+    Returns:
+        The fitted model.
+
+    Raises:
+        InvalidParameterError: If ``C <= 0``, a target is outside [0, 1] or the lengths differ.
+
+    Example:
+        >>> from dedup.types import PairFeatures
+        >>> def pair(coverage):
+        ...     return PairFeatures(coverage, coverage, 3, 0.8, 1.2, 1.0, 0.1, 0.5, False, 10, 10)
+        >>> cal = fit_calibrator([pair(c) for c in (0.0, 0.1, 0.9, 1.0)], [0, 0, 1, 1], ("coverage_max",))
+        >>> cal.predict_pair(pair(0.95)) > 0.5 > cal.predict_pair(pair(0.05))
+        True
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    if C <= 0:
+        raise InvalidParameterError(f"C must be a float > 0. Got {C}.")
+    X = feature_matrix(list(pairs), feature_names)
+    y = np.asarray(targets, dtype=np.float64)
+    if y.shape != (len(X),):
+        raise InvalidParameterError(f"targets must hold one value per pair. Got {y.size} for {len(X)} pairs.")
+    if np.any((y < 0) | (y > 1)):
+        raise InvalidParameterError("targets must be in [0, 1].")
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    X2 = np.vstack([X, X])
+    y2 = np.concatenate([np.ones(len(y)), np.zeros(len(y))])
+    w2 = np.concatenate([w * y, w * (1 - y)])
+    keep = w2 > 0
+    model = LogisticRegression(C=C, random_state=random_state, max_iter=1000)
+    model.fit(X2[keep], y2[keep], sample_weight=w2[keep])
+    return Calibrator(feature_names, model.coef_[0].astype(np.float64), float(model.intercept_[0]), C=C)
 
 
 @dataclass(frozen=True)
@@ -197,7 +222,7 @@ def load_confidence_model(path: Path | str | None = None) -> ConfidenceModel:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise ModelError(
-            f"cannot read calibration file {path}: {err}. Re-run `python models/calibrate.py`."
+            f"cannot read calibration file {path}: {err}. Re-run `python -m models.calibrate`."
         ) from err
     if data.get("version") != CALIBRATION_VERSION:
         raise ModelError(
