@@ -18,20 +18,17 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from dedup.config import ScanConfig
+from dedup.encoders.loading import load_encoder
+from dedup.scoring.background import load_background
+from dedup.scoring.calibration import load_confidence_model
+from models import calibrate as recipe
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "models"))
-
-import calibrate as recipe  # noqa: E402
-
-from dedup.config import ScanConfig  # noqa: E402
-from dedup.encoders.loading import load_encoder  # noqa: E402
-from dedup.scoring.background import load_background  # noqa: E402
-from dedup.scoring.calibration import load_confidence_model  # noqa: E402
 
 
 def _blocks(rows: np.ndarray) -> np.ndarray:

@@ -32,11 +32,13 @@ that language's validation figures.
 The models themselves are fitted by :func:`dedup.scoring.calibration.fit_calibrator`, the fit
 :meth:`dedup.Detector.fit` uses too.
 
-Run from the project root (needs the WMT checkouts, see ``models/wmt_documents.py``)::
+Run it as a module from the project root, ``python -m models.calibrate`` (it imports
+``models.rework`` and ``models.ud_sentences``; other scripts import it as ``from models import
+calibrate``). It needs the WMT checkouts, see ``models/wmt_documents.py``::
 
     .venv/bin/python models/wmt_documents.py --checkout-from-mirrors MIRRORS --root DATA
     .venv/bin/python models/wmt_documents.py --root DATA --out DATA/wmt-docs.jsonl.gz
-    .venv/bin/python models/calibrate.py --wmt-docs DATA/wmt-docs.jsonl.gz [--leave-one-out]
+    .venv/bin/python -m models.calibrate --wmt-docs DATA/wmt-docs.jsonl.gz [--leave-one-out]
 """
 
 from __future__ import annotations
@@ -54,7 +56,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from rework import rework
 
 from dedup.config import ScanConfig
 from dedup.encoders.base import embed_sentences
@@ -78,6 +79,7 @@ from dedup.scoring.score import is_exact_copy, score_pair
 from dedup.scoring.signals import sentence_weights
 from dedup.text.segment import split_sentences
 from dedup.types import PairFeatures
+from models.rework import rework
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261127
@@ -555,7 +557,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"embedded validation archives {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     extra: dict[str, np.ndarray] = {}
     if args.ud_root is not None:
-        from ud_sentences import read_ud_sentences
+        from models.ud_sentences import read_ud_sentences
 
         with maybe_cached(encoder) as cached:
             for lang, sentences in read_ud_sentences(args.ud_root, seed=SEED).items():

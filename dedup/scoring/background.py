@@ -179,5 +179,5 @@ def load_background(path: Path | str | None = None) -> Background:
             )
     except (OSError, KeyError, ValueError) as err:
         raise ModelError(
-            f"cannot read background statistics {path}: {err}. Re-run `python models/calibrate.py`."
+            f"cannot read background statistics {path}: {err}. Re-run `python -m models.calibrate`."
         ) from err
