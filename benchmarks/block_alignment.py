@@ -26,7 +26,7 @@ from dedup.config import ScanConfig
 from dedup.encoders.loading import load_encoder
 from dedup.scoring.background import load_background
 from dedup.scoring.calibration import load_confidence_model
-from models import calibrate as recipe
+from models import archives as recipe
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,9 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "block_alignment.json")
     args = parser.parse_args(argv)
     stories = recipe.read_stories(args.wmt_docs)
-    keys = sorted(stories)
-    random.Random(recipe.SEED).shuffle(keys)
-    train_keys = [k for k in sorted(keys[:3000]) if not recipe.is_validation(k)]
+    train_keys, _ = recipe.split_stories(stories, recipe.MAX_STORIES)
     archives = recipe.build_archives(stories, train_keys, random.Random(recipe.SEED + 1))[: args.archives]
     model = load_confidence_model()
     background = load_background()

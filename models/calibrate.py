@@ -6,19 +6,8 @@ cosine levels, the alignment level threshold, and the validation figures) and
 :mod:`dedup.scoring.background`). Nothing here reads ``../shared/eval``: those sets validate the result
 (``dedup eval``), they do not train it.
 
-**Corpus.** The WMT22, WMT23 and WMT24 general-task test sets (source documents, human
-references and machine translations, read by ``models/wmt_documents.py``) give stories told
-in up to 15 languages. Stories are split by a hash of their key: one in five is *validation*
-(never used to fit anything), the rest *training*. Each story contributes to a synthetic archive
-either one version (an article with no partner) or its source plus one to three translations,
-sometimes with a second machine translation in one of those languages (a same-language near
-duplicate). An archive takes its stories from one test set and domain where it can, as an
-outlet's archive would. Now and then a long article quotes one or two sentences of another story: it stays
-its own story's (different from the quoted one). Every version is reworked independently by
-``models/rework.py`` the way archives rework articles (re-paragraphed, condensed, truncated,
-cut to a brief, sentences merged, accents dropped, site furniture and "read also" teasers in
-the text's language). Archives hold about 150 documents, so unrelated articles of one domain
-are the hard negatives.
+**Corpus.** Synthetic archives of reworked WMT22-24 stories, built by ``models/archives.py``
+(one story in five is held out for validation and never used to fit anything).
 
 **Fitting.** Every archive is embedded and scored exactly as a scan does it. From the training
 archives: the background statistics; the cosine reference (per language pair, the median
@@ -32,9 +21,9 @@ that language's validation figures.
 The models themselves are fitted by :func:`dedup.scoring.calibration.fit_calibrator`, the fit
 :meth:`dedup.Detector.fit` uses too.
 
-Run it as a module from the project root, ``python -m models.calibrate`` (it imports
-``models.rework`` and ``models.ud_sentences``; other scripts import it as ``from models import
-calibrate``). It needs the WMT checkouts, see ``models/wmt_documents.py``::
+Run it as a module from the project root, ``python -m models.calibrate``: it imports its
+neighbours as the ``models`` package (``models.archives``, ``models.ud_sentences``), as other
+scripts import them. It needs the WMT checkouts, see ``models/wmt_documents.py``::
 
     .venv/bin/python models/wmt_documents.py --checkout-from-mirrors MIRRORS --root DATA
     .venv/bin/python models/wmt_documents.py --root DATA --out DATA/wmt-docs.jsonl.gz
@@ -44,8 +33,6 @@ calibrate``). It needs the WMT checkouts, see ``models/wmt_documents.py``::
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
 import json
 import random
 import sys
@@ -61,7 +48,7 @@ from dedup.config import ScanConfig
 from dedup.encoders.base import embed_sentences
 from dedup.encoders.cache import maybe_cached
 from dedup.evaluation.reliability import expected_calibration_error
-from dedup.runners.prepare import Embedded, embed_documents
+from dedup.runners.prepare import Embedded
 from dedup.scoring.background import Background, fit_background, save_background
 from dedup.scoring.calibration import (
     ARTICLE_FEATURES,
@@ -73,20 +60,23 @@ from dedup.scoring.calibration import (
     save_confidence_model,
 )
 from dedup.scoring.cluster import cluster_pairs
-from dedup.scoring.corpus import Corpus, build_corpus
+from dedup.scoring.corpus import Corpus
 from dedup.scoring.cosine_reference import CosineReference, pair_key, script_of, script_pair_key
 from dedup.scoring.score import is_exact_copy, score_pair
 from dedup.scoring.signals import sentence_weights
-from dedup.text.segment import split_sentences
 from dedup.types import PairFeatures
-from models.rework import rework
+from models.archives import (
+    MAX_STORIES,
+    SEED,
+    ArchiveDoc,
+    archive_corpus,
+    build_archives,
+    embed_archive,
+    read_stories,
+    split_stories,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = 20261127
-ARCHIVE_SIZE = 150
-VALIDATION_SHARE = 5  # one story in five
-MIN_SENTENCES = 4
-MAX_SENTENCES = 30
 ARTICLE_C = 10.0
 STORY_C = 10.0
 # Cosine-reference entries need this many sentence pairs; rarer pairs use their script pair.
@@ -100,17 +90,6 @@ GROUPING_RULES: dict[str, tuple[float | None, float]] = {
     "strong 0.7 / mean 0.3": (0.7, 0.3),
 }
 GROUPING = "average"  # the rule a scan uses (dedup.scoring.cluster), chosen on training archives
-
-
-@dataclass(frozen=True)
-class ArchiveDoc:
-    """One document of a synthetic archive and what is known about it (``story``: the WMT story key)."""
-
-    doc_id: str
-    text: str
-    story: str
-    lang: str  # the WMT language (truth), not the detected one
-    domain: str
 
 
 @dataclass(frozen=True)
@@ -128,119 +107,7 @@ class ScoredRow:
 
 
 # --------------------------------------------------------------------------------------------
-# Corpus
-
-
-def read_stories(path: Path) -> dict[str, list[dict]]:
-    """WMT documents (``models/wmt_documents.py`` output) grouped by story, long enough to use.
-
-    Segments are split into sentences (WMT24's segments are paragraphs); a document needs
-    ``MIN_SENTENCES`` of them and keeps at most ``MAX_SENTENCES``.
-    """
-    stories: dict[str, list[dict]] = defaultdict(list)
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            doc = json.loads(line)
-            sentences = [s for seg in doc["segments"] if seg.strip() for s in split_sentences(seg.strip())]
-            if len(sentences) >= MIN_SENTENCES:
-                stories[doc["story_key"]].append(doc | {"segments": sentences[:MAX_SENTENCES]})
-    return {k: v for k, v in sorted(stories.items()) if any(d["role"] == "source" for d in v)}
-
-
-def is_validation(story: str) -> bool:
-    return int(hashlib.sha256(story.encode()).hexdigest(), 16) % VALIDATION_SHARE == 0
-
-
-def story_versions(docs: list[dict], rng: random.Random, rarity: dict[str, float]) -> list[dict]:
-    """The versions of one story that go into an archive (one, or a source and its translations).
-
-    Translations into rare languages (``rarity``: 1 / stories with that language) are drawn first.
-    """
-    source = next(d for d in docs if d["role"] == "source")
-    by_lang: dict[str, list[dict]] = defaultdict(list)
-    for d in docs:
-        if d["lang"] != source["lang"]:
-            by_lang[d["lang"]].append(d)
-    if rng.random() < 0.25 or not by_lang:
-        return [rng.choice(docs)]
-    pool = sorted(by_lang)
-    langs: list[str] = []
-    for _ in range(min(len(pool), rng.choice((1, 1, 2, 3)))):
-        lang = rng.choices(pool, weights=[rarity[x] for x in pool])[0]
-        pool.remove(lang)
-        langs.append(lang)
-    chosen = [source]
-    for lang in langs:
-        options = sorted(by_lang[lang], key=lambda d: (d["role"] != "reference", d["producer"]))
-        picked = options[0] if rng.random() < 0.6 else rng.choice(options)
-        chosen.append(picked)
-        others = [d for d in options if d is not picked]
-        if others and rng.random() < 0.3:  # a second translation: a same-language near duplicate
-            chosen.append(rng.choice(others))
-    return chosen
-
-
-def _domain(docs: list[dict]) -> str:
-    return next((d.get("domain", "") for d in docs if d["role"] == "source"), "")
-
-
-def build_archives(
-    stories: dict[str, list[dict]], keys: list[str], rng: random.Random
-) -> list[list[ArchiveDoc]]:
-    """Reworked archives of about ``ARCHIVE_SIZE`` documents from the given stories.
-
-    Like a real archive, which holds one outlet's articles, an archive takes its stories from one
-    test set and domain where it can (shuffled within it), so unrelated articles on related
-    topics (the hard negatives) meet in it.
-    """
-    keys = list(keys)
-    rng.shuffle(keys)
-    keys.sort(key=lambda k: (k.split(":", 1)[0], _domain(stories[k])))
-    headlines = [stories[k][0]["segments"][0] for k in keys]
-    counts: dict[str, int] = defaultdict(int)
-    for key in keys:
-        for lang in {d["lang"] for d in stories[key]}:
-            counts[lang] += 1
-    rarity = {lang: 1.0 / n for lang, n in counts.items()}
-    archives: list[list[ArchiveDoc]] = [[]]
-    for n, key in enumerate(keys):
-        if len(archives[-1]) >= ARCHIVE_SIZE:
-            archives.append([])
-        docs = archives[-1]
-        for version in story_versions(stories[key], rng, rarity):
-            text = rework(version["segments"], rng, lang=version["lang"], teasers=headlines)
-            doc_id = f"{n:05d}-{version['lang']}-{version['role']}-{len(docs):03d}"
-            docs.append(ArchiveDoc(doc_id, text, key, version["lang"], version.get("domain", "")))
-        if rng.random() < 0.08:  # another article (the host) that quotes one or two of this story's sentences
-            host_key = rng.choice(keys)
-            host = next(d for d in stories[host_key] if d["role"] == "source")
-            own = next(d for d in stories[key] if d["role"] == "source")
-            long_enough = len(host["segments"]) >= 8 and len(own["segments"]) >= 6
-            if host_key != key and host["lang"] == own["lang"] and long_enough:
-                quoted = rng.sample(own["segments"][1:], rng.randint(1, 2))
-                body = host["segments"][:3] + quoted + host["segments"][3:]
-                docs.append(
-                    ArchiveDoc(
-                        f"{n:05d}-quote-{len(docs):03d}",
-                        rework(body, rng, lang=host["lang"], edit="none"),
-                        host_key,
-                        host["lang"],
-                        host.get("domain", ""),
-                    )
-                )
-    return [a for a in archives if len(a) > 1]
-
-
-# --------------------------------------------------------------------------------------------
 # Scoring
-
-
-def embed_archive(archive: list[ArchiveDoc], config: ScanConfig, encoder) -> Embedded:
-    return embed_documents({d.doc_id: d.text for d in archive}, config=config, encoder=encoder)
-
-
-def archive_corpus(e: Embedded, background: Background | None) -> Corpus:
-    return build_corpus(e.sentences, e.vectors.copy(), e.langs, texts=e.texts, background=background)
 
 
 def measure_reference(
@@ -531,19 +398,16 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="Universal Dependencies treebanks (models/ud_sentences.py): more background languages.",
     )
-    parser.add_argument("--max-stories", type=int, default=3000, help="Stories used (training + validation).")
+    parser.add_argument(
+        "--max-stories", type=int, default=MAX_STORIES, help="Stories used (training + validation)."
+    )
     parser.add_argument(
         "--leave-one-out", action="store_true", help="Also refit with each language held out."
     )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    rng = random.Random(SEED)
     stories = read_stories(args.wmt_docs)
-    keys = sorted(stories)
-    rng.shuffle(keys)
-    keys = sorted(keys[: args.max_stories])
-    train_keys = [k for k in keys if not is_validation(k)]
-    val_keys = [k for k in keys if is_validation(k)]
+    train_keys, val_keys = split_stories(stories, args.max_stories)
     train = build_archives(stories, train_keys, random.Random(SEED + 1))
     validation = build_archives(stories, val_keys, random.Random(SEED + 2))
     config = ScanConfig(encoder=args.encoder)

@@ -1,0 +1,172 @@
+"""The calibration recipe's corpus: synthetic archives of reworked WMT22-24 stories.
+
+The WMT22, WMT23 and WMT24 general-task test sets (source documents, human references and machine
+translations, read by ``models/wmt_documents.py``) give stories told in up to 15 languages. Stories
+are split by a hash of their key: one in five is *validation* (never used to fit anything), the
+rest *training*. Each story contributes to a synthetic archive either one version (an article
+with no partner) or its source plus one to three translations, sometimes with a second machine
+translation in one of those languages (a same-language near duplicate). An archive takes its
+stories from one test set and domain where it can, as an outlet's archive would. Now and then a
+long article quotes one or two sentences of another story: it stays its own story's (different
+from the quoted one). Every version is reworked independently by ``models/rework.py`` the way
+archives rework articles (re-paragraphed, condensed, truncated, cut to a brief, sentences merged,
+accents dropped, site furniture and "read also" teasers in the text's language). Archives hold
+about 150 documents, so unrelated articles of one domain are the hard negatives.
+
+Used by ``models/calibrate.py`` and ``benchmarks/block_alignment.py`` (``from models import archives``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from dedup.config import ScanConfig
+from dedup.runners.prepare import Embedded, embed_documents
+from dedup.scoring.background import Background
+from dedup.scoring.corpus import Corpus, build_corpus
+from dedup.text.segment import split_sentences
+from models.rework import rework
+
+SEED = 20261127
+MAX_STORIES = 3000  # stories drawn (training + validation)
+ARCHIVE_SIZE = 150
+VALIDATION_SHARE = 5  # one story in five
+MIN_SENTENCES = 4
+MAX_SENTENCES = 30
+
+
+@dataclass(frozen=True)
+class ArchiveDoc:
+    """One document of a synthetic archive and what is known about it (``story``: the WMT story key)."""
+
+    doc_id: str
+    text: str
+    story: str
+    lang: str  # the WMT language (truth), not the detected one
+    domain: str
+
+
+def read_stories(path: Path) -> dict[str, list[dict]]:
+    """WMT documents (``models/wmt_documents.py`` output) grouped by story, long enough to use.
+
+    Segments are split into sentences (WMT24's segments are paragraphs); a document needs
+    ``MIN_SENTENCES`` of them and keeps at most ``MAX_SENTENCES``.
+    """
+    stories: dict[str, list[dict]] = defaultdict(list)
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            doc = json.loads(line)
+            sentences = [s for seg in doc["segments"] if seg.strip() for s in split_sentences(seg.strip())]
+            if len(sentences) >= MIN_SENTENCES:
+                stories[doc["story_key"]].append(doc | {"segments": sentences[:MAX_SENTENCES]})
+    return {k: v for k, v in sorted(stories.items()) if any(d["role"] == "source" for d in v)}
+
+
+def is_validation(story: str) -> bool:
+    return int(hashlib.sha256(story.encode()).hexdigest(), 16) % VALIDATION_SHARE == 0
+
+
+def split_stories(stories: dict[str, list[dict]], max_stories: int) -> tuple[list[str], list[str]]:
+    """Training and validation story keys: ``max_stories`` keys drawn with ``SEED``, split by hash."""
+    keys = sorted(stories)
+    random.Random(SEED).shuffle(keys)
+    keys = sorted(keys[:max_stories])
+    return [k for k in keys if not is_validation(k)], [k for k in keys if is_validation(k)]
+
+
+def story_versions(docs: list[dict], rng: random.Random, rarity: dict[str, float]) -> list[dict]:
+    """The versions of one story that go into an archive (one, or a source and its translations).
+
+    Translations into rare languages (``rarity``: 1 / stories with that language) are drawn first.
+    """
+    source = next(d for d in docs if d["role"] == "source")
+    by_lang: dict[str, list[dict]] = defaultdict(list)
+    for d in docs:
+        if d["lang"] != source["lang"]:
+            by_lang[d["lang"]].append(d)
+    if rng.random() < 0.25 or not by_lang:
+        return [rng.choice(docs)]
+    pool = sorted(by_lang)
+    langs: list[str] = []
+    for _ in range(min(len(pool), rng.choice((1, 1, 2, 3)))):
+        lang = rng.choices(pool, weights=[rarity[x] for x in pool])[0]
+        pool.remove(lang)
+        langs.append(lang)
+    chosen = [source]
+    for lang in langs:
+        options = sorted(by_lang[lang], key=lambda d: (d["role"] != "reference", d["producer"]))
+        picked = options[0] if rng.random() < 0.6 else rng.choice(options)
+        chosen.append(picked)
+        others = [d for d in options if d is not picked]
+        if others and rng.random() < 0.3:  # a second translation: a same-language near duplicate
+            chosen.append(rng.choice(others))
+    return chosen
+
+
+def _domain(docs: list[dict]) -> str:
+    return next((d.get("domain", "") for d in docs if d["role"] == "source"), "")
+
+
+def build_archives(
+    stories: dict[str, list[dict]], keys: list[str], rng: random.Random
+) -> list[list[ArchiveDoc]]:
+    """Reworked archives of about ``ARCHIVE_SIZE`` documents from the given stories.
+
+    Like a real archive, which holds one outlet's articles, an archive takes its stories from one
+    test set and domain where it can (shuffled within it), so unrelated articles on related
+    topics (the hard negatives) meet in it.
+    """
+    keys = list(keys)
+    rng.shuffle(keys)
+    keys.sort(key=lambda k: (k.split(":", 1)[0], _domain(stories[k])))
+    headlines = [stories[k][0]["segments"][0] for k in keys]
+    counts: dict[str, int] = defaultdict(int)
+    for key in keys:
+        for lang in {d["lang"] for d in stories[key]}:
+            counts[lang] += 1
+    rarity = {lang: 1.0 / n for lang, n in counts.items()}
+    archives: list[list[ArchiveDoc]] = [[]]
+    for n, key in enumerate(keys):
+        if len(archives[-1]) >= ARCHIVE_SIZE:
+            archives.append([])
+        docs = archives[-1]
+        for version in story_versions(stories[key], rng, rarity):
+            text = rework(version["segments"], rng, lang=version["lang"], teasers=headlines)
+            doc_id = f"{n:05d}-{version['lang']}-{version['role']}-{len(docs):03d}"
+            docs.append(ArchiveDoc(doc_id, text, key, version["lang"], version.get("domain", "")))
+        if rng.random() < 0.08:  # another article (the host) that quotes one or two of this story's sentences
+            host_key = rng.choice(keys)
+            host = next(d for d in stories[host_key] if d["role"] == "source")
+            own = next(d for d in stories[key] if d["role"] == "source")
+            long_enough = len(host["segments"]) >= 8 and len(own["segments"]) >= 6
+            if host_key != key and host["lang"] == own["lang"] and long_enough:
+                quoted = rng.sample(own["segments"][1:], rng.randint(1, 2))
+                body = host["segments"][:3] + quoted + host["segments"][3:]
+                docs.append(
+                    ArchiveDoc(
+                        f"{n:05d}-quote-{len(docs):03d}",
+                        rework(body, rng, lang=host["lang"], edit="none"),
+                        host_key,
+                        host["lang"],
+                        host.get("domain", ""),
+                    )
+                )
+    return [a for a in archives if len(a) > 1]
+
+
+# --------------------------------------------------------------------------------------------
+# Embedding
+
+
+def embed_archive(archive: list[ArchiveDoc], config: ScanConfig, encoder) -> Embedded:
+    return embed_documents({d.doc_id: d.text for d in archive}, config=config, encoder=encoder)
+
+
+def archive_corpus(e: Embedded, background: Background | None) -> Corpus:
+    return build_corpus(e.sentences, e.vectors.copy(), e.langs, texts=e.texts, background=background)
