@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -156,3 +159,13 @@ def test_fit_calibrator_reproduces_the_reference_fit_exactly(names, targets, wei
     coef, intercept = _reference_fit(feature_matrix(pairs, names), y, w, C, seed)
     assert cal.coef.tolist() == coef and cal.intercept == intercept
     assert cal.to_dict()["C"] == C and cal.feature_names == names
+
+
+@pytest.mark.parametrize("module", ["models.calibrate", "benchmarks.block_alignment"])
+def test_recipe_scripts_run_as_modules_from_the_project_root(module):
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--help"], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--wmt-docs" in done.stdout
