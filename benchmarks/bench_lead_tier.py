@@ -2,7 +2,7 @@
 
 Archives are built from the WMT22-24 documents (``models/wmt_documents.py`` output, default
 /work/data/wmt/wmt-docs.jsonl.gz), reworked like archive pages by ``models/rework.py``, from the
-*validation* stories of ``models/calibrate.py`` (``--split train`` builds them from training stories
+*validation* stories of ``models/archives.py`` (``--split train`` builds them from training stories
 instead, to choose the gate's cuts; nothing reads ../shared/eval):
 
 * ``realistic``: the paired stories (a source and one to three translations, sometimes a second
@@ -19,7 +19,7 @@ level) and the shared-names cut without re-encoding: sentences that would be enc
 rest of kept documents) against the full scan's true links that lose an endpoint.
 
 Results: benchmarks/results/lead_tier.json (``--split train``: lead_tier-train.json). Run:
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_lead_tier.py [--split train] [realistic] [hard]
+    .venv/bin/python -m benchmarks.bench_lead_tier [--split train] [realistic] [hard]
 """
 
 from __future__ import annotations
@@ -36,16 +36,13 @@ from pathlib import Path
 
 import numpy as np
 
+from models.archives import SEED, is_validation, read_stories, story_domain, story_versions
+from models.rework import rework
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "models"))
-
-from calibrate import _domain, is_validation, read_stories, story_versions  # noqa: E402
-from rework import rework  # noqa: E402
-
 WMT = Path("/work/data/wmt/wmt-docs.jsonl.gz")
-SEED = 20261127
 N_PAIRED_STORIES = 24
 UNPAIRED_PER_PAIRED_DOC = 4
 LEVELS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 99.0]
@@ -84,7 +81,7 @@ def build(
     """(texts, story of each document) of one archive."""
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for key in stories:
-        groups[(key.split(":", 1)[0], _domain(stories[key]))].append(key)
+        groups[(key.split(":", 1)[0], story_domain(stories[key]))].append(key)
     for keys in groups.values():
         rng.shuffle(keys)
     home = max(groups, key=lambda g: len(groups[g]))

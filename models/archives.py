@@ -13,7 +13,8 @@ archives rework articles (re-paragraphed, condensed, truncated, cut to a brief, 
 accents dropped, site furniture and "read also" teasers in the text's language). Archives hold
 about 150 documents, so unrelated articles of one domain are the hard negatives.
 
-Used by ``models/calibrate.py`` and ``benchmarks/block_alignment.py`` (``from models import archives``).
+Used by ``models/calibrate.py``, ``benchmarks/block_alignment.py`` and ``benchmarks/bench_lead_tier.py``
+(``from models import archives``).
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def story_versions(docs: list[dict], rng: random.Random, rarity: dict[str, float
     return chosen
 
 
-def _domain(docs: list[dict]) -> str:
+def story_domain(docs: list[dict]) -> str:
+    """The domain (news, e-commerce, speech ...) of a story's source document, "" if unknown."""
     return next((d.get("domain", "") for d in docs if d["role"] == "source"), "")
 
 
@@ -124,7 +126,7 @@ def build_archives(
     """
     keys = list(keys)
     rng.shuffle(keys)
-    keys.sort(key=lambda k: (k.split(":", 1)[0], _domain(stories[k])))
+    keys.sort(key=lambda k: (k.split(":", 1)[0], story_domain(stories[k])))
     headlines = [stories[k][0]["segments"][0] for k in keys]
     counts: dict[str, int] = defaultdict(int)
     for key in keys:

@@ -161,7 +161,9 @@ def test_fit_calibrator_reproduces_the_reference_fit_exactly(names, targets, wei
     assert cal.to_dict()["C"] == C and cal.feature_names == names
 
 
-@pytest.mark.parametrize("module", ["models.calibrate", "benchmarks.block_alignment"])
+@pytest.mark.parametrize(
+    "module", ["models.calibrate", "benchmarks.block_alignment", "benchmarks.bench_lead_tier"]
+)
 def test_recipe_scripts_run_as_modules_from_the_project_root(module):
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
