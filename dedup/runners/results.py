@@ -15,6 +15,8 @@ ScoredPair = tuple[PairFeatures, Alignment, float, float]
 
 
 def relation_of(corpus: Corpus, i: int, j: int, article: float, threshold: float) -> Relation:
+    """``exact`` for copies; at or above ``threshold``: ``near_duplicate`` within a language,
+    ``translation`` across languages; below it ``same_story``."""
     if is_exact_copy(corpus, i, j):
         return Relation.EXACT
     if article >= threshold:
@@ -29,6 +31,8 @@ def linked_pairs(
     threshold: float,
     report_threshold: float,
 ) -> list[Pair]:
+    """The reported pairs as :class:`~dedup.types.Pair` records, ``doc_a < doc_b``, with their aligned
+    sentences as evidence, strongest first; pairs below ``report_threshold`` at both levels are left out."""
     pairs = []
     for (i, j), (feats, alignment, article, story) in scored.items():
         if max(article, story) < report_threshold:
@@ -73,6 +77,8 @@ def linked_pairs(
 def story_groups(
     clusters: list[list[int]], ids: list[str], langs: list[str], link: Mapping[tuple[int, int], float]
 ) -> list[Group]:
+    """Clusters as :class:`~dedup.types.Group` records, largest first, ids ``g00001``...; a singleton's
+    confidence is 1 minus its strongest link."""
     strongest = [0.0] * len(ids)
     for (i, j), c in link.items():
         strongest[i] = max(strongest[i], c)

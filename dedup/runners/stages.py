@@ -280,6 +280,7 @@ def per_document(
 
 
 def report_progress(progress: ProgressCallback | None, stage: str, done: int, total: int) -> None:
+    """Call ``progress(stage, done, total)`` when a callback was given."""
     if progress is not None:
         progress(stage, done, total)
 

@@ -88,6 +88,7 @@ LANG_SCRIPT = {
 
 
 def char_script(ch: str) -> str:
+    """The script of one letter (``latin`` below U+0370, else by code-point range)."""
     if ch < "\u0370":
         return "latin"
     for low, high, name in SCRIPT_RANGES:
@@ -97,4 +98,5 @@ def char_script(ch: str) -> str:
 
 
 def script_of_lang(lang: str) -> str:
+    """The script a language is written in (``latin`` when not listed)."""
     return LANG_SCRIPT.get(lang, "latin")
