@@ -3,7 +3,7 @@
 Both variants run the real CLI in a fresh process on the same folder and the same filled cache
 (a private ``DEDUP_HOME`` whose model folders link to the user's), alternated, best of ``--repeat``.
 "eager" is the same code with ``dedup.encoders.loading.load_encoder`` forced to open the encoder at
-once, which is what a scan did before it opened it lazily. Both must print the same groups.
+once, as a scan that opened it up front would. Both must print the same groups.
 
 Results: benchmarks/results/warm_scan.json.
 Run: .venv/bin/python -m benchmarks.bench_warm_scan [FOLDER] [--repeat 3]
@@ -26,9 +26,10 @@ DEV_HARD_DOCS = ROOT.parent / "shared" / "eval" / "dev-hard" / "docs"
 OUT = ROOT / "benchmarks" / "results" / "warm_scan.json"
 
 _EAGER = """
-import functools, sys
+import sys
 import dedup.encoders.loading as m
-m.load_encoder = functools.partial(m.load_encoder, lazy=False)
+_load = m.load_encoder
+m.load_encoder = lambda *args, **kwargs: _load(*args, **{**kwargs, "lazy": False})  # callers ask lazy=True
 from dedup.cli.app import app
 sys.argv = ["dedup", *sys.argv[1:]]
 app()
