@@ -283,6 +283,16 @@ def test_int8_vectors_are_batch_and_order_independent(real_onnx_encoder) -> None
 
 
 @pytest.mark.model
+def test_int8_vectors_are_the_same_bytes_however_many_calls_run_at_once(real_onnx_encoder) -> None:
+    from dataclasses import replace
+
+    parallel = replace(real_onnx_encoder, n_workers=3)
+    sequential = replace(real_onnx_encoder, n_workers=1)
+    assert parallel.n_workers == 3 and sequential.n_workers == 1
+    assert np.array_equal(parallel.encode(SENTENCES), sequential.encode(SENTENCES))
+
+
+@pytest.mark.model
 def test_tokens_match_sentence_transformers_including_truncation(real_onnx_encoder, real_model) -> None:
     long = " ".join(SENTENCES * 30)
     for text in (SENTENCES[3], "  spaces  around ", long):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,13 +67,11 @@ class BatchedOnnxEncoder(OnnxBertEncoder):
         session, tokenizer, name, prefix, max_seq_length: As
             :class:`~dedup.encoders.onnx_session.OnnxBertEncoder`.
         max_batch: Most sentences per session call (>= 1); does not change any vector.
-        n_workers: Session calls run at once, each on its own batch (>= 1). The loader gives the
-            session one intra-op thread and ``n_workers`` = the cores: small batches then keep every
-            core busy without per-operator thread hand-offs. Does not change any vector (tested).
+        n_workers: Session calls run at once, each on its own batch (>= 1); the loader gives the
+            session one intra-op thread and ``n_workers`` = the cores.
     """
 
     max_batch: int = MAX_BATCH
-    n_workers: int = 1
 
     def encode(self, sentences: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
         """Embeddings, shape (len(sentences), dim), float32, L2-normalised, in input order."""
@@ -94,11 +91,7 @@ class BatchedOnnxEncoder(OnnxBertEncoder):
         def run(rows: list[int]) -> list[npt.NDArray[np.float32]]:
             return self._run([ids[i] for i in rows], padded[rows[0]])
 
-        if self.n_workers > 1 and len(batches) > 1:
-            with ThreadPoolExecutor(self.n_workers) as pool:  # onnxruntime releases the GIL
-                results = list(pool.map(run, batches))
-        else:
-            results = [run(rows) for rows in batches]
+        results = self.map_calls(run, batches)
         for rows, vecs in zip(batches, results, strict=True):
             for i, vec in zip(rows, vecs, strict=True):
                 out[i] = vec
