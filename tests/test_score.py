@@ -164,3 +164,13 @@ def test_one_flat_matrix_gives_the_same_corpus_and_copy_false_reuses_it():
         assert np.array_equal(corpus.doc_vectors, from_list.doc_vectors)
     with pytest.raises(InvalidParameterError, match="one row per sentence"):
         build_corpus(docs, flat[:-1], ["en", "en", "en", "de"])
+
+
+def test_shingle_jaccard_is_the_set_jaccard() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        a = np.unique(rng.integers(0, 120, rng.integers(0, 40)).astype(np.uint64))
+        b = np.unique(rng.integers(0, 120, rng.integers(0, 40)).astype(np.uint64))
+        sa, sb = set(a.tolist()), set(b.tolist())
+        expected = len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+        assert jaccard(a, b) == pytest.approx(expected, abs=0)
