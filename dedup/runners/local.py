@@ -27,18 +27,9 @@ from dedup.encoders.base import Encoder
 from dedup.errors import InvalidParameterError
 from dedup.runners.archive_index import scan_against
 from dedup.runners.prepare import prepare
-from dedup.runners.stages import (
-    Inputs,
-    ProgressCallback,
-    find_candidates,
-    score_candidates,
-)
+from dedup.runners.stages import Inputs, ProgressCallback, find_candidates, score_candidates
 from dedup.scoring.calibration import ConfidenceModel, load_confidence_model
-from dedup.types import (
-    Group,
-    Pair,
-    ScanResult,
-)
+from dedup.types import Group, Pair, ScanResult
 
 logger = logging.getLogger(__name__)
 

@@ -48,13 +48,176 @@ from dedup.types import Document, PairFeatures, ScanResult, Skipped
 
 logger = logging.getLogger(__name__)
 
-
 Inputs = str | Path | Sequence[str | Path] | Mapping[str, str]
-
 
 ProgressCallback = Callable[[str, int, int], None]
 
 
+def read(
+    inputs: Inputs, config: ScanConfig, progress: ProgressCallback | None = None
+) -> tuple[list[Document], list[Skipped]]:
+    """Read the inputs (read-only, streaming): documents, and what could not be used.
+
+    Reading reports stage ``read bytes`` (bytes of all input files) to ``progress``.
+    """
+    return read_documents(
+        inputs,
+        max_chars=config.max_chars,
+        follow_symlinks=config.follow_symlinks,
+        text_field=config.text_field,
+        id_field=config.id_field,
+        progress=None if progress is None else lambda done, total: progress("read bytes", done, total),
+    )
+
+
+def clean(documents: Sequence[Document], config: ScanConfig) -> list[str]:
+    """The texts to score: boilerplate stripped (unless ``config.strip_boilerplate`` is off).
+
+    ``Document.text`` stays the original; these texts feed language ID, sentences and shingles.
+    """
+    texts = [d.text for d in documents]
+    if config.strip_boilerplate:
+        texts = [c.text for c in strip_boilerplate(texts)]
+    return texts
+
+
+def identify_and_split(texts: Sequence[str], config: ScanConfig) -> tuple[list[str], list[list[str]]]:
+    """Language and sentences of every text (cached per text: :mod:`dedup.text.preprocess`)."""
+    return detect_and_split(list(texts), config)
+
+
+def embed(
+    sentences: Sequence[Sequence[str]],
+    encoder: Encoder,
+    config: ScanConfig,
+    progress: ProgressCallback | None = None,
+) -> npt.NDArray[np.float32]:
+    """One (total sentences, dim) float32 matrix of every document's sentence vectors, in order.
+
+    Vectors come from the embedding cache when it holds them (``config.use_cache``); the encoder
+    is opened only for the rest. Reports stage ``embedded`` to ``progress``.
+    """
+    flat = [s for doc in sentences for s in doc]
+    with maybe_cached(encoder, cache_dir=config.cache_dir, enabled=config.use_cache) as enc:
+        vectors = embed_sentences(
+            enc,
+            flat,
+            batch_size=config.batch_size,
+            progress=lambda d, n: report_progress(progress, "embedded", d, n),
+        )
+    report_progress(progress, "embedded", len(flat), len(flat))
+    return vectors
+
+
+def per_document(
+    vectors: npt.NDArray[np.float32], sentences: Sequence[Sequence[str]]
+) -> list[npt.NDArray[np.float32]]:
+    """Row views of ``vectors``, one (n_sentences, dim) array per document."""
+    offsets = np.cumsum([0] + [len(s) for s in sentences])
+    return [vectors[offsets[i] : offsets[i + 1]] for i in range(len(sentences))]
+
+
+def corpus_from(
+    sentences: list[list[str]],
+    embeddings: list[npt.NDArray[np.float32]] | npt.NDArray[np.float32],
+    langs: list[str],
+    texts: list[str],
+    config: ScanConfig,
+    *,
+    copy: bool = True,
+) -> Corpus:
+    """:func:`dedup.scoring.corpus.build_corpus` with the scan's settings (the one place they are mapped).
+
+    With ``config.background`` the shipped background statistics (:mod:`dedup.scoring.background`) are
+    used; they only apply to embeddings of the model they were measured with (same width).
+    """
+    return build_corpus(
+        sentences,
+        embeddings,
+        langs,
+        background=load_background() if config.background else None,
+        margin_k=config.margin_k,
+        shingle_size=config.shingle_size,
+        texts=texts,
+        knn_ann_above=config.knn_ann_above,
+        copy=copy,
+    )
+
+
+def find_candidates(
+    corpus: Corpus,
+    config: ScanConfig,
+    *,
+    eligible: npt.NDArray[np.bool_] | None = None,
+    among: int | None = None,
+) -> list[tuple[int, int]]:
+    """Pairs (i < j) of the corpus to score (:func:`dedup.search.candidates.candidates`).
+
+    ``eligible`` restricts them to documents marked True (those the first tier encoded);
+    ``among`` searches only the first ``among`` documents (the new ones of a scan against an index).
+    """
+    n = corpus.n_docs if among is None else among
+    return candidates(
+        corpus.doc_vectors[:n],
+        corpus.text_hashes[:n],
+        top_k=config.top_k,
+        exhaustive_below=config.exhaustive_below,
+        ann_above=config.ann_above,
+        eligible=eligible,
+    )
+
+
+def score_pairs(
+    corpus: Corpus,
+    pairs: Sequence[tuple[int, int]],
+    *,
+    config: ScanConfig,
+    confidence_model: ConfidenceModel,
+) -> dict[tuple[int, int], ScoredPair]:
+    """Features, alignment, article and story confidence of each pair (i < j) of the corpus.
+
+    Each pair depends only on the corpus, so blocks of pairs can be scored anywhere and merged.
+    A pair with a document shorter than ``config.min_words`` gets 0 at both levels (too little
+    text to tell anything, even a copy); otherwise exact copies get 1.0, and pairs with fewer
+    than ``config.min_aligned`` aligned sentences get article confidence 0.
+    """
+    out: dict[tuple[int, int], ScoredPair] = {}
+    for i, j in pairs:
+        feats, alignment = pair_features(corpus, i, j, config=config, confidence_model=confidence_model)
+        if min(corpus.n_words[i], corpus.n_words[j]) < config.min_words:
+            article = story = 0.0
+        elif is_exact_copy(corpus, i, j):
+            article = story = 1.0
+        elif feats.n_aligned < config.min_aligned:
+            article = 0.0
+            story = confidence_model.story_confidence(feats)
+        else:
+            article = confidence_model.article_confidence(feats)
+            story = max(article, confidence_model.story_confidence(feats))
+        out[(i, j)] = (feats, alignment, article, story)
+    return out
+
+
+def pair_features(
+    corpus: Corpus, i: int, j: int, *, config: ScanConfig, confidence_model: ConfidenceModel
+) -> tuple[PairFeatures, Alignment]:
+    """:func:`dedup.scoring.score.score_pair` with the scan's alignment thresholds (the one place they are
+    mapped): ``config.min_cosine`` for every language pair when set, else the calibration's level
+    on each pair's own cosine scale (``DEFAULT_MIN_COSINE`` with a calibration that has no cosine
+    reference)."""
+    reference = confidence_model.reference
+    min_cosine = config.min_cosine
+    if min_cosine is None and reference is None:
+        min_cosine = DEFAULT_MIN_COSINE
+    return score_pair(
+        corpus,
+        i,
+        j,
+        min_cosine=min_cosine,
+        min_margin=config.min_margin,
+        reference=reference,
+        min_level=confidence_model.min_level,
+    )
 
 
 def score_candidates(
@@ -135,175 +298,7 @@ def score_candidates(
     )
 
 
-def score_pairs(
-    corpus: Corpus,
-    pairs: Sequence[tuple[int, int]],
-    *,
-    config: ScanConfig,
-    confidence_model: ConfidenceModel,
-) -> dict[tuple[int, int], ScoredPair]:
-    """Features, alignment, article and story confidence of each pair (i < j) of the corpus.
-
-    Each pair depends only on the corpus, so blocks of pairs can be scored anywhere and merged.
-    A pair with a document shorter than ``config.min_words`` gets 0 at both levels (too little
-    text to tell anything, even a copy); otherwise exact copies get 1.0, and pairs with fewer
-    than ``config.min_aligned`` aligned sentences get article confidence 0.
-    """
-    out: dict[tuple[int, int], ScoredPair] = {}
-    for i, j in pairs:
-        feats, alignment = pair_features(corpus, i, j, config=config, confidence_model=confidence_model)
-        if min(corpus.n_words[i], corpus.n_words[j]) < config.min_words:
-            article = story = 0.0
-        elif is_exact_copy(corpus, i, j):
-            article = story = 1.0
-        elif feats.n_aligned < config.min_aligned:
-            article = 0.0
-            story = confidence_model.story_confidence(feats)
-        else:
-            article = confidence_model.article_confidence(feats)
-            story = max(article, confidence_model.story_confidence(feats))
-        out[(i, j)] = (feats, alignment, article, story)
-    return out
-
-
-def pair_features(
-    corpus: Corpus, i: int, j: int, *, config: ScanConfig, confidence_model: ConfidenceModel
-) -> tuple[PairFeatures, Alignment]:
-    """:func:`dedup.scoring.score.score_pair` with the scan's alignment thresholds (the one place they are
-    mapped): ``config.min_cosine`` for every language pair when set, else the calibration's level
-    on each pair's own cosine scale (``DEFAULT_MIN_COSINE`` with a calibration that has no cosine
-    reference)."""
-    reference = confidence_model.reference
-    min_cosine = config.min_cosine
-    if min_cosine is None and reference is None:
-        min_cosine = DEFAULT_MIN_COSINE
-    return score_pair(
-        corpus,
-        i,
-        j,
-        min_cosine=min_cosine,
-        min_margin=config.min_margin,
-        reference=reference,
-        min_level=confidence_model.min_level,
-    )
-
-
-def corpus_from(
-    sentences: list[list[str]],
-    embeddings: list[npt.NDArray[np.float32]] | npt.NDArray[np.float32],
-    langs: list[str],
-    texts: list[str],
-    config: ScanConfig,
-    *,
-    copy: bool = True,
-) -> Corpus:
-    """:func:`dedup.scoring.corpus.build_corpus` with the scan's settings (the one place they are mapped).
-
-    With ``config.background`` the shipped background statistics (:mod:`dedup.scoring.background`) are
-    used; they only apply to embeddings of the model they were measured with (same width).
-    """
-    return build_corpus(
-        sentences,
-        embeddings,
-        langs,
-        background=load_background() if config.background else None,
-        margin_k=config.margin_k,
-        shingle_size=config.shingle_size,
-        texts=texts,
-        knn_ann_above=config.knn_ann_above,
-        copy=copy,
-    )
-
-
-def read(
-    inputs: Inputs, config: ScanConfig, progress: ProgressCallback | None = None
-) -> tuple[list[Document], list[Skipped]]:
-    """Read the inputs (read-only, streaming): documents, and what could not be used.
-
-    Reading reports stage ``read bytes`` (bytes of all input files) to ``progress``.
-    """
-    return read_documents(
-        inputs,
-        max_chars=config.max_chars,
-        follow_symlinks=config.follow_symlinks,
-        text_field=config.text_field,
-        id_field=config.id_field,
-        progress=None if progress is None else lambda done, total: progress("read bytes", done, total),
-    )
-
-
-def clean(documents: Sequence[Document], config: ScanConfig) -> list[str]:
-    """The texts to score: boilerplate stripped (unless ``config.strip_boilerplate`` is off).
-
-    ``Document.text`` stays the original; these texts feed language ID, sentences and shingles.
-    """
-    texts = [d.text for d in documents]
-    if config.strip_boilerplate:
-        texts = [c.text for c in strip_boilerplate(texts)]
-    return texts
-
-
-def identify_and_split(texts: Sequence[str], config: ScanConfig) -> tuple[list[str], list[list[str]]]:
-    """Language and sentences of every text (cached per text: :mod:`dedup.text.preprocess`)."""
-    return detect_and_split(list(texts), config)
-
-
-def embed(
-    sentences: Sequence[Sequence[str]],
-    encoder: Encoder,
-    config: ScanConfig,
-    progress: ProgressCallback | None = None,
-) -> npt.NDArray[np.float32]:
-    """One (total sentences, dim) float32 matrix of every document's sentence vectors, in order.
-
-    Vectors come from the embedding cache when it holds them (``config.use_cache``); the encoder
-    is opened only for the rest. Reports stage ``embedded`` to ``progress``.
-    """
-    flat = [s for doc in sentences for s in doc]
-    with maybe_cached(encoder, cache_dir=config.cache_dir, enabled=config.use_cache) as enc:
-        vectors = embed_sentences(
-            enc,
-            flat,
-            batch_size=config.batch_size,
-            progress=lambda d, n: report_progress(progress, "embedded", d, n),
-        )
-    report_progress(progress, "embedded", len(flat), len(flat))
-    return vectors
-
-
-def per_document(
-    vectors: npt.NDArray[np.float32], sentences: Sequence[Sequence[str]]
-) -> list[npt.NDArray[np.float32]]:
-    """Row views of ``vectors``, one (n_sentences, dim) array per document."""
-    offsets = np.cumsum([0] + [len(s) for s in sentences])
-    return [vectors[offsets[i] : offsets[i + 1]] for i in range(len(sentences))]
-
-
 def report_progress(progress: ProgressCallback | None, stage: str, done: int, total: int) -> None:
     """Call ``progress(stage, done, total)`` when a callback was given."""
     if progress is not None:
         progress(stage, done, total)
-
-
-def find_candidates(
-    corpus: Corpus,
-    config: ScanConfig,
-    *,
-    eligible: npt.NDArray[np.bool_] | None = None,
-    among: int | None = None,
-) -> list[tuple[int, int]]:
-    """Pairs (i < j) of the corpus to score (:func:`dedup.search.candidates.candidates`).
-
-    ``eligible`` restricts them to documents marked True (those the first tier encoded);
-    ``among`` searches only the first ``among`` documents (the new ones of a scan against an index).
-    """
-    n = corpus.n_docs if among is None else among
-    return candidates(
-        corpus.doc_vectors[:n],
-        corpus.text_hashes[:n],
-        top_k=config.top_k,
-        exhaustive_below=config.exhaustive_below,
-        ann_above=config.ann_above,
-        eligible=eligible,
-    )
-
