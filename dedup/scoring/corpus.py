@@ -158,13 +158,24 @@ def centre_by_language(
         True
     """
     means = language_means(embeddings, langs, weights, background=background, shrink=shrink)
-    return _subtract_means(embeddings if inplace else embeddings.copy(), langs, means)
+    return subtract_language_means(embeddings if inplace else embeddings.copy(), langs, means)
 
 
-def _subtract_means(
+def subtract_language_means(
     out: npt.NDArray[np.float32], langs: Sequence[str], means: dict[str, npt.NDArray[np.float64]]
 ) -> npt.NDArray[np.float32]:
-    """Subtract each row's language mean in place and re-normalise the rows."""
+    """Subtract each row's language mean in place and re-normalise the rows (an all-zero row stays zero).
+
+    Rows of a language without an entry in ``means`` are only re-normalised. Works in row blocks,
+    so the extra memory is a block, not a copy of the matrix.
+
+    Example:
+        >>> import numpy as np
+        >>> out = subtract_language_means(np.array([[1.0, 1.0]], dtype=np.float32), ["en"],
+        ...                               {"en": np.array([1.0, 0.0])})
+        >>> out.tolist()
+        [[0.0, 1.0]]
+    """
     langs_arr = np.asarray(langs)
     for lang, mean in means.items():
         rows = np.flatnonzero(langs_arr == lang)
@@ -243,13 +254,13 @@ def build_corpus(
     if background is not None and background.dim != dim:
         background = None
     means = language_means(flat, sent_langs, weights, background=background) if len(flat) else {}
-    centred = _subtract_means(flat, sent_langs, means)
+    centred = subtract_language_means(flat, sent_langs, means)
     exact_margin = knn_ann_above is None or len(flat) <= knn_ann_above
     if not len(flat):
         knn = np.zeros(0, dtype=np.float32)
     elif background is not None and exact_margin and len(background.bank):
         bank_means = {lang: means.get(lang, background.mean_of(lang)) for lang in set(background.bank_langs)}
-        bank = _subtract_means(background.bank.copy(), background.bank_langs, bank_means)
+        bank = subtract_language_means(background.bank.copy(), background.bank_langs, bank_means)
         knn = knn_mean_similarity(centred, owners, k=margin_k, skip=margin_skip, extra=bank)
     else:
         knn = sentence_knn_mean_similarity(

@@ -45,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import InvalidParameterError
+from dedup.scoring.corpus import subtract_language_means
 from dedup.scoring.cosine_reference import CosineReference
 from dedup.scoring.signals import char_shingles, count_words, entity_keys
 from dedup.search.ann import nearest_neighbours
@@ -131,10 +132,10 @@ def _centred(
 ) -> npt.NDArray[np.float32]:
     """Rows minus their language's background mean (when the dimensions match), L2-normalised."""
     out = vectors.astype(np.float32, copy=True)
+    means = {}
     if background is not None and background.dim == out.shape[1]:
-        out -= np.stack([background.mean_of(lang) for lang in langs]) if len(langs) else 0.0
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.where(norms > 0, norms, 1.0)
+        means = {lang: background.mean_of(lang) for lang in set(langs)}
+    return subtract_language_means(out, langs, means)
 
 
 def _mutual_best(sims: npt.NDArray[np.float32]) -> float:
