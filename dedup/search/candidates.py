@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.search.ann import doc_candidate_pairs
-from dedup.search.copies import copy_groups
+from dedup.search.copies import copy_groups, copy_pairs
 from dedup.search.exact import top_k_against
 
 
@@ -50,9 +50,7 @@ def candidates(
         pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
     else:
         found = set(doc_candidate_pairs(doc_vectors, top_k=top_k, ann_above=ann_above))
-        for members in copy_groups(copy_keys).values():
-            found.update((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
-        pairs = sorted(found)
+        pairs = sorted(found.union(copy_pairs(copy_keys)))
     if eligible is not None:
         pairs = [(i, j) for i, j in pairs if eligible[i] and eligible[j]]
     return pairs
