@@ -213,7 +213,7 @@ class Detector:
         """
         from dedup.evaluation.readers import normalize_doc_id
         from dedup.runners.prepare import prepare
-        from dedup.runners.stages import find_candidates, pair_features
+        from dedup.runners.stages import adapt_to_input, find_candidates, pair_features
 
         config = self.scan_config()
         base = self.confidence_model or load_confidence_model()
@@ -222,10 +222,13 @@ class Detector:
         corpus = prepared.corpus
         ids = [group_of.get(d.doc_id, group_of.get(normalize_doc_id(d.doc_id))) for d in prepared.documents]
         rows, targets = [], []
-        for i, j in find_candidates(corpus, config, eligible=prepared.encoded):
+        candidates = find_candidates(corpus, config, eligible=prepared.encoded)
+        # levels measured on this input score its pairs; the fitted model keeps the shipped reference
+        scoring = adapt_to_input(corpus, candidates, config=config, confidence_model=base)
+        for i, j in candidates:
             if ids[i] is None or ids[j] is None:
                 continue
-            feats, _ = pair_features(corpus, i, j, config=config, confidence_model=base)
+            feats, _ = pair_features(corpus, i, j, config=config, confidence_model=scoring)
             if feats.n_aligned >= config.min_aligned:
                 rows.append(feats)
                 targets.append(int(ids[i] == ids[j]))

@@ -74,6 +74,9 @@ class ScanConfig:
             faiss HNSW index instead of exact search, whose cost grows with the square (>= 0).
         background: Use the shipped background statistics (:mod:`dedup.scoring.background`), so a few
             texts are centred and margined as they would be inside a large archive.
+        input_levels: For language pairs the calibration never measured (Icelandic-English,
+            Sakha-Russian), read their translation cosine level off the input's clear sentence
+            matches instead of taking their script pair's (:mod:`dedup.scoring.input_levels`).
         first_tier: Sentence-encode only documents that a cheap first tier (static model2vec
             vectors + shingle MinHash, see :mod:`dedup.search.first_tier`) gives a possible partner; the
             others become singletons without being encoded.
@@ -119,6 +122,7 @@ class ScanConfig:
     first_tier: bool = False
     lead_tier: bool = False
     background: bool = True
+    input_levels: bool = True
     encoder: str = ENCODERS[0]
     device: str = "cpu"
 
@@ -142,6 +146,7 @@ class ScanConfig:
             "use_cache",
             "first_tier",
             "lead_tier",
+            "input_levels",
             "background",
         ):
             if not isinstance(getattr(self, name), bool):

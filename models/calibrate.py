@@ -62,6 +62,7 @@ from dedup.scoring.calibration import (
 from dedup.scoring.cluster import cluster_pairs
 from dedup.scoring.corpus import Corpus
 from dedup.scoring.cosine_reference import CosineReference, pair_key, script_of, script_pair_key
+from dedup.scoring.input_levels import estimate_pair_levels
 from dedup.scoring.score import is_exact_copy, score_pair
 from dedup.scoring.signals import sentence_weights
 from dedup.types import PairFeatures
@@ -164,30 +165,34 @@ def score_archive(
     reference: CosineReference,
     min_level: float,
 ) -> list[ScoredRow]:
+    """Every document pair of an archive scored as a scan scores it (levels of the language pairs the
+    reference lacks measured on the archive, as :func:`dedup.runners.stages.adapt_to_input` does)."""
+    pairs = [(i, j) for i in range(corpus.n_docs) for j in range(i + 1, corpus.n_docs)]
+    if config.input_levels:
+        reference = estimate_pair_levels(corpus, pairs, reference)
     rows: list[ScoredRow] = []
-    for i in range(corpus.n_docs):
-        for j in range(i + 1, corpus.n_docs):
-            feats, _ = score_pair(
-                corpus,
+    for i, j in pairs:
+        feats, _ = score_pair(
+            corpus,
+            i,
+            j,
+            min_cosine=None,
+            min_margin=config.min_margin,
+            reference=reference,
+            min_level=min_level,
+        )
+        rows.append(
+            ScoredRow(
+                index,
                 i,
                 j,
-                min_cosine=None,
-                min_margin=config.min_margin,
-                reference=reference,
-                min_level=min_level,
+                feats,
+                archive[i].story == archive[j].story,
+                is_exact_copy(corpus, i, j),
+                archive[i].lang,
+                archive[j].lang,
             )
-            rows.append(
-                ScoredRow(
-                    index,
-                    i,
-                    j,
-                    feats,
-                    archive[i].story == archive[j].story,
-                    is_exact_copy(corpus, i, j),
-                    archive[i].lang,
-                    archive[j].lang,
-                )
-            )
+        )
     return rows
 
 
@@ -404,13 +409,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--leave-one-out", action="store_true", help="Also refit with each language held out."
     )
+    parser.add_argument(
+        "--no-input-levels",
+        action="store_true",
+        help="Score language pairs the reference lacks at their script pair's levels instead of "
+        "levels read off each archive (ScanConfig.input_levels=False), to measure what those add.",
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     stories = read_stories(args.wmt_docs)
     train_keys, val_keys = split_stories(stories, args.max_stories)
     train = build_archives(stories, train_keys, random.Random(SEED + 1))
     validation = build_archives(stories, val_keys, random.Random(SEED + 2))
-    config = ScanConfig(encoder=args.encoder)
+    config = ScanConfig(encoder=args.encoder, input_levels=not args.no_input_levels)
 
     from dedup.encoders.loading import load_encoder
 

@@ -59,7 +59,14 @@ from dedup.io.index_store import (
 )
 from dedup.io.locking import WaitCallback, folder_lock
 from dedup.runners.prepare import Embedded, embed_documents
-from dedup.runners.stages import Inputs, ProgressCallback, corpus_from, find_candidates, score_candidates
+from dedup.runners.stages import (
+    Inputs,
+    ProgressCallback,
+    adapt_to_input,
+    corpus_from,
+    find_candidates,
+    score_candidates,
+)
 from dedup.scoring.calibration import ConfidenceModel, load_confidence_model
 from dedup.scoring.corpus import centre_by_language
 from dedup.scoring.signals import sentence_weights
@@ -343,6 +350,9 @@ def scan_against(
     position = {a: n_new + p for p, a in enumerate(involved)}
     candidates = {(i, position[a]) for i, s in chosen.items() for a in s}
     candidates.update(find_candidates(corpus, config, among=n_new))
+    confidence_model = adapt_to_input(
+        corpus, sorted(candidates), config=config, confidence_model=confidence_model
+    )
     result = score_candidates(
         documents, corpus, sorted(candidates), config=config, confidence_model=confidence_model,
         skipped=new.skipped, progress=progress, timings=timings,

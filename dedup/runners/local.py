@@ -27,7 +27,7 @@ from dedup.encoders.base import Encoder
 from dedup.errors import InvalidParameterError
 from dedup.runners.archive_index import scan_against
 from dedup.runners.prepare import prepare
-from dedup.runners.stages import Inputs, ProgressCallback, find_candidates, score_candidates
+from dedup.runners.stages import Inputs, ProgressCallback, adapt_to_input, find_candidates, score_candidates
 from dedup.scoring.calibration import ConfidenceModel, load_confidence_model
 from dedup.types import Group, Pair, ScanResult
 
@@ -106,6 +106,7 @@ def scan(
     # first tier: documents that were not encoded stay singletons
     candidates = find_candidates(corpus, config, eligible=prepared.encoded)
     timings["index"] = time.perf_counter() - t
+    confidence_model = adapt_to_input(corpus, candidates, config=config, confidence_model=confidence_model)
     result = score_candidates(
         documents,
         corpus,
@@ -146,5 +147,3 @@ def find_groups(inputs: Inputs, **kwargs: Any) -> list[Group]:
         [('a',), ('b',)]
     """
     return list(scan(inputs, **kwargs).groups)
-
-

@@ -48,6 +48,7 @@ from dedup.runners.results import ScoredPair
 from dedup.runners.stages import (
     Inputs,
     ProgressCallback,
+    adapt_to_input,
     clean,
     corpus_from,
     find_candidates,
@@ -198,6 +199,9 @@ def scan_with_ray(
         t = time.perf_counter()
         candidates = find_candidates(corpus, config)
         timings["index"] = time.perf_counter() - t
+        confidence_model = adapt_to_input(
+            corpus, candidates, config=config, confidence_model=confidence_model
+        )
         t = time.perf_counter()
         prescored = _score_blocks(
             ray, corpus, candidates, config, confidence_model, cpus_per_worker, max_restarts
@@ -372,5 +376,3 @@ def _split_batch(batch: Any, *, config: ScanConfig) -> Any:
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ from dedup.scoring.background import load_background
 from dedup.scoring.calibration import ConfidenceModel
 from dedup.scoring.cluster import cluster_pairs
 from dedup.scoring.corpus import Corpus, build_corpus
+from dedup.scoring.input_levels import estimate_pair_levels
 from dedup.scoring.score import Alignment, is_exact_copy, score_pair
 from dedup.search.candidates import candidates
 from dedup.text.boilerplate import strip_boilerplate
@@ -167,6 +169,25 @@ def find_candidates(
     )
 
 
+def adapt_to_input(
+    corpus: Corpus,
+    pairs: Sequence[tuple[int, int]],
+    *,
+    config: ScanConfig,
+    confidence_model: ConfidenceModel,
+) -> ConfidenceModel:
+    """The confidence model with cosine levels, measured on the candidate ``pairs``, for the language
+    pairs its reference lacks (:func:`dedup.scoring.input_levels.estimate_pair_levels`); the model
+    itself when ``config.input_levels`` is off or it has no reference. Call it once per scan, before
+    any pair is scored, so every block of pairs is scored on the same scale."""
+    if not config.input_levels or confidence_model.reference is None:
+        return confidence_model
+    reference = estimate_pair_levels(corpus, pairs, confidence_model.reference)
+    if reference is confidence_model.reference:
+        return confidence_model
+    return replace(confidence_model, reference=reference)
+
+
 def score_pairs(
     corpus: Corpus,
     pairs: Sequence[tuple[int, int]],
@@ -285,6 +306,7 @@ def score_candidates(
         "n_sentences": int(corpus.offsets[-1]),
         "n_candidates": len(candidates),
         "n_scored": len(link),
+        "input_levels": _input_levels(confidence_model),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
         "config": config.to_dict(),
     }
@@ -296,6 +318,16 @@ def score_candidates(
         skipped=tuple(skipped),
         stats=stats,
     )
+
+
+def _input_levels(confidence_model: ConfidenceModel) -> dict[str, dict[str, float]]:
+    reference = confidence_model.reference
+    if reference is None:
+        return {}
+    return {
+        key: {"translation": round(reference.pairs[key][0], 4), "matches": n}
+        for key, n in sorted(reference.from_input.items())
+    }
 
 
 def report_progress(progress: ProgressCallback | None, stage: str, done: int, total: int) -> None:

@@ -87,12 +87,16 @@ class CosineReference:
         scripts: ``script_pair_key -> (translation, unrelated)``.
         overall: Levels over all pairs.
         counts: How many sentence pairs each entry was measured on (for the record).
+        from_input: Pairs whose levels were measured on the scan's own input
+            (:mod:`dedup.scoring.input_levels`), with the sentence matches behind each; empty in a
+            shipped reference, never saved.
     """
 
     pairs: dict[str, tuple[float, float]]
     scripts: dict[str, tuple[float, float]]
     overall: tuple[float, float]
     counts: dict[str, int] = field(default_factory=dict)
+    from_input: dict[str, int] = field(default_factory=dict)
 
     def levels(self, lang_a: str, lang_b: str) -> tuple[float, float]:
         """(translation, unrelated) cosine levels of a language pair, with fallbacks."""

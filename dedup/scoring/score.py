@@ -37,7 +37,7 @@ from dedup.types import PairFeatures
 
 # Ratio-margin denominators are floored: centred cosines of unrelated sentences sit
 # near zero, and a tiny denominator would make any chance match look significant.
-_MIN_MARGIN_DENOMINATOR = 0.3
+MIN_MARGIN_DENOMINATOR = 0.3
 # Matches this close are aligned whatever their margin (copies and their neighbours).
 _STRONG_COSINE = 0.9
 
@@ -94,7 +94,7 @@ def align_sentences(
     if emb_a.shape[1] != emb_b.shape[1]:
         raise InvalidParameterError(f"embedding dims differ: {emb_a.shape[1]} vs {emb_b.shape[1]}.")
     cos = emb_a @ emb_b.T
-    denom = np.maximum((knn_a[:, None] + knn_b[None, :]) / 2.0, _MIN_MARGIN_DENOMINATOR)
+    denom = np.maximum((knn_a[:, None] + knn_b[None, :]) / 2.0, MIN_MARGIN_DENOMINATOR)
     margin = cos / denom
     ok = (cos >= min_cosine) & ((margin >= min_margin) | (cos >= _STRONG_COSINE))
     best_b = np.argmax(cos, axis=1)
