@@ -351,7 +351,7 @@ def scan_against(
     candidates = {(i, position[a]) for i, s in chosen.items() for a in s}
     candidates.update(find_candidates(corpus, config, among=n_new))
     confidence_model = adapt_to_input(
-        corpus, sorted(candidates), config=config, confidence_model=confidence_model
+        corpus, sorted(candidates), config=config, confidence_model=confidence_model, timings=timings
     )
     result = score_candidates(
         documents, corpus, sorted(candidates), config=config, confidence_model=confidence_model,

@@ -106,7 +106,9 @@ def scan(
     # first tier: documents that were not encoded stay singletons
     candidates = find_candidates(corpus, config, eligible=prepared.encoded)
     timings["index"] = time.perf_counter() - t
-    confidence_model = adapt_to_input(corpus, candidates, config=config, confidence_model=confidence_model)
+    confidence_model = adapt_to_input(
+        corpus, candidates, config=config, confidence_model=confidence_model, timings=timings
+    )
     result = score_candidates(
         documents,
         corpus,

@@ -200,7 +200,7 @@ def scan_with_ray(
         candidates = find_candidates(corpus, config)
         timings["index"] = time.perf_counter() - t
         confidence_model = adapt_to_input(
-            corpus, candidates, config=config, confidence_model=confidence_model
+            corpus, candidates, config=config, confidence_model=confidence_model, timings=timings
         )
         t = time.perf_counter()
         prescored = _score_blocks(

@@ -175,14 +175,19 @@ def adapt_to_input(
     *,
     config: ScanConfig,
     confidence_model: ConfidenceModel,
+    timings: dict[str, float] | None = None,
 ) -> ConfidenceModel:
     """The confidence model with cosine levels, measured on the candidate ``pairs``, for the language
     pairs its reference lacks (:func:`dedup.scoring.input_levels.estimate_pair_levels`); the model
     itself when ``config.input_levels`` is off or it has no reference. Call it once per scan, before
-    any pair is scored, so every block of pairs is scored on the same scale."""
+    any pair is scored, so every block of pairs is scored on the same scale. Its seconds go to
+    ``timings["input_levels"]`` when given."""
     if not config.input_levels or confidence_model.reference is None:
         return confidence_model
+    t = time.perf_counter()
     reference = estimate_pair_levels(corpus, pairs, confidence_model.reference)
+    if timings is not None:
+        timings["input_levels"] = time.perf_counter() - t
     if reference is confidence_model.reference:
         return confidence_model
     return replace(confidence_model, reference=reference)
