@@ -13,6 +13,11 @@ archives rework articles (re-paragraphed, condensed, truncated, cut to a brief, 
 accents dropped, site furniture and "read also" teasers in the text's language). Archives hold
 about 150 documents, so unrelated articles of one domain are the hard negatives.
 
+WMT sometimes holds one text twice under two ids (WMT22's Ukrainian set carries about a hundred
+of its documents as both ``news-N`` and ``test_uk_M``; a few chats, reviews and listings recur).
+Two such documents are a copy, not two stories, so :func:`duplicate_stories` gives stories that
+share a document one label (the split into training and validation stays by each story's own key).
+
 Used by ``models/calibrate.py``, ``benchmarks/block_alignment.py`` and ``benchmarks/bench_lead_tier.py``
 (``from models import archives``).
 """
@@ -31,6 +36,7 @@ from dedup.config import ScanConfig
 from dedup.runners.prepare import Embedded, embed_documents
 from dedup.scoring.background import Background
 from dedup.scoring.corpus import Corpus, build_corpus
+from dedup.search.copies import normalise_for_hash
 from dedup.text.segment import split_sentences
 from models.rework import rework
 
@@ -40,6 +46,10 @@ ARCHIVE_SIZE = 150
 VALIDATION_SHARE = 5  # one story in five
 MIN_SENTENCES = 4
 MAX_SENTENCES = 30
+# Two documents are one text held twice when they share this share of their distinctive sentences
+# (those found in at most two stories), and at least DUPLICATE_MIN_SHARED of them.
+DUPLICATE_SHARE = 0.8
+DUPLICATE_MIN_SHARED = 3
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,50 @@ def split_stories(stories: dict[str, list[dict]], max_stories: int) -> tuple[lis
     random.Random(SEED).shuffle(keys)
     keys = sorted(keys[:max_stories])
     return [k for k in keys if not is_validation(k)], [k for k in keys if is_validation(k)]
+
+
+def duplicate_stories(stories: dict[str, list[dict]]) -> dict[str, str]:
+    """The label of every story: the smallest key among the stories it shares a document with.
+
+    Two documents of one language are the same text when, of the shorter one's distinctive
+    sentences (normalised as exact copies are; found in at most two stories, so templates such
+    as a chat's greeting do not count), at least ``DUPLICATE_SHARE`` and ``DUPLICATE_MIN_SHARED``
+    recur in the other. Stories are joined transitively.
+    """
+    docs = [(key, d) for key, versions in stories.items() for d in versions]
+    sentences = [{normalise_for_hash(s) for s in d["segments"]} - {""} for _, d in docs]
+    holders: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for (key, d), keys in zip(docs, sentences, strict=True):
+        for s in keys:
+            holders[(d["lang"], s)].add(key)
+    distinctive = [
+        {s for s in keys if len(holders[(d["lang"], s)]) <= 2}
+        for (_, d), keys in zip(docs, sentences, strict=True)
+    ]
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for n, ((_, d), keys) in enumerate(zip(docs, distinctive, strict=True)):
+        for s in keys:
+            index[(d["lang"], s)].append(n)
+    shared: dict[tuple[int, int], int] = defaultdict(int)
+    for holders_of in index.values():
+        for a in range(len(holders_of)):
+            for b in range(a + 1, len(holders_of)):
+                if docs[holders_of[a]][0] != docs[holders_of[b]][0]:
+                    shared[(holders_of[a], holders_of[b])] += 1
+    label = {key: key for key in stories}
+
+    def root(key: str) -> str:
+        while label[key] != key:
+            key = label[key]
+        return key
+
+    for (a, b), count in sorted(shared.items()):
+        shorter = min(len(distinctive[a]), len(distinctive[b]))
+        if count >= DUPLICATE_MIN_SHARED and count >= DUPLICATE_SHARE * shorter:
+            ra, rb = root(docs[a][0]), root(docs[b][0])
+            if ra != rb:
+                label[max(ra, rb)] = min(ra, rb)
+    return {key: root(key) for key in stories}
 
 
 def story_versions(docs: list[dict], rng: random.Random, rarity: dict[str, float]) -> list[dict]:
@@ -133,6 +187,7 @@ def build_archives(
         for lang in {d["lang"] for d in stories[key]}:
             counts[lang] += 1
     rarity = {lang: 1.0 / n for lang, n in counts.items()}
+    label = duplicate_stories(stories)
     archives: list[list[ArchiveDoc]] = [[]]
     for n, key in enumerate(keys):
         if len(archives[-1]) >= ARCHIVE_SIZE:
@@ -141,20 +196,20 @@ def build_archives(
         for version in story_versions(stories[key], rng, rarity):
             text = rework(version["segments"], rng, lang=version["lang"], teasers=headlines)
             doc_id = f"{n:05d}-{version['lang']}-{version['role']}-{len(docs):03d}"
-            docs.append(ArchiveDoc(doc_id, text, key, version["lang"], version.get("domain", "")))
+            docs.append(ArchiveDoc(doc_id, text, label[key], version["lang"], version.get("domain", "")))
         if rng.random() < 0.08:  # another article (the host) that quotes one or two of this story's sentences
             host_key = rng.choice(keys)
             host = next(d for d in stories[host_key] if d["role"] == "source")
             own = next(d for d in stories[key] if d["role"] == "source")
             long_enough = len(host["segments"]) >= 8 and len(own["segments"]) >= 6
-            if host_key != key and host["lang"] == own["lang"] and long_enough:
+            if label[host_key] != label[key] and host["lang"] == own["lang"] and long_enough:
                 quoted = rng.sample(own["segments"][1:], rng.randint(1, 2))
                 body = host["segments"][:3] + quoted + host["segments"][3:]
                 docs.append(
                     ArchiveDoc(
                         f"{n:05d}-quote-{len(docs):03d}",
                         rework(body, rng, lang=host["lang"], edit="none"),
-                        host_key,
+                        label[host_key],
                         host["lang"],
                         host.get("domain", ""),
                     )

@@ -210,10 +210,24 @@ def fit_article(rows: list[ScoredRow], config: ScanConfig) -> Calibrator:
     return fit_calibrator([r.features for r in train], [r.same for r in train], ARTICLE_FEATURES, C=ARTICLE_C)
 
 
-def fit_story(rows: list[ScoredRow], rng: np.random.Generator) -> Calibrator:
-    """P(same story) on all pairs: the true ones and a sample of unrelated ones."""
-    chosen = [r for r in rows if r.same or rng.random() < 0.1]
-    return fit_calibrator([r.features for r in chosen], [r.same for r in chosen], STORY_FEATURES, C=STORY_C)
+def fit_story(rows: list[ScoredRow]) -> Calibrator:
+    """P(same story) on every pair of the archives, so it is calibrated on an archive's own mix of
+    related and unrelated pairs (a sample of the unrelated ones would inflate every confidence)."""
+    return fit_calibrator([r.features for r in rows], [r.same for r in rows], STORY_FEATURES, C=STORY_C)
+
+
+def story_figures(rows: list[ScoredRow], model: Calibrator) -> dict[str, object]:
+    """Story confidence against same-story labels: ECE over pairs given >= 1 %, P/R at 0.5."""
+    conf = model.predict_proba(feature_matrix([r.features for r in rows], STORY_FEATURES))
+    same = np.array([r.same for r in rows], dtype=bool)
+    chosen = conf >= 0.01
+    linked = conf >= 0.5
+    return {
+        "ece": round(expected_calibration_error(conf[chosen], same[chosen].tolist()), 4),
+        "ece_pairs": int(chosen.sum()),
+        "precision": round(float(same[linked].mean()), 4) if linked.any() else None,
+        "recall": round(float(linked[same].mean()), 4) if same.any() else None,
+    }
 
 
 def confidences(rows: list[ScoredRow], model: Calibrator, config: ScanConfig) -> np.ndarray:
@@ -345,7 +359,7 @@ def fit_all(
     best, losses = tune_min_level(rows_by_level, config) if min_level is None else (min_level, {})
     rows = rows_by_level[best]
     article = fit_article(rows, config)
-    story = fit_story(rows, np.random.default_rng(SEED))
+    story = fit_story(rows)
     conf = confidences(rows, article, config)
     n_docs = {k: len(a) for k, a in enumerate(train)}
     rules = {
@@ -377,8 +391,10 @@ def evaluate_on(
     article: Calibrator,
     only_lang: str | None = None,
     rules: dict[str, tuple[float | None, float]] | None = None,
+    story: Calibrator | None = None,
 ) -> dict[str, object]:
-    """Validation figures with the shipped grouping rule, and the "all" row of each of ``rules``."""
+    """Validation figures with the shipped grouping rule, the "all" row of each of ``rules``, and
+    the story model's figures when it is given."""
     rows: list[ScoredRow] = []
     for k, (archive, e) in enumerate(zip(archives, embedded, strict=True)):
         rows += score_archive(k, archive_corpus(e, background), archive, config, reference, level)
@@ -387,6 +403,8 @@ def evaluate_on(
     out = validate(rows, conf, n_docs, config, only_lang=only_lang, rule=GROUPING_RULES[GROUPING])
     for name, rule in (rules or {}).items():
         out[f"rule: {name}"] = validate(rows, conf, n_docs, config, only_lang=only_lang, rule=rule)["all"]
+    if story is not None:
+        out["story_model"] = story_figures(rows, story)
     return out
 
 
@@ -453,7 +471,15 @@ def main(argv: list[str] | None = None) -> None:
     report: dict[str, object] = {
         "training": fit_info,
         "validation": evaluate_on(
-            validation, val_emb, config, background, reference, level, article, rules=GROUPING_RULES
+            validation,
+            val_emb,
+            config,
+            background,
+            reference,
+            level,
+            article,
+            rules=GROUPING_RULES,
+            story=story,
         ),
     }
     if args.leave_one_out:

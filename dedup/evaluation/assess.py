@@ -46,7 +46,7 @@ from dedup.evaluation.readers import (
 from dedup.evaluation.reliability import plot_reliability, reliability_curve
 from dedup.runners.local import scan
 from dedup.runners.prepare import prepare
-from dedup.runners.stages import pair_features
+from dedup.runners.stages import adapt_to_input, pair_features
 from dedup.scoring.calibration import ConfidenceModel, load_confidence_model
 from dedup.types import ScanResult
 
@@ -185,13 +185,16 @@ def evaluate_rated_pairs(
     confidence_model = confidence_model or load_confidence_model()
     prepared = prepare(texts_dir, config=config, model=model, encoder=encoder)
     index = {normalize_doc_id(d.doc_id): k for k, d in enumerate(prepared.documents)}
+    rated = [(pair_id, index[id1], index[id2]) for pair_id, id1, id2 in read_rated_pair_ids(folder)
+             if id1 in index and id2 in index]
+    # the rated pairs are this corpus's candidates: levels of unmeasured language pairs come from them
+    confidence_model = adapt_to_input(
+        prepared.corpus, [(i, j) for _, i, j in rated], config=config, confidence_model=confidence_model
+    )
     predictions: dict[str, float] = {}
-    for pair_id, id1, id2 in read_rated_pair_ids(folder):
-        if id1 in index and id2 in index:
-            features, _ = pair_features(
-                prepared.corpus, index[id1], index[id2], config=config, confidence_model=confidence_model
-            )
-            predictions[pair_id] = confidence_model.story_confidence(features)
+    for pair_id, i, j in rated:
+        features, _ = pair_features(prepared.corpus, i, j, config=config, confidence_model=confidence_model)
+        predictions[pair_id] = confidence_model.story_confidence(features)
     return score_rated_pairs(ratings, predictions, threshold=threshold)
 
 

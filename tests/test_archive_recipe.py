@@ -1,0 +1,52 @@
+"""The calibration corpus recipe (models/archives.py): stories that hold one text twice."""
+
+from __future__ import annotations
+
+from models.archives import duplicate_stories
+
+
+def _doc(lang: str, sentences: list[str], role: str = "source") -> dict:
+    return {"lang": lang, "segments": sentences, "role": role}
+
+
+BODY = [
+    "The river burst its banks after three days of rain.",
+    "Around 40 families spent the night in the school gym.",
+    "The mayor said the damage would take months to repair.",
+    "Farmers fear the harvest in the valley is lost.",
+]
+
+
+def test_a_text_held_under_two_ids_is_one_story():
+    stories = {
+        "wmt:uk:news-1": [_doc("en", BODY)],
+        "wmt:uk:test_7": [_doc("en", [s.upper() for s in BODY])],  # the same text, normalised alike
+        "wmt:uk:news-2": [_doc("en", ["A different story about a concert in the park.", *BODY[:1]])],
+    }
+    label = duplicate_stories(stories)
+    assert label["wmt:uk:news-1"] == label["wmt:uk:test_7"] == "wmt:uk:news-1"
+    assert label["wmt:uk:news-2"] == "wmt:uk:news-2"
+
+
+def test_shared_template_lines_do_not_make_stories_one():
+    greeting = ["Hello, thank you for contacting us.", "How can I help you today?", "Have a nice day!"]
+    stories = {
+        f"chat-{n}": [_doc("en", [*greeting, f"My order number {n} has not arrived yet."])] for n in range(3)
+    }
+    label = duplicate_stories(stories)
+    assert label == {key: key for key in stories}
+
+
+def test_only_documents_of_one_language_are_compared():
+    stories = {"a": [_doc("en", BODY)], "b": [_doc("de", BODY)]}
+    assert duplicate_stories(stories) == {"a": "a", "b": "b"}
+
+
+def test_duplicates_join_transitively():
+    other = [s.replace("The", "A") + " (2)" for s in BODY]
+    stories = {
+        "c": [_doc("en", BODY)],
+        "b": [_doc("en", BODY), _doc("fr", other, "reference")],
+        "a": [_doc("fr", other)],
+    }
+    assert duplicate_stories(stories) == {"a": "a", "b": "a", "c": "a"}
