@@ -350,11 +350,12 @@ def scan_against(
     position = {a: n_new + p for p, a in enumerate(involved)}
     candidates = {(i, position[a]) for i, s in chosen.items() for a in s}
     candidates.update(find_candidates(corpus, config, among=n_new))
+    ordered = sorted(candidates)
     confidence_model = adapt_to_input(
-        corpus, sorted(candidates), config=config, confidence_model=confidence_model, timings=timings
+        corpus, ordered, config=config, confidence_model=confidence_model, timings=timings
     )
     result = score_candidates(
-        documents, corpus, sorted(candidates), config=config, confidence_model=confidence_model,
+        documents, corpus, ordered, config=config, confidence_model=confidence_model,
         skipped=new.skipped, progress=progress, timings=timings,
     )
     pairs = tuple(p for p in result.pairs
