@@ -63,7 +63,7 @@ from dedup.scoring.cluster import cluster_pairs
 from dedup.scoring.corpus import Corpus
 from dedup.scoring.cosine_reference import CosineReference, pair_key, script_of, script_pair_key
 from dedup.scoring.input_levels import estimate_pair_levels
-from dedup.scoring.score import is_exact_copy, score_pair
+from dedup.scoring.score import is_exact_copy, mutual_best, score_pair
 from dedup.scoring.signals import sentence_weights
 from dedup.types import PairFeatures
 from models.archives import (
@@ -133,8 +133,7 @@ def measure_reference(
                     continue
                 cos = ea @ eb.T
                 if same:
-                    best_b, best_a = cos.argmax(axis=1), cos.argmax(axis=0)
-                    values = [cos[r, c] for r, c in enumerate(best_b) if best_a[c] == r]
+                    values = cos[mutual_best(cos)].tolist()
                     bucket = true
                 else:
                     values = list(cos.max(axis=1))

@@ -50,7 +50,7 @@ import numpy as np
 
 from dedup.scoring.corpus import Corpus
 from dedup.scoring.cosine_reference import CosineReference, pair_key
-from dedup.scoring.score import MIN_MARGIN_DENOMINATOR, is_exact_copy
+from dedup.scoring.score import is_exact_copy, margin_denominators, mutual_best
 
 # A mutual best match this far above its sentences' usual neighbours is taken for a translation.
 DEFAULT_MIN_MARGIN = 1.2
@@ -89,11 +89,9 @@ def translation_matches(
         if ra.start == ra.stop or rb.start == rb.stop or is_exact_copy(corpus, i, j):
             continue
         cos = corpus.embeddings[ra] @ corpus.embeddings[rb].T
-        denom = np.maximum((corpus.knn[ra][:, None] + corpus.knn[rb][None, :]) / 2.0, MIN_MARGIN_DENOMINATOR)
-        best_b, best_a = cos.argmax(axis=1), cos.argmax(axis=0)
-        rows = np.flatnonzero(best_a[best_b] == np.arange(len(best_b)))
-        cols = best_b[rows]
-        clear = cos[rows, cols] >= min_margin * denom[rows, cols]
+        rows, cols = mutual_best(cos)
+        denominators = margin_denominators(corpus.knn[ra], corpus.knn[rb])[rows, cols]
+        clear = cos[rows, cols] >= min_margin * denominators
         if np.count_nonzero(clear) < min_per_document:
             continue
         found[pair_key(corpus.langs[i], corpus.langs[j])] += cos[rows, cols].tolist()

@@ -53,6 +53,27 @@ class Alignment:
     soft_coverage_b: float = 0.0
 
 
+def mutual_best(cos: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Rows and columns of the entries that are the best of both their row and their column, by row.
+
+    Example:
+        >>> rows, cols = mutual_best(np.array([[0.9, 0.1], [0.8, 0.2]], dtype=np.float32))
+        >>> rows.tolist(), cols.tolist()
+        ([0], [0])
+    """
+    best_b, best_a = cos.argmax(axis=1), cos.argmax(axis=0)
+    rows = np.flatnonzero(best_a[best_b] == np.arange(len(best_b)))
+    return rows, best_b[rows]
+
+
+def margin_denominators(
+    knn_a: npt.NDArray[np.float32], knn_b: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """(n_a, n_b) ratio-margin denominators: the mean of both sentences' neighbourhood terms, floored
+    at ``MIN_MARGIN_DENOMINATOR``."""
+    return np.maximum((knn_a[:, None] + knn_b[None, :]) / 2.0, MIN_MARGIN_DENOMINATOR)
+
+
 def is_exact_copy(corpus: Corpus, i: int, j: int) -> bool:
     """True when documents i and j have the same non-empty normalised text."""
     return bool(corpus.text_hashes[i]) and corpus.text_hashes[i] == corpus.text_hashes[j]
@@ -94,19 +115,15 @@ def align_sentences(
     if emb_a.shape[1] != emb_b.shape[1]:
         raise InvalidParameterError(f"embedding dims differ: {emb_a.shape[1]} vs {emb_b.shape[1]}.")
     cos = emb_a @ emb_b.T
-    denom = np.maximum((knn_a[:, None] + knn_b[None, :]) / 2.0, MIN_MARGIN_DENOMINATOR)
-    margin = cos / denom
+    margin = cos / margin_denominators(knn_a, knn_b)
     ok = (cos >= min_cosine) & ((margin >= min_margin) | (cos >= _STRONG_COSINE))
-    best_b = np.argmax(cos, axis=1)
-    best_a = np.argmax(cos, axis=0)
-    rows = np.arange(cos.shape[0])
-    cols = np.arange(cos.shape[1])
-    covered_a = ok[rows, best_b]
-    covered_b = ok[best_a, cols]
+    covered_a = ok[np.arange(cos.shape[0]), cos.argmax(axis=1)]
+    covered_b = ok[cos.argmax(axis=0), np.arange(cos.shape[1])]
+    rows, cols = mutual_best(cos)
     pairs = tuple(
         (int(i), int(j), float(cos[i, j]), float(margin[i, j]))
-        for i, j in enumerate(best_b)
-        if best_a[j] == i and ok[i, j]
+        for i, j in zip(rows, cols, strict=True)
+        if ok[i, j]
     )
     cov_a = float(weights_a[covered_a].sum() / weights_a.sum()) if weights_a.sum() > 0 else 0.0
     cov_b = float(weights_b[covered_b].sum() / weights_b.sum()) if weights_b.sum() > 0 else 0.0

@@ -47,6 +47,7 @@ import numpy.typing as npt
 from dedup.errors import InvalidParameterError
 from dedup.scoring.corpus import subtract_language_means
 from dedup.scoring.cosine_reference import CosineReference
+from dedup.scoring.score import mutual_best
 from dedup.scoring.signals import char_shingles, count_words, entity_keys
 from dedup.search.ann import nearest_neighbours
 from dedup.search.copies import copy_groups, copy_key, normalise_for_hash
@@ -140,9 +141,8 @@ def _centred(
 
 def _mutual_best(sims: npt.NDArray[np.float32]) -> float:
     """Highest cosine among mutual best matches of a (lead x lead) cosine matrix."""
-    rows, cols = sims.argmax(axis=1), sims.argmax(axis=0)
-    mutual = [sims[r, c] for r, c in enumerate(rows) if cols[c] == r]
-    return float(max(mutual)) if mutual else float(sims.max())
+    mutual = sims[mutual_best(sims)]
+    return float(mutual.max()) if len(mutual) else float(sims.max())
 
 
 def select_documents(
