@@ -6,8 +6,9 @@ each block of ``--block`` sentences (order rotating) and their times are summed,
 is shared and its load changes by the second (the 1-minute load average is recorded):
 
 * ``onnx-int8`` (dedup's default: int8 dynamic, one sentence per call);
-* ``onnx-int8-batched`` (int8 with per-token activation scales, batched; :mod:`dedup.encoders.onnx_batched`),
-  given each block in one call (a scan's embedding cache hands it at most 256 sentences at a time);
+* ``onnx-int8-batched`` (int8 with calibrated static activation scales, batched;
+  :mod:`dedup.encoders.onnx_batched`), given each block in one call (a scan's embedding cache hands
+  it at most 256 sentences at a time);
 * ``torch`` (fp32 sentence-transformers, batch 32, token-sorted: the reference vectors);
 * ``peer``: sentence-transformers ``backend="onnx"`` + its ``export_dynamic_quantized_onnx_model(...,
   "avx512_vnni")``, built from our own model folder and run in its own venv by

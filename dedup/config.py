@@ -85,7 +85,7 @@ class ScanConfig:
             :mod:`dedup.search.lead_tier`); the others become singletons. Ignored with ``first_tier``.
         encoder: Encoder loaded when no model or encoder is passed in: ``onnx-int8`` (ONNX Runtime,
             int8), ``torch`` (fp32 sentence-transformers) or ``onnx-int8-batched`` (int8 with
-            per-token activation scales, batched; :mod:`dedup.encoders.onnx_batched`); see
+            calibrated static activation scales, batched; :mod:`dedup.encoders.onnx_batched`); see
             :func:`dedup.encoders.loading.load_encoder`.
         device: Where that encoder runs: ``cpu``, or ``cuda`` / ``cuda:N`` (the model in bf16 or
             fp16 on the GPU whatever ``encoder`` says; the CPU, with a

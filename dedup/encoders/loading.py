@@ -41,10 +41,10 @@ def load_encoder(
     Args:
         kind: ``"onnx-int8"`` (the default: ONNX Runtime, int8 weights, one sentence per call; see
             :mod:`dedup.encoders.onnx`), ``"torch"`` (the fp32 model under sentence-transformers,
-            batched by token length) or ``"onnx-int8-batched"`` (int8 with per-token activation
-            scales, fused graph, batched; :mod:`dedup.encoders.onnx_batched`). All give 384-d L2-normalised
-            vectors of ``query: `` + text within cosine 0.99 of fp32 on news sentences, and have
-            different cache identities.
+            batched by token length) or ``"onnx-int8-batched"`` (int8 with calibrated static
+            activation scales, fused graph, batched; :mod:`dedup.encoders.onnx_batched`). All give
+            384-d L2-normalised vectors of ``query: `` + text within cosine 0.99 of fp32 on news
+            sentences, and have different cache identities.
         home: Cache folder; ``None`` means :func:`dedup.build.paths.default_home`.
         build: Build a missing or failing model; if False, that is a :class:`ModelError`.
         lazy: Verify the model (building it if needed) but open it only when a sentence is first

@@ -1,9 +1,9 @@
-"""The opt-in encoder ``onnx-int8-batched``: int8 with per-token activation scales, run in batches.
+"""The opt-in encoder ``onnx-int8-batched``: int8 with calibrated static activation scales, run in batches.
 
-Its file (:mod:`dedup.build.onnx_batched_export`) gives every token its own activation scale, so
-each row of a batch is computed exactly as it would be alone. :class:`BatchedOnnxEncoder` pads every
-sentence to a multiple of :data:`~dedup.build.onnx_batched_export.PAD_MULTIPLE` tokens, alone or not
-(the padded length is part of the vector's definition), and batches sentences of equal padded
+Its file (:mod:`dedup.build.onnx_batched_export`) quantises every activation with a scale fixed in
+advance, so each row of a batch is computed exactly as it would be alone. :class:`BatchedOnnxEncoder`
+pads every sentence to a multiple of :data:`~dedup.build.onnx_batched_export.PAD_MULTIPLE` tokens,
+alone or not (the padded length is part of the vector's definition), and batches sentences of equal padded
 length, at most :data:`MAX_BATCH` at a time: the same sentence alone and inside any batch gives
 identical bytes (tested). Measured against the torch fp32 model and the other encoders in
 ``benchmarks/bench_encoders.py``.
@@ -56,7 +56,7 @@ def padded_length(n_tokens: int, multiple: int = PAD_MULTIPLE) -> int:
 
 @dataclass(eq=False, kw_only=True)
 class BatchedOnnxEncoder(OnnxBertEncoder):
-    """An :class:`~dedup.encoders.base.Encoder` over the per-token int8 model: batches of equal padded length.
+    """An :class:`~dedup.encoders.base.Encoder` over the static int8 model: batches of equal padded length.
 
     Each sentence gets the ``query: `` prefix, is tokenised and truncated as sentence-transformers
     does, padded with ``<pad>`` (attention mask 0) to :func:`padded_length`, run with the other
