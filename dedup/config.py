@@ -19,8 +19,9 @@ from dedup.errors import InvalidParameterError
 LEVELS = ("article", "story")
 DEFAULT_MIN_COSINE = 0.35
 """Alignment cosine threshold when neither the config nor the calibration sets one."""
-ENCODERS = ("onnx-int8", "torch", "onnx-int8-batched")
+ENCODERS = ("onnx-int8-batched", "onnx-int8", "torch")
 """Encoders :func:`dedup.encoders.loading.load_encoder` can load; the first is the default."""
+DEFAULT_ENCODER = ENCODERS[0]
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,10 @@ class ScanConfig:
         lead_tier: Sentence-encode every document's lead, and the rest only of documents whose lead
             finds a plausible partner (aligned lead sentences, shared names/numbers, copies; see
             :mod:`dedup.search.lead_tier`); the others become singletons. Ignored with ``first_tier``.
-        encoder: Encoder loaded when no model or encoder is passed in: ``onnx-int8`` (ONNX Runtime,
-            int8), ``torch`` (fp32 sentence-transformers) or ``onnx-int8-batched`` (int8 with
-            calibrated static activation scales, batched; :mod:`dedup.encoders.onnx_batched`); see
-            :func:`dedup.encoders.loading.load_encoder`.
+        encoder: Encoder loaded when no model or encoder is passed in: ``onnx-int8-batched`` (the
+            default: ONNX Runtime int8 with calibrated static activation scales, batched;
+            :mod:`dedup.encoders.onnx_batched`), ``onnx-int8`` (int8, one sentence per call) or
+            ``torch`` (fp32 sentence-transformers); see :func:`dedup.encoders.loading.load_encoder`.
         device: Where that encoder runs: ``cpu``, or ``cuda`` / ``cuda:N`` (the model in bf16 or
             fp16 on the GPU whatever ``encoder`` says; the CPU, with a
             :class:`dedup.encoders.device.DeviceWarning`,

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.config import ScanConfig
+from dedup.config import DEFAULT_ENCODER, ScanConfig
 from dedup.encoders.base import embed_sentences
 from dedup.encoders.cache import maybe_cached
 from dedup.evaluation.reliability import expected_calibration_error
@@ -413,7 +413,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "calibration-v1.json")
     parser.add_argument("--background-out", type=Path, default=ROOT / "models" / "background-v1.npz")
     parser.add_argument("--report", type=Path, default=ROOT / "models" / "calibration-report.json")
-    parser.add_argument("--encoder", choices=["onnx-int8", "torch"], default="onnx-int8")
+    parser.add_argument("--encoder", choices=["onnx-int8-batched", "onnx-int8", "torch"],
+                        default=DEFAULT_ENCODER)
     parser.add_argument(
         "--ud-root",
         type=Path,

@@ -30,15 +30,28 @@ def real_model(_real_model):
 
 @pytest.fixture(scope="session")
 def _real_onnx_encoder():
+    from dedup.encoders.onnx_batched import load_batched_encoder
+
+    return load_batched_encoder()
+
+
+@pytest.fixture()
+def real_onnx_encoder(_real_onnx_encoder):
+    """The default encoder (batched int8 ONNX, built by `dedup model build`), loaded once per session."""
+    return _real_onnx_encoder
+
+
+@pytest.fixture(scope="session")
+def _real_single_onnx_encoder():
     from dedup.encoders.onnx import load_onnx_encoder
 
     return load_onnx_encoder()
 
 
 @pytest.fixture()
-def real_onnx_encoder(_real_onnx_encoder):
-    """The default encoder (int8 ONNX, built by `dedup model build`), loaded once per session."""
-    return _real_onnx_encoder
+def real_single_onnx_encoder(_real_single_onnx_encoder):
+    """The one-sentence-per-call int8 ONNX encoder (``--encoder onnx-int8``), loaded once per session."""
+    return _real_single_onnx_encoder
 
 
 @pytest.fixture()

@@ -77,7 +77,7 @@ def test_to_frame_pairs_groups_and_result():
 def test_detector_reuses_the_model(monkeypatch):
     calls = []
 
-    def fake_load_encoder(kind="onnx-int8", **kwargs):
+    def fake_load_encoder(kind="?", **kwargs):
         calls.append(kind)
         return HashingEncoder()
 
@@ -86,15 +86,15 @@ def test_detector_reuses_the_model(monkeypatch):
     first = detector.find_pairs(TEXTS)
     groups = detector.find_groups(TEXTS)
     detector.scan(TEXTS)
-    assert calls == ["onnx-int8"]  # the default encoder, loaded once
+    assert calls == ["onnx-int8-batched"]  # the default encoder, loaded once
     assert [(p.doc_a, p.doc_b) for p in first] == [("a.txt", "b.txt")]
     assert groups[0].members == ("a.txt", "b.txt")
     detector.set_params(config=ScanConfig(encoder="torch"))
     detector.find_pairs(TEXTS)
-    assert calls == ["onnx-int8", "torch"]  # config.encoder picks the encoder that is loaded
+    assert calls == ["onnx-int8-batched", "torch"]  # config.encoder picks the encoder that is loaded
     detector.set_params(model=_FakeModel())
     detector.find_pairs(TEXTS)
-    assert calls == ["onnx-int8", "torch"]  # a given model is used, never loaded
+    assert calls == ["onnx-int8-batched", "torch"]  # a given model is used, never loaded
 
 
 def test_detector_params_follow_sklearn_conventions():

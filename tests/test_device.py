@@ -86,7 +86,7 @@ def test_a_cuda_request_without_cuda_loads_the_cpu_encoder(no_cuda: None) -> Non
     with pytest.warns(DeviceWarning):
         lazy = load_encoder(device="cuda", lazy=True)
     with pytest.warns(DeviceWarning):
-        cpu_name = load_encoder("onnx-int8", device="cuda:0", lazy=True).name
+        cpu_name = load_encoder("onnx-int8-batched", device="cuda:0", lazy=True).name
     assert isinstance(lazy, LazyEncoder) and lazy.name == cpu_name == load_encoder(lazy=True).name
     assert ":cuda-" not in lazy.name
 
@@ -98,7 +98,7 @@ def test_cli_device_cuda_without_cuda_says_so_once_and_scans_on_the_cpu(
 
     devices: list[str] = []
 
-    def fake_load_encoder(kind: str = "onnx-int8", *, device: str = "cpu", **kw: object) -> HashingEncoder:
+    def fake_load_encoder(kind: str = "?", *, device: str = "cpu", **kw: object) -> HashingEncoder:
         devices.append(device)
         return HashingEncoder()
 

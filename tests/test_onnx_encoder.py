@@ -125,17 +125,17 @@ def test_empty_input_has_the_model_dimension() -> None:
 
 
 def test_unknown_encoder_kind_is_refused() -> None:
-    with pytest.raises(InvalidParameterError, match="must be one of onnx-int8, torch, onnx-int8-batched"):
+    with pytest.raises(InvalidParameterError, match="must be one of onnx-int8-batched, onnx-int8, torch"):
         ScanConfig(encoder="tfidf")
     with pytest.raises(InvalidParameterError, match="encoder"):
         load_encoder("tfidf")
-    assert ScanConfig().encoder == "onnx-int8"
+    assert ScanConfig().encoder == "onnx-int8-batched"
 
 
 def test_resolve_encoder_keeps_a_callers_model_and_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
     loaded: list[str] = []
     monkeypatch.setattr(dedup.encoders.loading, "load_encoder",
-                        lambda kind="onnx-int8", **k: loaded.append(kind))
+                        lambda kind="?", **k: loaded.append(kind))
     own = HashingEncoder()
     assert resolve_encoder(own, object()) is own
     model = object()
@@ -143,7 +143,7 @@ def test_resolve_encoder_keeps_a_callers_model_and_encoder(monkeypatch: pytest.M
     assert isinstance(adapter, SentenceTransformerEncoder) and adapter.model is model
     resolve_encoder(kind="torch")
     resolve_encoder()
-    assert loaded == ["torch", "onnx-int8"]
+    assert loaded == ["torch", "onnx-int8-batched"]
 
 
 _TEXTS = {"a.txt": "A storm hit the coast on Monday.\nThousands lost power overnight.",
@@ -229,7 +229,7 @@ def test_cli_encoder_option_picks_the_encoder(tmp_path: Path, monkeypatch: pytes
 
     kinds: list[str] = []
 
-    def fake_load_encoder(kind: str = "onnx-int8", **kwargs: object) -> HashingEncoder:
+    def fake_load_encoder(kind: str = "?", **kwargs: object) -> HashingEncoder:
         kinds.append(kind)
         return HashingEncoder()
 
@@ -238,7 +238,7 @@ def test_cli_encoder_option_picks_the_encoder(tmp_path: Path, monkeypatch: pytes
     runner = CliRunner()
     assert runner.invoke(app, ["scan", str(tmp_path), "--json"]).exit_code == 0
     assert runner.invoke(app, ["scan", str(tmp_path), "--json", "--encoder", "torch"]).exit_code == 0
-    assert kinds == ["onnx-int8", "torch"]
+    assert kinds == ["onnx-int8-batched", "torch"]
     bad = runner.invoke(app, ["scan", str(tmp_path), "--encoder", "tfidf"])
     assert bad.exit_code == 2
 
@@ -260,9 +260,9 @@ def home_with_real_fp32(tmp_path: Path) -> Path:
 
 
 @pytest.mark.model
-def test_int8_vectors_stay_within_cosine_0_99_of_torch_fp32(real_onnx_encoder, real_model) -> None:
+def test_int8_vectors_stay_within_cosine_0_99_of_torch_fp32(real_single_onnx_encoder, real_model) -> None:
     fp32 = SentenceTransformerEncoder(real_model).encode(SENTENCES)
-    int8 = real_onnx_encoder.encode(SENTENCES)
+    int8 = real_single_onnx_encoder.encode(SENTENCES)
     assert int8.shape == fp32.shape == (len(SENTENCES), 384)
     assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
     assert float(np.sum(fp32 * int8, axis=1).min()) >= 0.99
@@ -272,50 +272,54 @@ def test_int8_vectors_stay_within_cosine_0_99_of_torch_fp32(real_onnx_encoder, r
 
 
 @pytest.mark.model
-def test_int8_vectors_are_batch_and_order_independent(real_onnx_encoder) -> None:
-    together = real_onnx_encoder.encode(SENTENCES, batch_size=32)
-    reverse = real_onnx_encoder.encode(SENTENCES[::-1], batch_size=4)
+def test_int8_vectors_are_batch_and_order_independent(real_single_onnx_encoder) -> None:
+    together = real_single_onnx_encoder.encode(SENTENCES, batch_size=32)
+    reverse = real_single_onnx_encoder.encode(SENTENCES[::-1], batch_size=4)
     n = len(SENTENCES)
     for k in (0, 4, n - 1):
-        alone = real_onnx_encoder.encode([SENTENCES[k]])[0]
+        alone = real_single_onnx_encoder.encode([SENTENCES[k]])[0]
         assert np.array_equal(alone, together[k])
         assert np.array_equal(alone, reverse[n - 1 - k])
 
 
 @pytest.mark.model
-def test_int8_vectors_are_the_same_bytes_however_many_calls_run_at_once(real_onnx_encoder) -> None:
+def test_int8_vectors_are_the_same_bytes_however_many_calls_run_at_once(real_single_onnx_encoder) -> None:
     from dataclasses import replace
 
-    parallel = replace(real_onnx_encoder, n_workers=3)
-    sequential = replace(real_onnx_encoder, n_workers=1)
+    parallel = replace(real_single_onnx_encoder, n_workers=3)
+    sequential = replace(real_single_onnx_encoder, n_workers=1)
     assert parallel.n_workers == 3 and sequential.n_workers == 1
     assert np.array_equal(parallel.encode(SENTENCES), sequential.encode(SENTENCES))
 
 
 @pytest.mark.model
-def test_tokens_match_sentence_transformers_including_truncation(real_onnx_encoder, real_model) -> None:
+def test_tokens_match_sentence_transformers_including_truncation(
+    real_single_onnx_encoder, real_model
+) -> None:
     long = " ".join(SENTENCES * 30)
     for text in (SENTENCES[3], "  spaces  around ", long):
-        ours = real_onnx_encoder.tokenizer.encode("query: " + text).ids
+        ours = real_single_onnx_encoder.tokenizer.encode("query: " + text).ids
         theirs = real_model.tokenizer(["query: " + text], truncation=True, max_length=512)["input_ids"][0]
         assert ours == theirs
-    assert len(real_onnx_encoder.tokenizer.encode("query: " + long).ids) == 512
+    assert len(real_single_onnx_encoder.tokenizer.encode("query: " + long).ids) == 512
 
 
 @pytest.mark.model
-def test_cache_identity_differs_and_cached_vectors_are_exact(real_onnx_encoder, real_model, tmp_path) -> None:
+def test_cache_identity_differs_and_cached_vectors_are_exact(
+    real_single_onnx_encoder, real_model, tmp_path
+) -> None:
     torch_id = encoder_identity(SentenceTransformerEncoder(real_model))
-    onnx_id = encoder_identity(real_onnx_encoder)
+    onnx_id = encoder_identity(real_single_onnx_encoder)
     assert torch_id and onnx_id and torch_id != onnx_id
     stamp = json.loads((onnx_model_dir() / ONNX_STAMP_FILE).read_text())
     assert stamp["files"][ONNX_FILE]["sha256"][:16] in onnx_id and "-onnx-int8-q1" in onnx_id
     cache = EmbeddingCache(tmp_path)
     try:
-        cached = CachedEncoder(real_onnx_encoder, cache, identity=onnx_id)
+        cached = CachedEncoder(real_single_onnx_encoder, cache, identity=onnx_id)
         first = cached.encode(SENTENCES[:3])
-        again = CachedEncoder(real_onnx_encoder, cache, identity=onnx_id).encode(SENTENCES[:3])
+        again = CachedEncoder(real_single_onnx_encoder, cache, identity=onnx_id).encode(SENTENCES[:3])
         assert np.array_equal(first, again)
-        assert np.array_equal(first, real_onnx_encoder.encode(SENTENCES[:3]))
+        assert np.array_equal(first, real_single_onnx_encoder.encode(SENTENCES[:3]))
         assert cache.get(torch_id, [b"x"]) == {}
         assert set(cache.stats()["models"]) == {onnx_id}
     finally:
@@ -323,7 +327,9 @@ def test_cache_identity_differs_and_cached_vectors_are_exact(real_onnx_encoder, 
 
 
 @pytest.mark.model
-def test_corrupted_onnx_file_is_refused_then_rebuilt(home_with_real_fp32: Path, real_onnx_encoder) -> None:
+def test_corrupted_onnx_file_is_refused_then_rebuilt(
+    home_with_real_fp32: Path, real_single_onnx_encoder
+) -> None:
     home = home_with_real_fp32
     shutil.copytree(onnx_model_dir(), onnx_model_dir(home))
     with open(onnx_model_dir(home) / ONNX_FILE, "r+b") as fh:
@@ -336,12 +342,12 @@ def test_corrupted_onnx_file_is_refused_then_rebuilt(home_with_real_fp32: Path, 
     assert verify_onnx_model(home, deep=True) == onnx_model_dir(home)
     assert (model_dir(home) / "model.safetensors").resolve() == (model_dir() / "model.safetensors").resolve()
     vecs = rebuilt.encode(SENTENCES[:3])
-    assert float(np.sum(vecs * real_onnx_encoder.encode(SENTENCES[:3]), axis=1).min()) >= 0.999
+    assert float(np.sum(vecs * real_single_onnx_encoder.encode(SENTENCES[:3]), axis=1).min()) >= 0.999
 
 
 @pytest.mark.model
-def test_default_scan_of_the_seeds_groups_the_translation(real_onnx_encoder, seeds_dir) -> None:
-    result = scan(seeds_dir, encoder=real_onnx_encoder)
+def test_default_scan_of_the_seeds_groups_the_translation(real_single_onnx_encoder, seeds_dir) -> None:
+    result = scan(seeds_dir, encoder=real_single_onnx_encoder)
     groups = [sorted(m[:3] for m in g.members) for g in result.groups]
     assert ["000", "001"] in groups
     pair = next(p for p in result.pairs if {p.doc_a[:3], p.doc_b[:3]} == {"000", "001"})
@@ -361,11 +367,11 @@ def test_cli_scan_with_either_encoder(seeds_dir) -> None:
 
 
 @pytest.mark.model
-def test_lazy_encoders_have_the_loaded_identity_and_vectors(real_onnx_encoder, real_model) -> None:
-    lazy = load_encoder(lazy=True)
+def test_lazy_encoders_have_the_loaded_identity_and_vectors(real_single_onnx_encoder, real_model) -> None:
+    lazy = load_encoder("onnx-int8", lazy=True)
     assert isinstance(lazy, LazyEncoder) and not lazy.loaded
-    assert lazy.name == real_onnx_encoder.name and lazy.dim == 384
-    assert lazy.encode(SENTENCES[:3]).tobytes() == real_onnx_encoder.encode(SENTENCES[:3]).tobytes()
+    assert lazy.name == real_single_onnx_encoder.name and lazy.dim == 384
+    assert lazy.encode(SENTENCES[:3]).tobytes() == real_single_onnx_encoder.encode(SENTENCES[:3]).tobytes()
     lazy_torch = load_encoder("torch", lazy=True)
     assert lazy_torch.name == encoder_identity(SentenceTransformerEncoder(real_model))
     assert not lazy_torch.loaded

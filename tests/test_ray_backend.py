@@ -150,7 +150,7 @@ def test_worker_killed_mid_run_is_restarted_with_the_same_output(ray_local, synt
 def test_ray_matches_local_on_seeds_with_the_real_model(
     ray_local, real_model, real_onnx_encoder, seeds_dir, tmp_path
 ):
-    local_kwargs_of = {"onnx-int8": {"encoder": real_onnx_encoder}, "torch": {"model": real_model}}
+    local_kwargs_of = {"onnx-int8-batched": {"encoder": real_onnx_encoder}, "torch": {"model": real_model}}
     for kind, local_kwargs in local_kwargs_of.items():
         config = ScanConfig(use_cache=False, encoder=kind)
         local = scan(seeds_dir, config=config, **local_kwargs)

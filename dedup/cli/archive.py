@@ -59,7 +59,7 @@ def archive(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log each stage's counts and timings.")
     ] = False,
-    encoder: EncoderOption = EncoderKind.ONNX_INT8,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8_BATCHED,
 ) -> None:
     """Choose one document to keep per story group and write a keep/drop manifest (dry run by default).
 

@@ -40,7 +40,7 @@ def eval_gold(
         float, typer.Option(min=0.0, max=1.0, help="Link threshold.")
     ] = ScanConfig.threshold,
     as_json: JsonOption = False,
-    encoder: EncoderOption = EncoderKind.ONNX_INT8,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8_BATCHED,
 ) -> None:
     """Scan GOLD_DIR/docs and score the groups against GOLD_DIR/gold.tsv (pairwise, B-cubed, ARI, ECE)."""
     from dedup.evaluation.assess import evaluate_gold_dir
@@ -73,7 +73,7 @@ def eval_pairs(
     ],
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Same-story decision threshold.")] = 0.5,
     as_json: JsonOption = False,
-    encoder: EncoderOption = EncoderKind.ONNX_INT8,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8_BATCHED,
 ) -> None:
     """Score rated article pairs: Pearson r of the story confidence with 4 - overall.
 
@@ -93,7 +93,7 @@ def eval_bitext(
         list[Path], typer.Argument(exists=True, dir_okay=False, help="<lang>-eng.tsv files (src, eng).")
     ],
     as_json: JsonOption = False,
-    encoder: EncoderOption = EncoderKind.ONNX_INT8,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8_BATCHED,
 ) -> None:
     """Sentence retrieval top-1 accuracy in both directions per bitext file (embedding health check).
 

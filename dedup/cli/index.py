@@ -43,7 +43,7 @@ def index_build(
     ctx: typer.Context,
     paths: PathsArgument,
     index: Annotated[Path, typer.Option("--index", file_okay=False, help="Index folder to create.")],
-    encoder: EncoderOption = EncoderKind.ONNX_INT8,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8_BATCHED,
     no_wait: NoWaitOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -70,7 +70,7 @@ def index_add(
     ctx: typer.Context,
     index: IndexArgument,
     paths: PathsArgument,
-    encoder: EncoderOption = EncoderKind.ONNX_INT8,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8_BATCHED,
     no_wait: NoWaitOption = False,
     verbose: VerboseOption = False,
 ) -> None:

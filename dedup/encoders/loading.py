@@ -14,7 +14,7 @@ from typing import Any
 from dedup.build.onnx_batched_export import BATCHED, batched_identity
 from dedup.build.onnx_export import onnx_identity, verify_onnx_model
 from dedup.build.stamps import read_stamp, stamp_identity, verify_model
-from dedup.config import check_encoder
+from dedup.config import DEFAULT_ENCODER, check_encoder
 from dedup.encoders.base import QUERY_PREFIX
 from dedup.encoders.device import gpu_precision, select_device
 from dedup.encoders.lazy import LazyEncoder
@@ -29,7 +29,7 @@ from dedup.errors import ModelError
 
 
 def load_encoder(
-    kind: str = "onnx-int8",
+    kind: str = DEFAULT_ENCODER,
     *,
     home: Path | None = None,
     build: bool = True,
@@ -39,10 +39,11 @@ def load_encoder(
     """Load an :class:`~dedup.encoders.base.Encoder` over the offline model, building it first if needed.
 
     Args:
-        kind: ``"onnx-int8"`` (the default: ONNX Runtime, int8 weights, one sentence per call; see
-            :mod:`dedup.encoders.onnx`), ``"torch"`` (the fp32 model under sentence-transformers,
-            batched by token length) or ``"onnx-int8-batched"`` (int8 with calibrated static
-            activation scales, fused graph, batched; :mod:`dedup.encoders.onnx_batched`). All give
+        kind: ``"onnx-int8-batched"`` (the default: ONNX Runtime, int8 with calibrated static
+            activation scales, fused graph, batched; :mod:`dedup.encoders.onnx_batched`),
+            ``"onnx-int8"`` (int8 with dynamic activation scales, one sentence per call;
+            :mod:`dedup.encoders.onnx`) or ``"torch"`` (the fp32 model under sentence-transformers,
+            batched by token length). All give
             384-d L2-normalised vectors of ``query: `` + text within cosine 0.99 of fp32 on news
             sentences, and have different cache identities.
         home: Cache folder; ``None`` means :func:`dedup.build.paths.default_home`.
@@ -69,7 +70,7 @@ def load_encoder(
         >>> load_encoder("tf-idf")
         Traceback (most recent call last):
         ...
-        dedup.errors.InvalidParameterError: encoder must be one of onnx-int8, torch, onnx-int8-batched. \
+        dedup.errors.InvalidParameterError: encoder must be one of onnx-int8-batched, onnx-int8, torch. \
 Got 'tf-idf'.
     """
     check_encoder(kind)
@@ -109,7 +110,7 @@ def _lazy_encoder(kind: str, *, home: Path | None, build: bool, device: str) -> 
 
 
 def resolve_encoder(
-    encoder: Any = None, model: Any = None, *, kind: str = "onnx-int8", device: str = "cpu"
+    encoder: Any = None, model: Any = None, *, kind: str = DEFAULT_ENCODER, device: str = "cpu"
 ) -> Any:
     """The encoder a call uses: ``encoder``, else an adapter over ``model``, else :func:`load_encoder`.
 

@@ -56,9 +56,9 @@ def scan(
         config: Scan parameters; defaults to ``ScanConfig()``. Keywords in ``params`` override it.
         model: A loaded SentenceTransformer (see ``dedup.load_model``), used as it is. When
             neither model nor encoder is given, ``config.encoder`` is loaded for this call
-            (``dedup.load_encoder``; default the int8 ONNX encoder).
+            (``dedup.load_encoder``; default the batched int8 ONNX encoder).
         encoder: Any :class:`~dedup.encoders.base.Encoder` (overrides ``model``), or the name of one to
-            load (``"onnx-int8"``, ``"torch"``: sets ``ScanConfig.encoder``).
+            load (``"onnx-int8-batched"``, ``"onnx-int8"``, ``"torch"``: sets ``ScanConfig.encoder``).
         confidence_model: Calibration to use; defaults to the shipped one.
         progress: Optional callback ``(stage, done, total)``; the library never prints. Reading
             reports stage ``read bytes`` (bytes of all input files).

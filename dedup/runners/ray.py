@@ -37,7 +37,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from dedup.config import ScanConfig
+from dedup.config import DEFAULT_ENCODER, ScanConfig
 from dedup.encoders.base import Encoder
 from dedup.errors import DedupError, InvalidParameterError
 from dedup.io.read import read_file
@@ -85,7 +85,7 @@ def require_ray() -> Any:
     return ray
 
 
-def default_encoder(kind: str = "onnx-int8", device: str = "cpu") -> Encoder:
+def default_encoder(kind: str = DEFAULT_ENCODER, device: str = "cpu") -> Encoder:
     """The local backend's default encoder, :func:`dedup.encoders.loading.load_encoder` (kind, device)."""
     from dedup.encoders.loading import load_encoder
 
