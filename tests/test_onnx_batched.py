@@ -15,6 +15,7 @@ from dedup.build.onnx_batched_export import (
     PAD_MULTIPLE,
     ActivationScale,
     batched_model_name,
+    layer_norms_as_instance_norms,
     quantise_static,
     read_activation_scales,
 )
@@ -97,6 +98,40 @@ def test_scales_that_do_not_match_the_graph_are_refused(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
     with pytest.raises(ModelError, match="calibrate_activations"):
         read_activation_scales(tmp_path / "bad.json")
+
+
+def _skip_layer_norm(path: Path, *, extra_output: bool = False) -> None:
+    rng = np.random.default_rng(2)
+    inits = [numpy_helper.from_array(rng.normal(size=8).astype(np.float32), name)
+             for name in ("gamma", "beta", "bias")]
+    outputs = ["y", "", "", "sum"] if extra_output else ["y"]
+    node = helper.make_node("SkipLayerNormalization", ["x", "skip", "gamma", "beta", "bias"], outputs,
+                            domain="com.microsoft", epsilon=1e-12)
+    graph_outputs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs if o]
+    inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["b", "s", 8]) for n in ("x", "skip")]
+    graph = helper.make_graph([node], "sln", inputs, graph_outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    onnx.save(model, str(path))
+
+
+def test_layer_norm_rewrite_gives_the_fused_values_row_by_row(tmp_path: Path) -> None:
+    _skip_layer_norm(tmp_path / "fused.onnx")
+    assert layer_norms_as_instance_norms(tmp_path / "fused.onnx", tmp_path / "rows.onnx") == 1
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "rows.onnx")).graph.node]
+    assert "SkipLayerNormalization" not in ops and "InstanceNormalization" in ops
+    fused, rows = (ort.InferenceSession(str(tmp_path / f), providers=["CPUExecutionProvider"])
+                   for f in ("fused.onnx", "rows.onnx"))
+    rng = np.random.default_rng(3)
+    feed = {"x": (rng.normal(size=(3, 5, 8)) * 4).astype(np.float32),
+            "skip": rng.normal(size=(3, 5, 8)).astype(np.float32)}
+    got, ref = rows.run(None, feed)[0], fused.run(None, feed)[0]
+    assert np.abs(got - ref).max() < 1e-4
+    alone = rows.run(None, {k: v[1:2, :3] for k, v in feed.items()})[0]
+    assert alone.tobytes() == got[1:2, :3].tobytes()
+    _skip_layer_norm(tmp_path / "sum.onnx", extra_output=True)
+    with pytest.raises(ModelError, match="outputs besides"):
+        layer_norms_as_instance_norms(tmp_path / "sum.onnx", tmp_path / "x.onnx")
 
 
 def test_shipped_scales_cover_every_layer_with_few_outliers() -> None:
