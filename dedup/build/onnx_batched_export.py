@@ -1,10 +1,11 @@
-"""Export, fuse and quantise the built model for the opt-in ``onnx-int8-batched`` encoder.
+"""Export, fuse and quantise the built model for the default encoder, ``onnx-int8-batched``.
 
-The default int8 file (:mod:`dedup.build.onnx_export`) quantises activations with a scale measured
-on the whole input at run time, so its encoder must run one sentence per call. This build fixes
-every activation's scale in advance (calibrated on news sentences of the training corpus, shipped in
-``models/activation-scales-v2.json``), so each row of a batch is computed exactly as it would be
-alone, and :class:`dedup.encoders.onnx_batched.BatchedOnnxEncoder` can batch. Recipe (:data:`RECIPE`):
+The one-sentence int8 file (:mod:`dedup.build.onnx_export`, ``--encoder onnx-int8``) quantises
+activations with a scale measured on the whole input at run time, so its encoder must run one
+sentence per call. This build fixes every activation's scale in advance (calibrated on news
+sentences of the training corpus, shipped in ``models/activation-scales-v2.json``), so each row of a
+batch is computed exactly as it would be alone, and
+:class:`dedup.encoders.onnx_batched.BatchedOnnxEncoder` can batch. Recipe (:data:`RECIPE`):
 
 1. ``torch.onnx.export`` of the fp32 ``BertModel`` with eager attention (opset 17);
 2. ONNX Runtime's transformer graph fusion (``onnxruntime.transformers.optimizer``, model type
@@ -24,7 +25,7 @@ alone, and :class:`dedup.encoders.onnx_batched.BatchedOnnxEncoder` can batch. Re
 
 The file lives in ``<home>/models/<MODEL_NAME>-onnx-int8-batched-q<BATCHED_RECIPE_VERSION>/`` with a
 ``dedup-onnx.json`` stamp: a :class:`~dedup.build.derived.DerivedBuild` (:data:`BATCHED`), like the
-default int8 file.
+one-sentence int8 file.
 
 Example:
     >>> batched_model_name()
@@ -53,8 +54,15 @@ BATCHED_RECIPE_VERSION = 3
 
 BATCHED_FILE = "model-int8-batched.onnx"
 PAD_MULTIPLE = 4
-ZERO_POINT = 128
 """Every sentence is padded to a multiple of this many tokens (alone or batched)."""
+ZERO_POINT = 128
+"""Zero point of the uint8 activation codes (symmetric int8 shifted by 128)."""
+
+ACTIVATION_SCALES_VERSION = 2
+"""Bump when the scales in :data:`ACTIVATION_SCALES` change, and :data:`BATCHED_RECIPE_VERSION` with it."""
+ACTIVATION_SCALES = (Path(__file__).resolve().parents[2] / "models"
+                     / f"activation-scales-v{ACTIVATION_SCALES_VERSION}.json")
+"""Calibrated activation scales and outlier channels (``python -m models.calibrate_activations``)."""
 
 RECIPE: dict[str, Any] = {
     "export": f"torch.onnx.export(opset_version={OPSET}, dynamo=False), eager attention",
@@ -63,7 +71,7 @@ RECIPE: dict[str, Any] = {
     "layer_norm": "SkipLayerNormalization -> Add, Reshape to rows, InstanceNormalization, Reshape, Mul, Add",
     "weights": "int8 symmetric per output channel (max |w| / 127), every weight MatMul",
     "activations": "int8 with one calibrated scale each "
-                   "(models/activation-scales-v2.json), "
+                   f"(models/activation-scales-v{ACTIVATION_SCALES_VERSION}.json), "
                    "QuantizeLinear (uint8, zero point 128), com.microsoft.MatMulIntegerToFloat; outlier "
                    "channels divided by a factor, their weight rows multiplied by it",
     "padding": f"to a multiple of {PAD_MULTIPLE} tokens",
@@ -106,13 +114,6 @@ def fuse_bert(src: Path, dst: Path, *, num_heads: int, hidden_size: int) -> Path
                          "Check the installed torch/onnxruntime versions against pyproject.toml.")
     model.save_model_to_file(str(dst))
     return dst
-
-
-ACTIVATION_SCALES_VERSION = 2
-"""Bump when the scales in :data:`ACTIVATION_SCALES` change, and :data:`BATCHED_RECIPE_VERSION` with it."""
-ACTIVATION_SCALES = (Path(__file__).resolve().parents[2] / "models"
-                     / f"activation-scales-v{ACTIVATION_SCALES_VERSION}.json")
-"""Calibrated activation scales and outlier channels (``python -m models.calibrate_activations``)."""
 
 
 @dataclass(frozen=True)

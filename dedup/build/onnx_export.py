@@ -1,4 +1,4 @@
-"""Export the built model to ONNX and int8-quantise it: the file the default encoder runs.
+"""Export the built model to ONNX and int8-quantise it: the file ``--encoder onnx-int8`` runs.
 
 :func:`build_onnx_model` exports the ``BertModel`` of the sentence-transformers folder built by
 :mod:`dedup.build.hf_folder` (``torch.onnx.export``, opset 17, TorchScript exporter) and quantises

@@ -1,4 +1,4 @@
-"""The default encoder: the built model's int8 ONNX export, run by ONNX Runtime one sentence per call.
+"""``--encoder onnx-int8``: the built model's int8 ONNX export, run by ONNX Runtime one sentence per call.
 
 The int8 file (:mod:`dedup.build.onnx_export`) quantises activations per call, over the whole
 input, so :class:`OnnxEncoder` runs **one sentence per call**: a sentence's vector never depends on

@@ -1,4 +1,4 @@
-"""The opt-in encoder ``onnx-int8-batched``: int8 with calibrated static activation scales, run in batches.
+"""The default encoder ``onnx-int8-batched``: int8 with calibrated static activation scales, run in batches.
 
 Its file (:mod:`dedup.build.onnx_batched_export`) quantises every activation with a scale fixed in
 advance, so each row of a batch is computed exactly as it would be alone. :class:`BatchedOnnxEncoder`
