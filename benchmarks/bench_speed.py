@@ -70,7 +70,7 @@ def bench_model(results: dict, parts: str = "abce", repeat: int = 1) -> None:
     from dedup.search.exact import candidate_pairs
 
     model = load_model()
-    encoder = load_encoder()  # the scan's default encoder (ONNX Runtime int8)
+    encoder = load_encoder()  # the scan's default encoder (onnx-int8-batched)
     docs = DEV_HARD / "docs"
     config = ScanConfig(use_cache=False)
     sentences = _sentences(docs, config)
