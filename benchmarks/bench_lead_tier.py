@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
     stories = read_stories(args.wmt_docs)
     want = args.split == "validation"
     stories = {k: v for k, v in stories.items() if is_validation(k) == want}
-    encoder = resolve_encoder(model=None, kind="onnx-int8", device="cpu")
+    encoder = resolve_encoder(model=None, device="cpu")  # the default encoder
     out_path = ROOT / "benchmarks" / "results" / ("lead_tier.json" if want else "lead_tier-train.json")
     results: dict = json.loads(out_path.read_text()) if out_path.is_file() else {}
     results["split"] = args.split
