@@ -33,12 +33,11 @@ import numpy as np
 
 from dedup.build.onnx_batched_export import (
     ACTIVATION_SCALES,
-    BATCHED_RECIPE_VERSION,
+    ACTIVATION_SCALES_VERSION,
     ActivationScale,
-    fuse_bert,
+    export_fused,
     weight_matmul_inputs,
 )
-from dedup.build.onnx_export import export_onnx_fp32
 from dedup.encoders.base import QUERY_PREFIX
 from models.archives import SEED, read_stories, split_stories
 
@@ -106,11 +105,7 @@ def measure(sentences: list[str], work: Path) -> list[ActivationScale]:
     from dedup.encoders.torch_encoder import load_model
 
     model = load_model()
-    config = model[0].auto_model.config
-    fp32 = export_onnx_fp32(model, work / "fp32.onnx", attention="eager")
-    fused = fuse_bert(fp32, work / "fused.onnx", num_heads=config.num_attention_heads,
-                      hidden_size=config.hidden_size)
-    graph_model = onnx.load(str(fused))
+    graph_model = onnx.load(str(export_fused(model, work)))
     names = weight_matmul_inputs(graph_model.graph)
     graph_model.graph.output.extend(helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in names)
     onnx.save(graph_model, str(work / "probe.onnx"))
@@ -140,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scales = measure(sentences, Path(tmp))
     report = {
-        "version": BATCHED_RECIPE_VERSION,
+        "version": ACTIVATION_SCALES_VERSION,
         "recipe": {"outlier_ratio": OUTLIER_RATIO, "max_outliers": MAX_OUTLIERS,
                    "scale_percentile": SCALE_PERCENTILE, "sentences": len(sentences),
                    "per_document": PER_DOCUMENT,

@@ -316,12 +316,21 @@ def quantise_static(src: Path, dst: Path, scales: list[ActivationScale]) -> int:
 # ----------------------------------------------------------------------------- the build
 
 
-def _write_batched(model: Any, tmp: Path, weights: str, t0: float) -> None:
+def export_fused(model: Any, work: Path) -> Path:
+    """Steps 1-2 of the recipe: export the loaded ``SentenceTransformer`` and fuse it into ``work``.
+
+    The activation calibration (``models/calibrate_activations.py``) measures this same graph.
+    """
     config = model[0].auto_model.config
-    fp32 = export_onnx_fp32(model, tmp / "fp32.onnx", attention="eager")
-    fused = fuse_bert(fp32, tmp / "fused.onnx", num_heads=config.num_attention_heads,
+    fp32 = export_onnx_fp32(model, work / "fp32.onnx", attention="eager")
+    fused = fuse_bert(fp32, work / "fused.onnx", num_heads=config.num_attention_heads,
                       hidden_size=config.hidden_size)
     fp32.unlink()
+    return fused
+
+
+def _write_batched(model: Any, tmp: Path, weights: str, t0: float) -> None:
+    fused = export_fused(model, tmp)
     rows = layer_norms_as_instance_norms(fused, tmp / "rows.onnx")
     fused.unlink()
     if rows == 0:
