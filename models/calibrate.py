@@ -13,7 +13,9 @@ cosine levels, the alignment level threshold, and the validation figures) and
 archives: the background statistics; the cosine reference (per language pair, the median
 mutual-best cosine of true pairs and the median best cosine of unrelated pairs; script pairs
 and an overall level as fallbacks); the alignment level threshold (the one that best separates
-true from false pairs' coverage on training archives); then the logistic models. Validation
+true from false pairs' coverage on training archives); then the logistic models (the article
+model's feature set compared with the alignment features alone by cross-validation over training
+archives, ``compare_feature_sets``). Validation
 archives are scored, clustered with the shipped linkage, and reported per script family.
 ``--leave-one-out`` also refits everything with each language held out of training and reports
 that language's validation figures.
@@ -51,6 +53,7 @@ from dedup.evaluation.reliability import expected_calibration_error
 from dedup.runners.prepare import Embedded
 from dedup.scoring.background import Background, fit_background, save_background
 from dedup.scoring.calibration import (
+    ALIGNMENT_FEATURES,
     ARTICLE_FEATURES,
     STORY_FEATURES,
     Calibrator,
@@ -91,6 +94,12 @@ GROUPING_RULES: dict[str, tuple[float | None, float]] = {
     "strong 0.7 / mean 0.3": (0.7, 0.3),
 }
 GROUPING = "average"  # the rule a scan uses (dedup.scoring.cluster), chosen on training archives
+# Article-model feature sets compared by cross-validation over the training archives.
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "alignment": ALIGNMENT_FEATURES,
+    "alignment + document (shipped)": ARTICLE_FEATURES,
+}
+CV_FOLDS = 5
 
 
 @dataclass(frozen=True)
@@ -203,10 +212,12 @@ def linkable(rows: Iterable[ScoredRow], config: ScanConfig) -> list[ScoredRow]:
     return [r for r in rows if r.features.n_aligned >= config.min_aligned and not r.exact]
 
 
-def fit_article(rows: list[ScoredRow], config: ScanConfig) -> Calibrator:
+def fit_article(
+    rows: list[ScoredRow], config: ScanConfig, features: tuple[str, ...] = ARTICLE_FEATURES
+) -> Calibrator:
     """P(same article) on the linkable pairs (enough aligned sentences, not exact copies)."""
     train = linkable(rows, config)
-    return fit_calibrator([r.features for r in train], [r.same for r in train], ARTICLE_FEATURES, C=ARTICLE_C)
+    return fit_calibrator([r.features for r in train], [r.same for r in train], features, C=ARTICLE_C)
 
 
 def fit_story(rows: list[ScoredRow]) -> Calibrator:
@@ -233,7 +244,7 @@ def confidences(rows: list[ScoredRow], model: Calibrator, config: ScanConfig) ->
     out = np.zeros(len(rows))
     ok = [k for k, r in enumerate(rows) if r.features.n_aligned >= config.min_aligned]
     if ok:
-        out[ok] = model.predict_proba(feature_matrix([rows[k].features for k in ok], ARTICLE_FEATURES))
+        out[ok] = model.predict_proba(feature_matrix([rows[k].features for k in ok], model.feature_names))
     out[[k for k, r in enumerate(rows) if r.exact]] = 1.0
     return out
 
@@ -287,6 +298,39 @@ def validate(
     if chosen:
         out["ece"] = round(expected_calibration_error(conf[chosen], [rows[k].same for k in chosen]), 4)
         out["ece_pairs"] = len(chosen)
+    return out
+
+
+def log_loss(rows: list[ScoredRow], conf: np.ndarray, config: ScanConfig) -> float:
+    """Mean log loss of the article confidences over the linkable pairs."""
+    keep = [k for k, r in enumerate(rows) if r.features.n_aligned >= config.min_aligned and not r.exact]
+    p = np.clip(conf[keep], 1e-6, 1 - 1e-6)
+    y = np.array([rows[k].same for k in keep], dtype=np.float64)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def compare_feature_sets(
+    rows: list[ScoredRow], n_docs: dict[int, int], config: ScanConfig
+) -> dict[str, dict[str, object]]:
+    """Each of ``FEATURE_SETS`` cross-validated over training archives (``CV_FOLDS`` folds, an archive
+    wholly in one fold): log loss of the article model, and cross-language P / R after clustering."""
+    archives = sorted({r.archive for r in rows})
+    fold_of = {a: k % CV_FOLDS for k, a in enumerate(archives)}
+    out: dict[str, dict[str, object]] = {}
+    for name, features in FEATURE_SETS.items():
+        scored: list[ScoredRow] = []
+        conf: list[np.ndarray] = []
+        for fold in range(CV_FOLDS):
+            model = fit_article([r for r in rows if fold_of[r.archive] != fold], config, features)
+            held = [r for r in rows if fold_of[r.archive] == fold]
+            scored += held
+            conf.append(confidences(held, model, config))
+        c = np.concatenate(conf)
+        figures = validate(scored, c, n_docs, config)
+        out[name] = {
+            "log_loss": round(log_loss(scored, c, config), 4),
+            "cross-language": figures["cross-language"],
+        }
     return out
 
 
@@ -364,6 +408,7 @@ def fit_all(
     rules = {
         name: validate(rows, conf, n_docs, config, rule=rule)["all"] for name, rule in GROUPING_RULES.items()
     }
+    feature_sets = compare_feature_sets(rows, n_docs, config) if held_out is None else {}
     return (
         background,
         reference,
@@ -376,6 +421,7 @@ def fit_all(
             "linkable_pairs": len(linkable(rows, config)),
             "positives": sum(r.same for r in rows),
             "grouping_rules": rules,
+            "feature_sets": feature_sets,
         },
     )
 

@@ -23,7 +23,9 @@ from dedup.types import PairFeatures
 
 
 def _features(coverage: float, cosine: float = 0.7, level: float = 1.0) -> PairFeatures:
-    """Two 10-sentence documents, ``coverage`` of each aligned to the other (at translation level)."""
+    """Two 10-sentence documents, ``coverage`` of each aligned to the other (at translation level);
+    the documents as wholes agree as much as their sentences do."""
+    whole = 0.1 + 0.7 * coverage
     return PairFeatures(
         coverage_a=coverage,
         coverage_b=coverage,
@@ -32,10 +34,13 @@ def _features(coverage: float, cosine: float = 0.7, level: float = 1.0) -> PairF
         mean_margin=1.5,
         length_ratio=0.9,
         shingle_jaccard=0.05,
-        doc_cosine=0.5,
+        doc_cosine=whole,
         same_language=False,
         n_sentences_a=10,
         n_sentences_b=10,
+        story_cosine=whole,
+        soft_coverage=0.3 * (1 - coverage) + cosine * coverage,
+        lead_cosine=whole,
         mean_level=level if coverage else 0.0,
     )
 
@@ -51,10 +56,38 @@ def test_shipped_calibration_loads_and_is_monotone_in_coverage():
 def test_shipped_story_model_is_monotone_in_document_similarity():
     model = load_confidence_model()
     probs = []
-    for doc_cosine in np.linspace(-0.2, 1.0, 7):
+    for cosine in np.linspace(-0.2, 1.0, 7):
         f = _features(0.1)
-        probs.append(model.story_confidence(PairFeatures(**{**f.to_dict(), "doc_cosine": float(doc_cosine)})))
+        probs.append(model.story_confidence(PairFeatures(**{**f.to_dict(), "story_cosine": float(cosine)})))
     assert probs == sorted(probs)
+    assert probs[-1] > 10 * probs[0]
+
+
+def _documents_agree(features: PairFeatures, agreement: float) -> PairFeatures:
+    """The same alignment, with the documents as wholes agreeing to ``agreement`` (0: unrelated)."""
+    return PairFeatures(
+        **{
+            **features.to_dict(),
+            "doc_cosine": agreement,
+            "story_cosine": agreement,
+            "lead_cosine": agreement,
+            "soft_coverage": 0.3 + 0.5 * agreement,
+        }
+    )
+
+
+def test_shipped_article_model_weighs_one_aligned_sentence_by_its_documents():
+    # Two 5-sentence documents with one sentence aligned at translation level: a quoted sentence
+    # when the documents otherwise differ, a condensed translation when they agree as wholes.
+    model = load_confidence_model()
+    one_sentence = PairFeatures(
+        coverage_a=0.2, coverage_b=0.2, n_aligned=1, mean_cosine=0.75, mean_margin=1.8,
+        length_ratio=1.0, shingle_jaccard=0.02, doc_cosine=0.0, same_language=False,
+        n_sentences_a=5, n_sentences_b=5, mean_level=1.0,
+    )  # fmt: skip
+    probs = [model.article_confidence(_documents_agree(one_sentence, a)) for a in np.linspace(0, 0.9, 7)]
+    assert probs == sorted(probs)
+    assert probs[0] < 0.2 and probs[-1] > 0.5
 
 
 def test_round_trip_through_json(tmp_path):
@@ -171,3 +204,49 @@ def test_recipe_scripts_run_as_modules_from_the_project_root(module):
     )
     assert done.returncode == 0, done.stderr
     assert "--wmt-docs" in done.stdout
+
+
+def _scored_rows(n_archives: int = 10, per_archive: int = 40):
+    """Rows of ``models/calibrate.py`` whose alignment features are noise and whose document cosine
+    tells true pairs from false ones."""
+    from models.calibrate import ScoredRow
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for archive in range(n_archives):
+        for k in range(per_archive):
+            same = k % 4 == 0
+            f = PairFeatures(
+                coverage_a=float(rng.random()), coverage_b=float(rng.random()),
+                n_aligned=int(rng.integers(1, 4)),
+                mean_cosine=float(rng.random()), mean_margin=float(rng.random() + 1), length_ratio=1.0,
+                shingle_jaccard=0.0, doc_cosine=float(rng.normal(0.7 if same else 0.2, 0.15)),
+                same_language=False, n_sentences_a=5, n_sentences_b=5,
+            )  # fmt: skip
+            rows.append(ScoredRow(archive, 2 * k, 2 * k + 1, f, same, False, "de", "en"))
+    return rows
+
+
+def test_recipe_confidences_use_each_models_own_features():
+    from dedup.config import ScanConfig
+    from models.calibrate import confidences
+
+    rows = _scored_rows(n_archives=1, per_archive=8)
+    model = Calibrator(("doc_cosine",), coef=[10.0], intercept=-4.5)
+    conf = confidences(rows, model, ScanConfig())
+    expected = model.predict_proba(np.array([[r.features.doc_cosine] for r in rows]))
+    assert np.allclose(conf, expected)
+
+
+def test_feature_sets_are_compared_out_of_fold():
+    from dedup.config import ScanConfig
+    from models.calibrate import FEATURE_SETS, compare_feature_sets
+
+    rows = _scored_rows()
+    n_docs = {a: 80 for a in range(10)}
+    table = compare_feature_sets(rows, n_docs, ScanConfig())
+    assert set(table) == set(FEATURE_SETS)
+    alignment, shipped = table["alignment"], table["alignment + document (shipped)"]
+    # only the document features carry the labels here, so only the shipped set learns them
+    assert shipped["log_loss"] < 0.5 * alignment["log_loss"]
+    assert shipped["cross-language"]["recall"] > alignment["cross-language"]["recall"]

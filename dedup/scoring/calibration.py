@@ -35,7 +35,7 @@ DEFAULT_CALIBRATION = (
     Path(__file__).resolve().parents[2] / "models" / f"calibration-v{CALIBRATION_VERSION}.json"
 )
 
-ARTICLE_FEATURES = (
+ALIGNMENT_FEATURES = (
     "coverage_max",
     "coverage_min",
     "log_n_aligned",
@@ -45,6 +45,13 @@ ARTICLE_FEATURES = (
     "shingle_jaccard",
     "log_min_sentences",
 )
+"""What the sentence alignment says about a pair (and its character shingles, its length)."""
+DOCUMENT_FEATURES = ("doc_cosine", "lead_cosine", "soft_coverage", "entity_overlap", "story_cosine")
+"""What the two documents say as wholes: one quoted sentence aligns, but its documents' vectors
+do not meet; a condensed translation aligns one sentence, but its lead and names do."""
+ARTICLE_FEATURES = ALIGNMENT_FEATURES + DOCUMENT_FEATURES
+"""The article model's features: chosen over ``ALIGNMENT_FEATURES`` alone by cross-validated log
+loss on the calibration's training archives (``models/calibrate.py``, report ``feature_sets``)."""
 STORY_FEATURES = ("story_cosine", "soft_coverage", "coverage_max", "entity_overlap", "lead_cosine")
 
 
