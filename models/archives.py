@@ -176,7 +176,9 @@ def build_archives(
 
     Like a real archive, which holds one outlet's articles, an archive takes its stories from one
     test set and domain where it can (shuffled within it), so unrelated articles on related
-    topics (the hard negatives) meet in it.
+    topics (the hard negatives) meet in it. Each archive lists its documents by ``doc_id``, the
+    order a scan reads them in (:func:`embed_archive` checks it), so document ``i`` of an archive
+    is document ``i`` of its corpus.
     """
     keys = list(keys)
     rng.shuffle(keys)
@@ -214,7 +216,7 @@ def build_archives(
                         host.get("domain", ""),
                     )
                 )
-    return [a for a in archives if len(a) > 1]
+    return [sorted(a, key=lambda d: d.doc_id) for a in archives if len(a) > 1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,7 +224,16 @@ def build_archives(
 
 
 def embed_archive(archive: list[ArchiveDoc], config: ScanConfig, encoder) -> Embedded:
-    return embed_documents({d.doc_id: d.text for d in archive}, config=config, encoder=encoder)
+    """The archive read and embedded as a scan does it.
+
+    Raises:
+        ValueError: If the scan's documents are not the archive's, in its order (labels and
+            languages are looked up by position).
+    """
+    embedded = embed_documents({d.doc_id: d.text for d in archive}, config=config, encoder=encoder)
+    if [d.doc_id for d in embedded.documents] != [d.doc_id for d in archive]:
+        raise ValueError("the archive's documents are not in the order a scan reads them (doc_id order).")
+    return embedded
 
 
 def archive_corpus(e: Embedded, background: Background | None) -> Corpus:

@@ -50,3 +50,45 @@ def test_duplicates_join_transitively():
         "a": [_doc("fr", other)],
     }
     assert duplicate_stories(stories) == {"a": "a", "b": "a", "c": "a"}
+
+
+def _story(n: int) -> list[dict]:
+    body = [f"Story {n}: {sentence}" for sentence in BODY] * 2
+    return [
+        {**_doc("en", body), "producer": "src"},
+        {**_doc("de", [f"Geschichte {n}: {s}" for s in body], "reference"), "producer": "ref"},
+        {**_doc("zh", [f"故事{n}：第{k}句话。" for k in range(8)], "reference"), "producer": "ref"},
+    ]
+
+
+def test_archive_documents_are_listed_in_the_order_a_scan_reads_them():
+    import random
+
+    from dedup.config import ScanConfig
+    from dedup.encoders.base import HashingEncoder
+    from models.archives import build_archives, embed_archive
+
+    stories = {f"wmt:x:doc-{n}": _story(n) for n in range(12)}
+    archives = build_archives(stories, sorted(stories), random.Random(5))
+    config = ScanConfig(use_cache=False)
+    for archive in archives:
+        assert [d.doc_id for d in archive] == sorted(d.doc_id for d in archive)
+        embedded = embed_archive(archive, config, HashingEncoder(dim=32))
+        # position i of the archive is position i of the scan, so labels and languages match
+        assert [d.doc_id for d in embedded.documents] == [d.doc_id for d in archive]
+        assert all(d.doc_id.split("-")[1] in (d.lang, "quote") for d in archive)
+
+
+def test_embedding_an_archive_out_of_scan_order_is_refused():
+    import random
+
+    import pytest
+
+    from dedup.config import ScanConfig
+    from dedup.encoders.base import HashingEncoder
+    from models.archives import build_archives, embed_archive
+
+    stories = {f"wmt:x:doc-{n}": _story(n) for n in range(12)}
+    archive = build_archives(stories, sorted(stories), random.Random(5))[0]
+    with pytest.raises(ValueError, match="order"):
+        embed_archive(archive[::-1], ScanConfig(use_cache=False), HashingEncoder(dim=32))
