@@ -301,11 +301,10 @@ def validate(
     return out
 
 
-def log_loss(rows: list[ScoredRow], conf: np.ndarray, config: ScanConfig) -> float:
-    """Mean log loss of the article confidences over the linkable pairs."""
-    keep = [k for k, r in enumerate(rows) if r.features.n_aligned >= config.min_aligned and not r.exact]
-    p = np.clip(conf[keep], 1e-6, 1 - 1e-6)
-    y = np.array([rows[k].same for k in keep], dtype=np.float64)
+def log_loss(rows: list[ScoredRow], conf: np.ndarray) -> float:
+    """Mean log loss of confidences (clipped to [1e-6, 1 - 1e-6]) against the rows' labels."""
+    p = np.clip(conf, 1e-6, 1 - 1e-6)
+    y = np.array([r.same for r in rows], dtype=np.float64)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
@@ -327,8 +326,9 @@ def compare_feature_sets(
             conf.append(confidences(held, model, config))
         c = np.concatenate(conf)
         figures = validate(scored, c, n_docs, config)
+        keep = [k for k, r in enumerate(scored) if r.features.n_aligned >= config.min_aligned and not r.exact]
         out[name] = {
-            "log_loss": round(log_loss(scored, c, config), 4),
+            "log_loss": round(log_loss([scored[k] for k in keep], c[keep]), 4),
             "cross-language": figures["cross-language"],
         }
     return out
@@ -346,9 +346,7 @@ def tune_min_level(
     losses: dict[str, float] = {}
     for level, rows in rows_by_level.items():
         model = fit_article(rows, config)
-        conf = np.clip(confidences(rows, model, config), 1e-6, 1 - 1e-6)
-        y = np.array([r.same for r in rows], dtype=np.float64)
-        losses[str(level)] = round(float(-np.mean(y * np.log(conf) + (1 - y) * np.log(1 - conf))), 6)
+        losses[str(level)] = round(log_loss(rows, confidences(rows, model, config)), 6)
     best = min(rows_by_level, key=lambda level: (losses[str(level)], level))
     return best, losses
 
