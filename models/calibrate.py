@@ -209,7 +209,12 @@ def score_archive(
 
 
 def linkable(rows: Iterable[ScoredRow], config: ScanConfig) -> list[ScoredRow]:
-    return [r for r in rows if r.features.n_aligned >= config.min_aligned and not r.exact]
+    return [r for r in rows if is_linkable(r, config)]
+
+
+def is_linkable(row: ScoredRow, config: ScanConfig) -> bool:
+    """Enough aligned sentences for an article confidence, and not an exact copy (those get 1)."""
+    return row.features.n_aligned >= config.min_aligned and not row.exact
 
 
 def fit_article(
@@ -326,7 +331,7 @@ def compare_feature_sets(
             conf.append(confidences(held, model, config))
         c = np.concatenate(conf)
         figures = validate(scored, c, n_docs, config)
-        keep = [k for k, r in enumerate(scored) if r.features.n_aligned >= config.min_aligned and not r.exact]
+        keep = [k for k, r in enumerate(scored) if is_linkable(r, config)]
         out[name] = {
             "log_loss": round(log_loss([scored[k] for k in keep], c[keep]), 4),
             "cross-language": figures["cross-language"],
