@@ -11,10 +11,12 @@ import pytest
 from dedup.errors import InvalidParameterError, ModelError
 from dedup.scoring.calibration import (
     ARTICLE_FEATURES,
+    LEVEL_CAP,
     STORY_FEATURES,
     Calibrator,
     ConfidenceModel,
     feature_matrix,
+    feature_value,
     fit_calibrator,
     load_confidence_model,
     save_confidence_model,
@@ -88,6 +90,30 @@ def test_shipped_article_model_weighs_one_aligned_sentence_by_its_documents():
     probs = [model.article_confidence(_documents_agree(one_sentence, a)) for a in np.linspace(0, 0.9, 7)]
     assert probs == sorted(probs)
     assert probs[0] < 0.2 and probs[-1] > 0.5
+
+
+def test_capped_level_counts_a_level_past_the_cap_as_the_cap():
+    f = _features(0.5, level=0.8)
+    assert feature_value(f, "capped_level") == pytest.approx(0.8)
+    high = PairFeatures(**{**f.to_dict(), "mean_level": LEVEL_CAP + 0.9})
+    assert feature_value(high, "capped_level") == pytest.approx(LEVEL_CAP)
+    assert feature_value(high, "mean_level") == pytest.approx(LEVEL_CAP + 0.9)
+
+
+def test_shipped_article_model_gains_nothing_from_one_sentence_aligned_past_a_translations_level():
+    # One sentence of two otherwise unrelated 5-sentence documents aligned far above a typical
+    # translation (a quoted headline, a name line): no more likely the same article than at the cap.
+    model = load_confidence_model()
+    assert "capped_level" in model.article.feature_names
+    quote = PairFeatures(
+        coverage_a=0.2, coverage_b=0.2, n_aligned=1, mean_cosine=0.75, mean_margin=1.8,
+        length_ratio=1.0, shingle_jaccard=0.02, doc_cosine=0.0, same_language=False,
+        n_sentences_a=5, n_sentences_b=5, mean_level=LEVEL_CAP,
+    )  # fmt: skip
+    at_cap = model.article_confidence(quote)
+    far_past = model.article_confidence(PairFeatures(**{**quote.to_dict(), "mean_level": 1.8}))
+    assert far_past == pytest.approx(at_cap)
+    assert far_past < 0.2
 
 
 def test_round_trip_through_json(tmp_path):

@@ -41,11 +41,17 @@ ALIGNMENT_FEATURES = (
     "log_n_aligned",
     "mean_cosine",
     "mean_margin",
-    "mean_level",
+    "capped_level",
     "shingle_jaccard",
     "log_min_sentences",
 )
 """What the sentence alignment says about a pair (and its character shingles, its length)."""
+LEVEL_CAP = 1.2
+"""``capped_level`` is ``mean_level`` with everything past this counted as this. A level well above a
+typical translation's (1) is not more evidence: on the training archives, linkable pairs aligned at
+a mean level above 1.5 were 98 % unrelated (one quoted headline, a name or a number line, a chat
+template). Chosen by cross-validated log loss over the training archives (``models/calibrate.py``,
+report ``feature_sets``): caps 1.0-1.4 compared, 1.2 best, all better than no cap."""
 DOCUMENT_FEATURES = ("doc_cosine", "lead_cosine", "soft_coverage", "entity_overlap", "story_cosine")
 """What the two documents say as wholes: one quoted sentence aligns, but its documents' vectors
 do not meet; a condensed translation aligns one sentence, but its lead and names do."""
@@ -67,6 +73,8 @@ def feature_value(features: PairFeatures, name: str) -> float:
         return 1.0 if features.same_language else 0.0
     if name == "log_min_sentences":
         return math.log1p(min(features.n_sentences_a, features.n_sentences_b))
+    if name == "capped_level":
+        return min(features.mean_level, LEVEL_CAP)
     value = getattr(features, name, None)
     if value is None:
         raise InvalidParameterError(f"unknown feature {name!r}.")
