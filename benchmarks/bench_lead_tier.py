@@ -18,8 +18,12 @@ does not link. The curve replays the gate's decisions over its main knob (the le
 level) and the shared-names cut without re-encoding: sentences that would be encoded (leads + the
 rest of kept documents) against the full scan's true links that lose an endpoint.
 
-Results: benchmarks/results/lead_tier.json (``--split train``: lead_tier-train.json). Run:
-    .venv/bin/python -m benchmarks.bench_lead_tier [--split train] [realistic] [hard]
+``--min-sentences N`` builds the archives from stories whose every version has at least N sentences
+(full-length articles instead of the corpus's mix of briefs and articles).
+
+Results: benchmarks/results/lead_tier.json (``--split train``: lead_tier-train.json; ``--min-sentences
+N`` adds ``-minN``). Run:
+    .venv/bin/python -m benchmarks.bench_lead_tier [--split train] [--min-sentences N] [realistic] [hard]
 """
 
 from __future__ import annotations
@@ -221,17 +225,27 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("validation", "train"), default="validation")
     parser.add_argument("--wmt-docs", type=Path, default=WMT)
+    parser.add_argument(
+        "--min-sentences", type=int, default=0, help="Only stories this long (every version)."
+    )
     parser.add_argument("kinds", nargs="*", default=["realistic", "hard"])
     args = parser.parse_args(argv)
     from dedup.encoders.loading import resolve_encoder
 
     stories = read_stories(args.wmt_docs)
     want = args.split == "validation"
-    stories = {k: v for k, v in stories.items() if is_validation(k) == want}
+    stories = {
+        k: v
+        for k, v in stories.items()
+        if is_validation(k) == want and min(len(d["segments"]) for d in v) >= args.min_sentences
+    }
     encoder = resolve_encoder(model=None, device="cpu")  # the default encoder
-    out_path = ROOT / "benchmarks" / "results" / ("lead_tier.json" if want else "lead_tier-train.json")
+    name = "lead_tier" + ("" if want else "-train")
+    name += f"-min{args.min_sentences}" if args.min_sentences else ""
+    out_path = ROOT / "benchmarks" / "results" / f"{name}.json"
     results: dict = json.loads(out_path.read_text()) if out_path.is_file() else {}
     results["split"] = args.split
+    results["min_sentences"] = args.min_sentences
     for kind in args.kinds:
         texts, story = build(stories, kind, random.Random(f"{SEED}-{kind}"))
         results[kind] = run(kind, texts, story, encoder, replay_only=not want)
