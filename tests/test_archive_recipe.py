@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from models.archives import duplicate_stories
+import random
+
+import pytest
+
+from dedup.config import ScanConfig
+from dedup.encoders.base import HashingEncoder
+from models.archives import ArchiveDoc, build_archives, duplicate_stories, embed_archive
 
 
 def _doc(lang: str, sentences: list[str], role: str = "source") -> dict:
@@ -61,17 +67,15 @@ def _story(n: int) -> list[dict]:
     ]
 
 
-def test_archive_documents_are_listed_in_the_order_a_scan_reads_them():
-    import random
-
-    from dedup.config import ScanConfig
-    from dedup.encoders.base import HashingEncoder
-    from models.archives import build_archives, embed_archive
-
+def _archives() -> list[list[ArchiveDoc]]:
+    """Archives of twelve three-language stories."""
     stories = {f"wmt:x:doc-{n}": _story(n) for n in range(12)}
-    archives = build_archives(stories, sorted(stories), random.Random(5))
+    return build_archives(stories, sorted(stories), random.Random(5))
+
+
+def test_archive_documents_are_listed_in_the_order_a_scan_reads_them():
     config = ScanConfig(use_cache=False)
-    for archive in archives:
+    for archive in _archives():
         assert [d.doc_id for d in archive] == sorted(d.doc_id for d in archive)
         embedded = embed_archive(archive, config, HashingEncoder(dim=32))
         # position i of the archive is position i of the scan, so labels and languages match
@@ -80,15 +84,6 @@ def test_archive_documents_are_listed_in_the_order_a_scan_reads_them():
 
 
 def test_embedding_an_archive_out_of_scan_order_is_refused():
-    import random
-
-    import pytest
-
-    from dedup.config import ScanConfig
-    from dedup.encoders.base import HashingEncoder
-    from models.archives import build_archives, embed_archive
-
-    stories = {f"wmt:x:doc-{n}": _story(n) for n in range(12)}
-    archive = build_archives(stories, sorted(stories), random.Random(5))[0]
+    archive = _archives()[0]
     with pytest.raises(ValueError, match="order"):
         embed_archive(archive[::-1], ScanConfig(use_cache=False), HashingEncoder(dim=32))
