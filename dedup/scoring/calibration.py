@@ -50,8 +50,9 @@ LEVEL_CAP = 1.2
 """``capped_level`` is ``mean_level`` with everything past this counted as this. A level well above a
 typical translation's (1) is not more evidence: on the training archives, linkable pairs aligned at
 a mean level above 1.5 were 98 % unrelated (one quoted headline, a name or a number line, a chat
-template). Chosen by cross-validated log loss over the training archives (``models/calibrate.py``,
-report ``feature_sets``): caps 1.0-1.4 compared, 1.2 best, all better than no cap."""
+template). Chosen by cross-validated log loss over the training archives: a one-off run compared
+caps 1.0-1.4 (1.2 best, all better than no cap); ``models/calibrate.py`` reports the capped and
+uncapped feature sets side by side (report ``feature_sets``)."""
 DOCUMENT_FEATURES = ("doc_cosine", "lead_cosine", "soft_coverage", "entity_overlap", "story_cosine")
 """What the two documents say as wholes: one quoted sentence aligns, but its documents' vectors
 do not meet; a condensed translation aligns one sentence, but its lead and names do."""
