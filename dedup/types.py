@@ -108,6 +108,8 @@ class PairFeatures:
     ``lead_cosine`` the cosine of the first three sentences' mean vectors. ``mean_level`` is
     the aligned pairs' mean cosine on the language pair's own scale (0 = the level of unrelated
     sentences, 1 = that of translations; see :mod:`dedup.scoring.cosine_reference`).
+    ``number_agreements`` and ``number_conflicts`` count the aligned sentence pairs with numbers on
+    both sides that share one, and that share none (see :func:`dedup.scoring.signals.number_checks`).
     """
 
     coverage_a: float
@@ -126,6 +128,8 @@ class PairFeatures:
     entity_overlap: float = 0.0
     lead_cosine: float = 0.0
     mean_level: float = 0.0
+    number_agreements: int = 0
+    number_conflicts: int = 0
 
     @property
     def coverage_min(self) -> float:
@@ -153,6 +157,8 @@ class PairFeatures:
             "entity_overlap": round(self.entity_overlap, 4),
             "lead_cosine": round(self.lead_cosine, 4),
             "mean_level": round(self.mean_level, 4),
+            "number_agreements": self.number_agreements,
+            "number_conflicts": self.number_conflicts,
         }
 
 

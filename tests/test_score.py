@@ -174,3 +174,41 @@ def test_shingle_jaccard_is_the_set_jaccard() -> None:
         sa, sb = set(a.tolist()), set(b.tolist())
         expected = len(sa & sb) / len(sa | sb) if sa and sb else 0.0
         assert jaccard(a, b) == pytest.approx(expected, abs=0)
+
+
+def test_numbers_are_read_alike_however_a_language_writes_them() -> None:
+    from dedup.scoring.signals import number_keys
+
+    assert number_keys("It cost 1,500 euros in 2029.") == number_keys("Es kostete 1.500 Euro im Jahr 2029.")
+    assert number_keys("Det kostet 1 500 kroner i 2029.") == number_keys("It cost 1,500 euros in 2029.")
+    assert number_keys("४० लाख") == number_keys("40 lakh")  # Devanagari digits
+    assert number_keys("４０万人") == number_keys("400,000 people")  # full-width digits, 万 vs thousands
+    assert number_keys("3,5 %") == number_keys("3.5%")
+    assert number_keys("No digits here.") == frozenset()
+
+
+def test_number_checks_count_only_sentence_pairs_with_numbers_on_both_sides() -> None:
+    from dedup.scoring.signals import number_checks
+
+    agree = ("Turnout was 61 percent.", "Valgdeltakelsen var 61 prosent.")
+    clash = ("Turnout was 61 percent.", "Valgdeltakelsen var 48 prosent.")
+    one_sided = ("Turnout was sixty-one percent.", "Valgdeltakelsen var 61 prosent.")
+    assert number_checks([]) == (0, 0)
+    assert number_checks([one_sided]) == (0, 0)
+    assert number_checks([agree, one_sided]) == (1, 0)
+    assert number_checks([agree, clash, one_sided, clash]) == (1, 2)
+
+
+def test_aligned_sentences_with_other_numbers_count_as_number_conflicts() -> None:
+    template = [
+        "The city council approved the new tram plan on Tuesday evening.",
+        "The project will cost 120 million euros and should be finished in 2029.",
+        "Opposition parties said the budget was far too small.",
+    ]
+    other_city = [template[0], template[1].replace("120", "45").replace("2029", "2031"), template[2]]
+    corpus = _corpus([template, list(template), other_city, OTHER])
+    same, _ = score_pair(corpus, 0, 1, min_cosine=0.3, min_margin=0.0)
+    other, other_alignment = score_pair(corpus, 0, 2, min_cosine=0.3, min_margin=0.0)
+    assert {(p[0], p[1]) for p in other_alignment.pairs} == {(0, 0), (1, 1), (2, 2)}
+    assert (same.number_agreements, same.number_conflicts) == (1, 0)
+    assert (other.number_agreements, other.number_conflicts) == (0, 1)

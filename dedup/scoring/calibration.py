@@ -44,8 +44,10 @@ ALIGNMENT_FEATURES = (
     "capped_level",
     "shingle_jaccard",
     "log_min_sentences",
+    "log_number_disagreement",
 )
-"""What the sentence alignment says about a pair (and its character shingles, its length)."""
+"""What the sentence alignment says about a pair (and its character shingles, its length, whether its
+aligned sentences' numbers disagree)."""
 LEVEL_CAP = 1.2
 """``capped_level`` is ``mean_level`` with everything past this counted as this. A level well above a
 typical translation's (1) is not more evidence: on the training archives, linkable pairs aligned at
@@ -72,6 +74,8 @@ def feature_value(features: PairFeatures, name: str) -> float:
         return math.log1p(features.n_aligned)
     if name == "same_language":
         return 1.0 if features.same_language else 0.0
+    if name == "log_number_disagreement":
+        return math.log1p(max(features.number_conflicts - features.number_agreements, 0))
     if name == "log_min_sentences":
         return math.log1p(min(features.n_sentences_a, features.n_sentences_b))
     if name == "capped_level":

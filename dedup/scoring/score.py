@@ -32,7 +32,7 @@ import numpy.typing as npt
 from dedup.errors import InvalidParameterError
 from dedup.scoring.corpus import Corpus
 from dedup.scoring.cosine_reference import CosineReference
-from dedup.scoring.signals import jaccard
+from dedup.scoring.signals import jaccard, number_checks
 from dedup.types import PairFeatures
 
 # Ratio-margin denominators are floored: centred cosines of unrelated sentences sit
@@ -177,6 +177,9 @@ def score_pair(
     len_a = float(sum(len(s) for s in corpus.sentences[i]))
     len_b = float(sum(len(s) for s in corpus.sentences[j]))
     n_aligned = len(alignment.pairs)
+    number_agreements, number_conflicts = number_checks(
+        [(corpus.sentences[i][p[0]], corpus.sentences[j][p[1]]) for p in alignment.pairs]
+    )
     features = PairFeatures(
         coverage_a=alignment.coverage_a,
         coverage_b=alignment.coverage_b,
@@ -198,6 +201,8 @@ def score_pair(
             if n_aligned and reference is not None
             else 0.0
         ),
+        number_agreements=number_agreements,
+        number_conflicts=number_conflicts,
     )
     return features, alignment
 
