@@ -8,7 +8,10 @@ with no partner) or its source plus one to three translations, sometimes with a 
 translation in one of those languages (a same-language near duplicate). An archive takes its
 stories from one test set and domain where it can, as an outlet's archive would. Now and then a
 long article quotes one or two sentences of another story: it stays its own story's (different
-from the quoted one). Every version is reworked independently by ``models/rework.py`` the way
+from the quoted one). With ``other_facts``, some stories also get an article on their template with
+other facts (:func:`other_facts`: every number changed), a story of its own, as automated earnings,
+sports and election reports are one template filled with different figures. Every version is
+reworked independently by ``models/rework.py`` the way
 archives rework articles (re-paragraphed, condensed, truncated, cut to a brief, sentences merged,
 accents dropped, site furniture and "read also" teasers in the text's language). Archives hold
 about 150 documents, so unrelated articles of one domain are the hard negatives.
@@ -28,6 +31,7 @@ import gzip
 import hashlib
 import json
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +54,15 @@ MAX_SENTENCES = 30
 # (those found in at most two stories), and at least DUPLICATE_MIN_SHARED of them.
 DUPLICATE_SHARE = 0.8
 DUPLICATE_MIN_SHARED = 3
+# Stories the calibration recipe gives an other-facts article (one in two drawn; one whose drawn version
+# does not report figures is skipped, so about one in fifteen has one), and its label suffix.
+OTHER_FACTS_SHARE = 0.5
+OTHER_FACTS = ":other-facts"
+# An other-facts article is made of a version that reports figures: at least this many sentences,
+# and this share of its sentences, hold a number.
+OTHER_FACTS_MIN_SENTENCES = 3
+OTHER_FACTS_MIN_SHARE = 0.4
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -164,13 +177,37 @@ def story_versions(docs: list[dict], rng: random.Random, rarity: dict[str, float
     return chosen
 
 
+def other_facts(segments: list[str], rng: random.Random) -> list[str] | None:
+    """The same text reporting other figures: every run of digits replaced by another of the same
+    length and a different first digit. None unless the text reports figures (at least
+    ``OTHER_FACTS_MIN_SENTENCES`` sentences, and ``OTHER_FACTS_MIN_SHARE`` of them, hold a number):
+    changing a text's one or two incidental numbers makes a corrected copy, not another report.
+
+    Example:
+        >>> import random
+        >>> other_facts(["Profit rose 12 % to 4.1 billion.", "Shares fell 3 % in 2024.", "Sales: 7 %."],
+        ...             random.Random(0))
+        ['Profit rose 86 % to 1.6 billion.', 'Shares fell 9 % in 8475.', 'Sales: 4 %.']
+    """
+    numeric = sum(1 for s in segments if _DIGITS.search(s))
+    if numeric < max(OTHER_FACTS_MIN_SENTENCES, OTHER_FACTS_MIN_SHARE * len(segments)):
+        return None
+
+    def replace(match: re.Match[str]) -> str:
+        old = match.group()
+        first = rng.choice([d for d in "123456789" if d != old[0]])
+        return first + "".join(rng.choice("0123456789") for _ in old[1:])
+
+    return [_DIGITS.sub(replace, s) for s in segments]
+
+
 def story_domain(docs: list[dict]) -> str:
     """The domain (news, e-commerce, speech ...) of a story's source document, "" if unknown."""
     return next((d.get("domain", "") for d in docs if d["role"] == "source"), "")
 
 
 def build_archives(
-    stories: dict[str, list[dict]], keys: list[str], rng: random.Random
+    stories: dict[str, list[dict]], keys: list[str], rng: random.Random, *, other_facts_share: float = 0.0
 ) -> list[list[ArchiveDoc]]:
     """Reworked archives of about ``ARCHIVE_SIZE`` documents from the given stories.
 
@@ -179,6 +216,10 @@ def build_archives(
     topics (the hard negatives) meet in it. Each archive lists its documents by ``doc_id``, the
     order a scan reads them in (:func:`embed_archive` checks it), so document ``i`` of an archive
     is document ``i`` of its corpus.
+
+    ``other_facts_share`` of the stories also get a version of theirs with other figures
+    (:func:`other_facts`), labelled a story of its own. It is drawn with a random source seeded by
+    the story key, so the other documents' texts are the same with or without it.
     """
     keys = list(keys)
     rng.shuffle(keys)
@@ -214,6 +255,20 @@ def build_archives(
                         label[host_key],
                         host["lang"],
                         host.get("domain", ""),
+                    )
+                )
+        facts_rng = random.Random(f"{SEED}:other-facts:{key}")
+        if facts_rng.random() < other_facts_share:
+            base = facts_rng.choice(stories[key])
+            segments = other_facts(base["segments"], facts_rng)
+            if segments is not None:
+                docs.append(
+                    ArchiveDoc(
+                        f"{n:05d}-facts-{len(docs):03d}",
+                        rework(segments, facts_rng, lang=base["lang"], teasers=headlines),
+                        label[key] + OTHER_FACTS,
+                        base["lang"],
+                        base.get("domain", ""),
                     )
                 )
     return [sorted(a, key=lambda d: d.doc_id) for a in archives if len(a) > 1]

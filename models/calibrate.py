@@ -71,6 +71,8 @@ from dedup.scoring.signals import sentence_weights
 from dedup.types import PairFeatures
 from models.archives import (
     MAX_STORIES,
+    OTHER_FACTS,
+    OTHER_FACTS_SHARE,
     SEED,
     ArchiveDoc,
     archive_corpus,
@@ -100,6 +102,9 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "alignment + document, level uncapped": tuple(
         "mean_level" if name == "capped_level" else name for name in ARTICLE_FEATURES
     ),
+    "alignment + document, no number checks": tuple(
+        name for name in ARTICLE_FEATURES if name != "log_number_disagreement"
+    ),
     "alignment + document (shipped)": ARTICLE_FEATURES,
 }
 CV_FOLDS = 5
@@ -117,6 +122,7 @@ class ScoredRow:
     exact: bool
     lang_a: str
     lang_b: str
+    other_facts: bool = False  # one is the other's story told with other figures (a negative)
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,6 +208,8 @@ def score_archive(
                 is_exact_copy(corpus, i, j),
                 archive[i].lang,
                 archive[j].lang,
+                archive[i].story != archive[j].story
+                and archive[i].story.removesuffix(OTHER_FACTS) == archive[j].story.removesuffix(OTHER_FACTS),
             )
         )
     return rows
@@ -223,8 +231,18 @@ def is_linkable(row: ScoredRow, config: ScanConfig) -> bool:
 def fit_article(
     rows: list[ScoredRow], config: ScanConfig, features: tuple[str, ...] = ARTICLE_FEATURES
 ) -> Calibrator:
-    """P(same article) on the linkable pairs (enough aligned sentences, not exact copies)."""
-    train = linkable(rows, config)
+    """P(same article) on the linkable pairs (enough aligned sentences, not exact copies).
+
+    An other-facts pair (a story and its version with other figures) is left out of the fit unless
+    more of its aligned sentence pairs disagree on numbers than agree: when the changed figures fell
+    in sentences the alignment did not pair, what it aligned is the same text, no feature can see the
+    "different" label, and fitting on it would only lower every true pair's confidence.
+    """
+    train = [
+        r
+        for r in linkable(rows, config)
+        if not r.other_facts or r.features.number_conflicts > r.features.number_agreements
+    ]
     return fit_calibrator([r.features for r in train], [r.same for r in train], features, C=ARTICLE_C)
 
 
@@ -285,7 +303,8 @@ def validate(
             family = "same-language"
         else:
             family = "cross " + "-".join(sorted({script_family(r.lang_a), script_family(r.lang_b)}))
-        for key in (family, "all", "cross-language" if r.lang_a != r.lang_b else "same-language total"):
+        keys = [family, "all", "cross-language" if r.lang_a != r.lang_b else "same-language total"]
+        for key in keys + (["other facts"] if r.other_facts else []):
             cell = table[key]
             cell["gold"] += r.same
             cell["linked"] += linked
@@ -465,8 +484,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "calibration-v1.json")
     parser.add_argument("--background-out", type=Path, default=ROOT / "models" / "background-v1.npz")
     parser.add_argument("--report", type=Path, default=ROOT / "models" / "calibration-report.json")
-    parser.add_argument("--encoder", choices=["onnx-int8-batched", "onnx-int8", "torch"],
-                        default=DEFAULT_ENCODER)
+    parser.add_argument(
+        "--encoder", choices=["onnx-int8-batched", "onnx-int8", "torch"], default=DEFAULT_ENCODER
+    )
     parser.add_argument(
         "--ud-root",
         type=Path,
@@ -489,8 +509,10 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     stories = read_stories(args.wmt_docs)
     train_keys, val_keys = split_stories(stories, args.max_stories)
-    train = build_archives(stories, train_keys, random.Random(SEED + 1))
-    validation = build_archives(stories, val_keys, random.Random(SEED + 2))
+    train = build_archives(stories, train_keys, random.Random(SEED + 1), other_facts_share=OTHER_FACTS_SHARE)
+    validation = build_archives(
+        stories, val_keys, random.Random(SEED + 2), other_facts_share=OTHER_FACTS_SHARE
+    )
     config = ScanConfig(encoder=args.encoder, input_levels=not args.no_input_levels)
 
     from dedup.encoders.loading import load_encoder

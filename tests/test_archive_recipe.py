@@ -1,14 +1,24 @@
-"""The calibration corpus recipe (models/archives.py): stories that hold one text twice."""
+"""The calibration corpus recipe (models/archives.py): stories that hold one text twice, other-facts
+versions of a story."""
 
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
 from dedup.config import ScanConfig
 from dedup.encoders.base import HashingEncoder
-from models.archives import ArchiveDoc, build_archives, duplicate_stories, embed_archive
+from dedup.scoring.signals import number_keys
+from models.archives import (
+    OTHER_FACTS,
+    ArchiveDoc,
+    build_archives,
+    duplicate_stories,
+    embed_archive,
+    other_facts,
+)
 
 
 def _doc(lang: str, sentences: list[str], role: str = "source") -> dict:
@@ -87,3 +97,40 @@ def test_embedding_an_archive_out_of_scan_order_is_refused():
     archive = _archives()[0]
     with pytest.raises(ValueError, match="order"):
         embed_archive(archive[::-1], ScanConfig(use_cache=False), HashingEncoder(dim=32))
+
+
+FIGURES = [
+    "Turnout was 61.4 percent, up from 58 percent in 2019.",
+    "The Centre Party won 23 of the 87 seats.",
+    "Its leader received 4,210 personal votes.",
+    "The new council meets for the first time on 3 October.",
+]
+
+
+def test_an_other_facts_version_changes_every_number_and_nothing_else():
+    changed = other_facts(FIGURES, random.Random(1))
+    assert changed is not None
+    for old, new in zip(FIGURES, changed, strict=True):
+        assert re.sub(r"\d", "#", old) == re.sub(r"\d", "#", new)
+        assert not number_keys(old) & number_keys(new)
+
+
+def test_a_text_with_an_incidental_number_gets_no_other_facts_version():
+    assert other_facts(BODY, random.Random(1)) is None  # one sentence of four holds a number
+
+
+def test_other_facts_versions_are_stories_of_their_own_and_leave_the_other_documents_alone():
+    stories = {
+        f"wmt:x:vote-{n}": [
+            {**_doc("en", [f"District {n}: {s}" for s in FIGURES]), "producer": "src"},
+            {**_doc("de", [f"Bezirk {n}: {s}" for s in FIGURES], "reference"), "producer": "ref"},
+        ]
+        for n in range(10)
+    }
+    plain = build_archives(stories, sorted(stories), random.Random(5))
+    with_facts = build_archives(stories, sorted(stories), random.Random(5), other_facts_share=1.0)
+    facts = [d for archive in with_facts for d in archive if d.story.endswith(OTHER_FACTS)]
+    others = [d for archive in with_facts for d in archive if not d.story.endswith(OTHER_FACTS)]
+    assert len(facts) == len(stories)
+    assert {d.story.removesuffix(OTHER_FACTS) for d in facts} == set(stories)
+    assert sorted(d.text for d in others) == sorted(d.text for archive in plain for d in archive)
