@@ -184,6 +184,9 @@ def test_numbers_are_read_alike_however_a_language_writes_them() -> None:
     assert number_keys("४० लाख") == number_keys("40 lakh")  # Devanagari digits
     assert number_keys("４０万人") == number_keys("400,000 people")  # full-width digits, 万 vs thousands
     assert number_keys("3,5 %") == number_keys("3.5%")
+    assert number_keys("at 09:30 on Sunday") & number_keys("kl. 9.30 søndag")  # a time
+    assert number_keys("won 2:1") & number_keys("won 2-1")  # a score
+    assert not number_keys("at 14:00") & number_keys("at 15:00")
     assert number_keys("No digits here.") == frozenset()
 
 

@@ -37,8 +37,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 # A number as written: digit groups joined by thousands separators (".", ",", "'", spaces before three
-# digits), then an optional decimal part.
-_NUMBER = re.compile(r"\d+(?:[.,'\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
+# digits), then an optional decimal part or minutes ("3,5", "09:30", "9.30").
+_NUMBER = re.compile(r"\d+(?:[.,'\u00a0\u202f ]\d{3})*(?:[.,:]\d+)?")
 
 
 # Scripts written without spaces between words: two characters count as one word there.
@@ -129,20 +129,30 @@ def entity_keys(text: str) -> frozenset[str]:
 def number_keys(text: str) -> frozenset[str]:
     """The numbers of a text, each reduced to its significant digits, so a translation's numbers meet
     the original's however it writes them: separators dropped ("1,5" and "1.5", "40 000" and
-    "40,000"), leading and trailing zeros dropped (40 million and 4000万 are both "4"), any script's
-    digits read as 0-9.
+    "40,000", "09:30" and "9.30"), leading and trailing zeros dropped (40 million and 4000万 are both
+    "4"), any script's digits read as 0-9. A time or score written with a colon also gives its parts
+    ("2:1" meets "2-1"; a part that is all zeros is left out).
 
     Example:
         >>> sorted(number_keys("It costs 1,500 euros (3.5 %) from 2029."))
         ['15', '2029', '35']
         >>> number_keys("Det koster 1 500 euro.") == number_keys("费用为１５００欧元。")
         True
+        >>> sorted(number_keys("Kick-off at 20:45, final score 2:1."))
+        ['1', '2', '2045', '21', '45']
     """
     keys = set()
     for match in _NUMBER.finditer(text):
-        digits = "".join(str(unicodedata.digit(ch)) for ch in match.group() if ch.isdigit())
-        keys.add(digits.strip("0") or "0")
+        keys.add(_significant_digits(match.group()))
+        if ":" in match.group():
+            keys.update(k for k in map(_significant_digits, match.group().split(":")) if k != "0")
     return frozenset(keys)
+
+
+def _significant_digits(number: str) -> str:
+    """The digits of a written number, read as 0-9, without leading and trailing zeros ("0" if none)."""
+    digits = "".join(str(unicodedata.digit(ch)) for ch in number if ch.isdigit())
+    return digits.strip("0") or "0"
 
 
 def number_checks(pairs: Sequence[tuple[str, str]]) -> tuple[int, int]:
