@@ -248,12 +248,19 @@ def fit_article(
 
 def fit_story(rows: list[ScoredRow]) -> Calibrator:
     """P(same story) on every pair of the archives, so it is calibrated on an archive's own mix of
-    related and unrelated pairs (a sample of the unrelated ones would inflate every confidence)."""
+    related and unrelated pairs (a sample of the unrelated ones would inflate every confidence).
+
+    Other-facts pairs are left out: the story model's features do not read figures, so to it a
+    story and its version with other figures are one text.
+    """
+    rows = [r for r in rows if not r.other_facts]
     return fit_calibrator([r.features for r in rows], [r.same for r in rows], STORY_FEATURES, C=STORY_C)
 
 
 def story_figures(rows: list[ScoredRow], model: Calibrator) -> dict[str, object]:
-    """Story confidence against same-story labels: ECE over pairs given >= 1 %, P/R at 0.5."""
+    """Story confidence against same-story labels: ECE over pairs given >= 1 %, P/R at 0.5 (other-facts
+    pairs left out, as in :func:`fit_story`)."""
+    rows = [r for r in rows if not r.other_facts]
     conf = model.predict_proba(feature_matrix([r.features for r in rows], STORY_FEATURES))
     same = np.array([r.same for r in rows], dtype=bool)
     chosen = conf >= 0.01

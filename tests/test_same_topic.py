@@ -53,3 +53,86 @@ def test_same_topic_pages_in_two_languages_are_not_linked(tmp_path: Path):
     assert confidence[("club-about-de.txt", "club-news-en.txt")] > confidence.get(
         ("club-about-de.txt", "floods-en.txt"), 0.0
     )
+
+
+# Two reports written on one template (automated earnings news), and a German translation of the
+# first: the template's sentences align one to one, only the names and figures differ.
+TEMPLATED = {
+    "timber-en.txt": (
+        "Nordic Timber Group reported a third-quarter net profit of 412 million crowns on Thursday, "
+        "up 18 percent from a year earlier.\n"
+        "Revenue rose to 3.9 billion crowns, beating analysts' forecasts of 3.7 billion.\n"
+        "The company said strong demand from construction firms in Germany had lifted sales.\n"
+        "Chief executive Anna Lindqvist said the outlook for the rest of the year remained positive.\n"
+        "Shares in the company rose 4.2 percent in early trading in Stockholm.\n"
+    ),
+    "timber-de.txt": (
+        "Die Nordic Timber Group hat am Donnerstag für das dritte Quartal einen Nettogewinn von "
+        "412 Millionen Kronen gemeldet, 18 Prozent mehr als vor einem Jahr.\n"
+        "Der Umsatz stieg auf 3,9 Milliarden Kronen und übertraf damit die Prognosen der Analysten "
+        "von 3,7 Milliarden.\n"
+        "Das Unternehmen erklärte, die starke Nachfrage von Baufirmen in Deutschland habe den Absatz "
+        "gesteigert.\n"
+        "Vorstandschefin Anna Lindqvist sagte, der Ausblick für den Rest des Jahres bleibe positiv.\n"
+        "Die Aktie des Unternehmens stieg im frühen Handel in Stockholm um 4,2 Prozent.\n"
+    ),
+    "shipping-en.txt": (
+        "Baltic Shipping Lines reported a third-quarter net profit of 95 million euros on Wednesday, "
+        "down 7 percent from a year earlier.\n"
+        "Revenue fell to 610 million euros, missing analysts' forecasts of 640 million.\n"
+        "The company said weaker freight rates on routes to Asia had hurt sales.\n"
+        "Chief executive Martin Kask said the outlook for the rest of the year was uncertain.\n"
+        "Shares in the company fell 2.8 percent in early trading in Tallinn.\n"
+    ),
+}
+
+
+def test_reports_on_one_template_with_other_figures_are_not_linked(tmp_path: Path):
+    for name, text in TEMPLATED.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    config = dedup.ScanConfig(use_cache=False, report_threshold=0.0)
+    result = dedup.scan(tmp_path, encoder=dedup.load_encoder(), config=config)
+    confidence = {(p.doc_a, p.doc_b): p.confidence for p in result.pairs}
+    assert confidence[("timber-de.txt", "timber-en.txt")] > 0.9
+    assert confidence[("shipping-en.txt", "timber-en.txt")] < 0.3
+    assert confidence[("shipping-en.txt", "timber-de.txt")] < 0.3
+    groups = sorted(g.members for g in result.groups)
+    assert groups == [("shipping-en.txt",), ("timber-de.txt", "timber-en.txt")]
+
+
+# A wire story and its update: the toll changed in one sentence, the other figures kept.
+UPDATE = {
+    "derailment-first.txt": (
+        "At least 12 people were killed when a passenger train derailed near the town of Hallstadt on "
+        "Friday morning, police said.\n"
+        "The train, carrying about 240 passengers, left the tracks at 7.45 am shortly after crossing a "
+        "bridge over the river.\n"
+        "Rescue teams worked through the day to free passengers trapped in two overturned carriages.\n"
+        "The cause of the accident is not yet known, but investigators are examining the condition of "
+        "the track.\n"
+        "The rail operator said services on the line would remain suspended until at least Monday.\n"
+    ),
+    "derailment-update.txt": (
+        "At least 17 people were killed when a passenger train derailed near the town of Hallstadt on "
+        "Friday morning, police said.\n"
+        "The train, carrying about 240 passengers, left the tracks at 7.45 am shortly after crossing a "
+        "bridge over the river.\n"
+        "Rescue teams worked through the day to free passengers trapped in two overturned carriages, "
+        "and 41 people were taken to hospital.\n"
+        "The cause of the accident is not yet known, but investigators are examining the condition of "
+        "the track.\n"
+        "The rail operator said services on the line would remain suspended until at least Monday.\n"
+    ),
+}
+
+
+def test_an_update_that_changes_one_figure_stays_a_near_duplicate(tmp_path: Path):
+    for name, text in UPDATE.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    config = dedup.ScanConfig(use_cache=False, report_threshold=0.0)
+    result = dedup.scan(tmp_path, encoder=dedup.load_encoder(), config=config)
+    (pair,) = result.pairs
+    assert pair.features is not None
+    assert (pair.features.number_agreements, pair.features.number_conflicts) == (1, 1)
+    assert pair.relation.value == "near_duplicate"
+    assert pair.confidence > 0.9
