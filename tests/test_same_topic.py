@@ -41,11 +41,16 @@ PAGES = {
 }
 
 
-def test_same_topic_pages_in_two_languages_are_not_linked(tmp_path: Path):
-    for name, text in PAGES.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
+def _scan(folder: Path, texts: dict[str, str]) -> dedup.ScanResult:
+    """Every pair of the texts, written as files into ``folder``, scored (none left out)."""
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
     config = dedup.ScanConfig(use_cache=False, report_threshold=0.0)
-    result = dedup.scan(tmp_path, encoder=dedup.load_encoder(), config=config)
+    return dedup.scan(folder, encoder=dedup.load_encoder(), config=config)
+
+
+def test_same_topic_pages_in_two_languages_are_not_linked(tmp_path: Path):
+    result = _scan(tmp_path, PAGES)
     assert all(len(g.members) == 1 for g in result.groups)
     confidence = {(p.doc_a, p.doc_b): p.confidence for p in result.pairs}
     # the topic pair scores well above the unrelated pair, and still far below a link
@@ -88,10 +93,7 @@ TEMPLATED = {
 
 
 def test_reports_on_one_template_with_other_figures_are_not_linked(tmp_path: Path):
-    for name, text in TEMPLATED.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    config = dedup.ScanConfig(use_cache=False, report_threshold=0.0)
-    result = dedup.scan(tmp_path, encoder=dedup.load_encoder(), config=config)
+    result = _scan(tmp_path, TEMPLATED)
     confidence = {(p.doc_a, p.doc_b): p.confidence for p in result.pairs}
     assert confidence[("timber-de.txt", "timber-en.txt")] > 0.9
     assert confidence[("shipping-en.txt", "timber-en.txt")] < 0.3
@@ -127,10 +129,7 @@ UPDATE = {
 
 
 def test_an_update_that_changes_one_figure_stays_a_near_duplicate(tmp_path: Path):
-    for name, text in UPDATE.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    config = dedup.ScanConfig(use_cache=False, report_threshold=0.0)
-    result = dedup.scan(tmp_path, encoder=dedup.load_encoder(), config=config)
+    result = _scan(tmp_path, UPDATE)
     (pair,) = result.pairs
     assert pair.features is not None
     assert (pair.features.number_agreements, pair.features.number_conflicts) == (1, 1)
