@@ -8,13 +8,13 @@ with no partner) or its source plus one to three translations, sometimes with a 
 translation in one of those languages (a same-language near duplicate). An archive takes its
 stories from one test set and domain where it can, as an outlet's archive would. Now and then a
 long article quotes one or two sentences of another story: it stays its own story's (different
-from the quoted one). With ``other_facts``, some stories also get an article on their template with
-other facts (:func:`other_facts`: every number changed), a story of its own, as automated earnings,
-sports and election reports are one template filled with different figures. Every version is
-reworked independently by ``models/rework.py`` the way
-archives rework articles (re-paragraphed, condensed, truncated, cut to a brief, sentences merged,
-accents dropped, site furniture and "read also" teasers in the text's language). Archives hold
-about 150 documents, so unrelated articles of one domain are the hard negatives.
+from the quoted one). With ``other_facts_share``, some stories also get an article on their template
+with other facts (:func:`other_facts`: every number changed), a story of its own, as automated
+earnings, sports and election reports are one template filled with different figures. Every version
+is reworked independently by ``models/rework.py`` the way archives rework articles
+(re-paragraphed, condensed, truncated, cut to a brief, sentences merged, accents dropped, site
+furniture and "read also" teasers in the text's language). Archives hold about 150 documents, so
+unrelated articles of one domain are the hard negatives.
 
 WMT sometimes holds one text twice under two ids (WMT22's Ukrainian set carries about a hundred
 of its documents as both ``news-N`` and ``test_uk_M``; a few chats, reviews and listings recur).
