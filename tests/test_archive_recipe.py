@@ -10,7 +10,7 @@ import pytest
 
 from dedup.config import ScanConfig
 from dedup.encoders.base import HashingEncoder
-from dedup.scoring.signals import number_keys
+from dedup.scoring.numbers import number_keys
 from models.archives import (
     OTHER_FACTS,
     ArchiveDoc,

@@ -176,32 +176,6 @@ def test_shingle_jaccard_is_the_set_jaccard() -> None:
         assert jaccard(a, b) == pytest.approx(expected, abs=0)
 
 
-def test_numbers_are_read_alike_however_a_language_writes_them() -> None:
-    from dedup.scoring.signals import number_keys
-
-    assert number_keys("It cost 1,500 euros in 2029.") == number_keys("Es kostete 1.500 Euro im Jahr 2029.")
-    assert number_keys("Det kostet 1 500 kroner i 2029.") == number_keys("It cost 1,500 euros in 2029.")
-    assert number_keys("४० लाख") == number_keys("40 lakh")  # Devanagari digits
-    assert number_keys("４０万人") == number_keys("400,000 people")  # full-width digits, 万 vs thousands
-    assert number_keys("3,5 %") == number_keys("3.5%")
-    assert number_keys("at 09:30 on Sunday") & number_keys("kl. 9.30 søndag")  # a time
-    assert number_keys("won 2:1") & number_keys("won 2-1")  # a score
-    assert not number_keys("at 14:00") & number_keys("at 15:00")
-    assert number_keys("No digits here.") == frozenset()
-
-
-def test_number_checks_count_only_sentence_pairs_with_numbers_on_both_sides() -> None:
-    from dedup.scoring.signals import number_checks
-
-    agree = ("Turnout was 61 percent.", "Valgdeltakelsen var 61 prosent.")
-    clash = ("Turnout was 61 percent.", "Valgdeltakelsen var 48 prosent.")
-    one_sided = ("Turnout was sixty-one percent.", "Valgdeltakelsen var 61 prosent.")
-    assert number_checks([]) == (0, 0)
-    assert number_checks([one_sided]) == (0, 0)
-    assert number_checks([agree, one_sided]) == (1, 0)
-    assert number_checks([agree, clash, one_sided, clash]) == (1, 2)
-
-
 def test_aligned_sentences_with_other_numbers_count_as_number_conflicts() -> None:
     template = [
         "The city council approved the new tram plan on Tuesday evening.",

@@ -32,7 +32,8 @@ import numpy.typing as npt
 from dedup.errors import InvalidParameterError
 from dedup.scoring.corpus import Corpus
 from dedup.scoring.cosine_reference import CosineReference
-from dedup.scoring.signals import jaccard, number_checks
+from dedup.scoring.numbers import number_checks
+from dedup.scoring.signals import jaccard
 from dedup.types import PairFeatures
 
 # Ratio-margin denominators are floored: centred cosines of unrelated sentences sit

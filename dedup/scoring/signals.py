@@ -36,11 +36,6 @@ _ENTITY_RE = re.compile(r"\b[A-Z][\w-]{2,}|\b\d[\d.,]*\d\b|\b\d\b")
 _WORD = re.compile(r"[^\W_]+")
 
 
-# A number as written: digit groups joined by thousands separators (".", ",", "'", spaces before three
-# digits), then an optional decimal part or minutes ("3,5", "09:30", "9.30").
-_NUMBER = re.compile(r"\d+(?:[.,'\u00a0\u202f ]\d{3})*(?:[.,:]\d+)?")
-
-
 # Scripts written without spaces between words: two characters count as one word there.
 _UNSPACED = re.compile(
     r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
@@ -124,60 +119,6 @@ def entity_keys(text: str) -> frozenset[str]:
     """
     plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     return frozenset(m.lower() for m in _ENTITY_RE.findall(plain))
-
-
-def number_keys(text: str) -> frozenset[str]:
-    """The numbers of a text, each reduced to its significant digits, so a translation's numbers meet
-    the original's however it writes them: separators dropped ("1,5" and "1.5", "40 000" and
-    "40,000", "09:30" and "9.30"), leading and trailing zeros dropped (40 million and 4000万 are both
-    "4"), any script's digits read as 0-9. A time or score written with a colon also gives its parts
-    ("2:1" meets "2-1"; a part that is all zeros is left out).
-
-    Example:
-        >>> sorted(number_keys("It costs 1,500 euros (3.5 %) from 2029."))
-        ['15', '2029', '35']
-        >>> number_keys("Det koster 1 500 euro.") == number_keys("费用为１５００欧元。")
-        True
-        >>> sorted(number_keys("Kick-off at 20:45, final score 2:1."))
-        ['1', '2', '2045', '21', '45']
-    """
-    keys = set()
-    for match in _NUMBER.finditer(text):
-        keys.add(_significant_digits(match.group()))
-        if ":" in match.group():
-            keys.update(k for k in map(_significant_digits, match.group().split(":")) if k != "0")
-    return frozenset(keys)
-
-
-def _significant_digits(number: str) -> str:
-    """The digits of a written number, read as 0-9, without leading and trailing zeros ("0" if none)."""
-    digits = "".join(str(unicodedata.digit(ch)) for ch in number if ch.isdigit())
-    return digits.strip("0") or "0"
-
-
-def number_checks(pairs: Sequence[tuple[str, str]]) -> tuple[int, int]:
-    """(agreements, conflicts): of the sentence pairs that both hold numbers, how many share one and
-    how many share none. The aligned sentences of two articles built on one template ("the project
-    will cost 120 million ... by 2029" against "... 40 billion ... by 2030") read alike to a sentence
-    encoder, but a translation keeps its numbers. Counted, not divided: each pair is one more piece
-    of evidence, so an updated story (one figure changed, the others kept) is not read as a
-    template filled with other figures.
-
-    Example:
-        >>> number_checks([("Cost: 120 million by 2029.", "Kostnad: 40 milliarder innen 2030."),
-        ...                ("Hello there.", "Hei.")])
-        (0, 1)
-        >>> number_checks([("Cost: 120 million by 2029.", "Kostnad: 120 millioner innen 2029.")])
-        (1, 0)
-    """
-    agreements = conflicts = 0
-    for text_a, text_b in pairs:
-        keys_a, keys_b = number_keys(text_a), number_keys(text_b)
-        if keys_a and keys_b:
-            shared = bool(keys_a & keys_b)
-            agreements += shared
-            conflicts += not shared
-    return agreements, conflicts
 
 
 def sentence_weights(sentences: Sequence[Sequence[str]]) -> npt.NDArray[np.float32]:

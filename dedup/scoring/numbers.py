@@ -1,0 +1,169 @@
+"""The figures of a sentence, read so a translation's figures meet the original's.
+
+Two articles written on one template (two earnings reports, two match reports) align sentence by
+sentence; only their figures tell them apart. A translation keeps its figures, but writes them its
+own way: other separators, other digits, a 24-hour clock, kilometres for miles, an era year.
+:func:`number_keys` reads what is written, :func:`number_equivalents` what a translator may have
+written instead, and :func:`number_checks` counts aligned sentence pairs that agree or conflict.
+
+Example:
+    >>> from dedup.scoring.numbers import number_checks
+    >>> number_checks([("The line runs 130 miles.", "Linjen er 210 km lang.")])
+    (1, 0)
+    >>> number_checks([("High of 75°F today.", "High of 68°F today.")])
+    (0, 1)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+
+# A number as written: digit groups joined by thousands separators (".", ",", "'", spaces before three
+# digits), then an optional decimal part or minutes ("3,5", "09:30", "9.30").
+_NUMBER = re.compile(r"\d+(?:[.,'\u00a0\u202f ]\d{3})*(?:[.,:]\d+)?")
+
+# An afternoon time on a 12-hour clock: "1 pm", "5.30pm", "7:15 p.m.".
+_PM_TIME = re.compile(r"\b(\d{1,2})(?:[.:](\d{2}))?\s?p\.?\s?m\b\.?", re.IGNORECASE)
+
+# A quantity in an imperial unit (an English text's number), with the factor to the metric unit a
+# translation gives; the longer unit names come first so "square miles" is not read as miles.
+_IMPERIAL_FACTORS: tuple[tuple[str, float], ...] = (
+    (r"(?:square|sq\.?)\s?miles?", 2.589988),
+    (r"miles?|mi|mph", 1.609344),
+    (r"feet|foot|ft", 0.3048),
+    (r"inch(?:es)?", 2.54),
+    (r"yards?|yds?", 0.9144),
+    (r"pounds?|lbs?", 0.4535924),
+    (r"ounces?|oz", 28.34952),
+    (r"gallons?", 3.785412),
+    (r"acres?", 0.4046856),
+)
+_QUANTITY = r"(\d+(?:,\d{3})*(?:\.\d+)?)[\s\u00a0-]?"
+_IMPERIAL = [(re.compile(_QUANTITY + rf"(?:{unit})\b", re.IGNORECASE), f) for unit, f in _IMPERIAL_FACTORS]
+_FAHRENHEIT = re.compile(_QUANTITY + r"(?:°\s?F\b|degrees? Fahrenheit|Fahrenheit)", re.IGNORECASE)
+
+# Japanese era years and the Minguo (Republic of China) calendar: the year before the era's first.
+_ERA_YEAR = re.compile(r"(令和|平成|昭和|民國|民国)\s?(\d{1,3}|元)\s?年")
+_ERA_BASE = {"令和": 2018, "平成": 1988, "昭和": 1925, "民國": 1911, "民国": 1911}
+
+
+def number_keys(text: str) -> frozenset[str]:
+    """The numbers of a text, each reduced to its significant digits, so a translation's numbers meet
+    the original's however it writes them: separators dropped ("1,5" and "1.5", "40 000" and
+    "40,000", "09:30" and "9.30"), leading and trailing zeros dropped (40 million and 4000万 are both
+    "4"), any script's digits read as 0-9. A time or score written with a colon also gives its parts
+    ("2:1" meets "2-1"; a part that is all zeros is left out).
+
+    Example:
+        >>> sorted(number_keys("It costs 1,500 euros (3.5 %) from 2029."))
+        ['15', '2029', '35']
+        >>> number_keys("Det koster 1 500 euro.") == number_keys("费用为１５００欧元。")
+        True
+        >>> sorted(number_keys("Kick-off at 20:45, final score 2:1."))
+        ['1', '2', '2045', '21', '45']
+    """
+    keys = set()
+    for match in _NUMBER.finditer(text):
+        keys.add(significant_digits(match.group()))
+        if ":" in match.group():
+            keys.update(k for k in map(significant_digits, match.group().split(":")) if k != "0")
+    return frozenset(keys)
+
+
+def number_equivalents(text: str) -> frozenset[str]:
+    """Keys (as :func:`number_keys` makes them) of what a translation may write for this text's
+    figures: an afternoon time on the 24-hour clock ("5.30pm" as 17.30), an imperial quantity in
+    metric units, rounded as translators round (130 miles as 209 or 210 km, 75°F as 24 °C), and an
+    era year as its Gregorian year (令和5年 as 2023).
+
+    They are compared with the other text's written figures only, never with its equivalents: two
+    weather reports in Fahrenheit must not meet through their rounded conversions.
+
+    Example:
+        >>> sorted(number_equivalents("The train leaves at 5.30pm."))
+        ['17', '173']
+        >>> "21" in number_equivalents("a 130-mile line")
+        True
+        >>> sorted(number_equivalents("令和5年4月"))
+        ['2023']
+    """
+    keys: set[str] = set()
+    for match in _PM_TIME.finditer(text):
+        hour = int(match.group(1))
+        if 1 <= hour <= 11:
+            keys.add(str(hour + 12))
+            if match.group(2):
+                keys.add(significant_digits(f"{hour + 12}{match.group(2)}"))
+    for pattern, factor in _IMPERIAL:
+        for match in pattern.finditer(text):
+            keys.update(_rounded_keys(_english_value(match.group(1)) * factor))
+    for match in _FAHRENHEIT.finditer(text):
+        celsius = (_english_value(match.group(1)) - 32) * 5 / 9
+        if celsius >= 0.5:  # below zero a translation writes a minus the keys do not read
+            keys.update(_rounded_keys(celsius))
+    for match in _ERA_YEAR.finditer(text):
+        year = 1 if match.group(2) == "元" else int(match.group(2))
+        keys.add(str(_ERA_BASE[match.group(1)] + year))
+    return frozenset(keys)
+
+
+def number_checks(pairs: Sequence[tuple[str, str]]) -> tuple[int, int]:
+    """(agreements, conflicts): of the sentence pairs that both hold numbers, how many share one and
+    how many share none. A pair shares a number when their written figures meet, or when one side's
+    :func:`number_equivalents` meet the other's written figures. The aligned sentences of two
+    articles built on one template ("the project will cost 120 million ... by 2029" against "... 40
+    billion ... by 2030") read alike to a sentence encoder, but a translation keeps its numbers.
+    Counted, not divided: each pair is one more piece of evidence, so an updated story (one figure
+    changed, the others kept) is not read as a template filled with other figures.
+
+    Example:
+        >>> number_checks([("Cost: 120 million by 2029.", "Kostnad: 40 milliarder innen 2030."),
+        ...                ("Hello there.", "Hei.")])
+        (0, 1)
+        >>> number_checks([("Cost: 120 million by 2029.", "Kostnad: 120 millioner innen 2029.")])
+        (1, 0)
+        >>> number_checks([("Doors open at 7 pm.", "Dørene åpner kl. 19.00.")])
+        (1, 0)
+    """
+    agreements = conflicts = 0
+    for text_a, text_b in pairs:
+        keys_a, keys_b = number_keys(text_a), number_keys(text_b)
+        if keys_a and keys_b:
+            shared = bool(
+                keys_a & keys_b or number_equivalents(text_a) & keys_b or keys_a & number_equivalents(text_b)
+            )
+            agreements += shared
+            conflicts += not shared
+    return agreements, conflicts
+
+
+def significant_digits(number: str) -> str:
+    """The digits of a written number, read as 0-9, without leading and trailing zeros ("0" if none).
+
+    Example:
+        >>> significant_digits("04.500")
+        '45'
+    """
+    digits = "".join(str(unicodedata.digit(ch)) for ch in number if ch.isdigit())
+    return digits.strip("0") or "0"
+
+
+def _english_value(number: str) -> float:
+    """The value of a number written the English way ("1,250.5")."""
+    return float(number.replace(",", ""))
+
+
+def _rounded_keys(value: float) -> set[str]:
+    """Keys of ``value`` as a translator may round it: to one decimal, to a whole number, and to 2 or 3
+    significant digits (to 1 as well from 100 up: "about 200 km")."""
+    if value <= 0:
+        return set()
+    forms = {f"{value:.1f}", f"{round(value)}"}
+    magnitude = math.floor(math.log10(value))
+    for digits in (1, 2, 3) if value >= 100 else (2, 3):
+        step = 10.0 ** (magnitude - digits + 1)
+        forms.add(f"{round(value / step) * step:.{max(0, digits - magnitude - 1)}f}")
+    return {significant_digits(form) for form in forms}

@@ -1,0 +1,61 @@
+"""Reading figures so a translation's meet the original's: written keys, equivalents, checks."""
+
+from __future__ import annotations
+
+from dedup.scoring.numbers import number_checks, number_equivalents, number_keys
+
+
+def test_numbers_are_read_alike_however_a_language_writes_them() -> None:
+    assert number_keys("It cost 1,500 euros in 2029.") == number_keys("Es kostete 1.500 Euro im Jahr 2029.")
+    assert number_keys("Det kostet 1 500 kroner i 2029.") == number_keys("It cost 1,500 euros in 2029.")
+    assert number_keys("४० लाख") == number_keys("40 lakh")  # Devanagari digits
+    assert number_keys("４０万人") == number_keys("400,000 people")  # full-width digits, 万 vs thousands
+    assert number_keys("3,5 %") == number_keys("3.5%")
+    assert number_keys("at 09:30 on Sunday") & number_keys("kl. 9.30 søndag")  # a time
+    assert number_keys("won 2:1") & number_keys("won 2-1")  # a score
+    assert not number_keys("at 14:00") & number_keys("at 15:00")
+    assert number_keys("No digits here.") == frozenset()
+
+
+def test_number_checks_count_only_sentence_pairs_with_numbers_on_both_sides() -> None:
+    agree = ("Turnout was 61 percent.", "Valgdeltakelsen var 61 prosent.")
+    clash = ("Turnout was 61 percent.", "Valgdeltakelsen var 48 prosent.")
+    one_sided = ("Turnout was sixty-one percent.", "Valgdeltakelsen var 61 prosent.")
+    assert number_checks([]) == (0, 0)
+    assert number_checks([one_sided]) == (0, 0)
+    assert number_checks([agree, one_sided]) == (1, 0)
+    assert number_checks([agree, clash, one_sided, clash]) == (1, 2)
+
+
+def test_an_afternoon_time_meets_the_24_hour_clock() -> None:
+    assert number_checks([("Doors open at 7 pm.", "Dørene åpner klokken 19.00.")]) == (1, 0)
+    assert number_checks([("We close at 5.30pm on Fridays.", "Wir schließen freitags um 17:30.")]) == (1, 0)
+    assert number_checks([("Doors open at 7 pm.", "Dørene åpner klokken 20.00.")]) == (0, 1)
+    assert number_equivalents("Breakfast at 7 am.") == frozenset()  # the morning is written alike
+
+
+def test_an_imperial_quantity_meets_its_metric_translation() -> None:
+    assert number_checks([("The new line is 130 miles long.", "Den nye linjen er 210 km lang.")]) == (1, 0)
+    assert number_checks(
+        [("The new line is 130 miles long.", "Die neue Strecke ist 209 Kilometer lang.")]
+    ) == (1, 0)
+    assert number_checks([("A 6-foot fence.", "Et gjerde på 1,8 meter.")]) == (1, 0)
+    assert number_checks([("It was 86°F in the shade.", "Det var 30 grader i skyggen.")]) == (1, 0)
+    assert number_checks([("The farm covers 2,500 acres.", "Gården dekker 1000 hektar.")]) == (1, 0)
+    # the translator's miles are the original's kilometres: the English side holds the unit either way
+    assert number_checks([("Han kjørte 80 km.", "He drove 50 miles.")]) == (1, 0)
+    assert number_checks([("The new line is 130 miles long.", "Den nye linjen er 350 km lang.")]) == (0, 1)
+
+
+def test_equivalents_are_compared_with_written_figures_only() -> None:
+    """Two Fahrenheit weather reports do not meet through their rounded Celsius conversions."""
+    assert number_equivalents("High of 75°F.") & number_equivalents("High of 76°F.")
+    assert number_checks([("High of 75°F today.", "High of 76°F today.")]) == (0, 1)
+
+
+def test_an_era_year_meets_its_gregorian_year() -> None:
+    assert number_checks([("令和5年に開業した。", "It opened in 2023.")]) == (1, 0)
+    assert number_checks([("令和元年4月に始まった。", "It began in April 2019.")]) == (1, 0)  # 元年: year one
+    assert number_checks([("平成30年の記録。", "A record from 2018.")]) == (1, 0)
+    assert number_checks([("民國112年", "in 2023")]) == (1, 0)
+    assert number_checks([("令和5年に開業した。", "It opened in 2024.")]) == (0, 1)
