@@ -49,7 +49,7 @@ import numpy as np
 from dedup.config import DEFAULT_ENCODER, ScanConfig
 from dedup.encoders.base import embed_sentences
 from dedup.encoders.cache import maybe_cached
-from dedup.evaluation.reliability import expected_calibration_error
+from dedup.evaluation.reliability import calibrated_ece, expected_calibration_error
 from dedup.runners.prepare import Embedded
 from dedup.scoring.background import Background, fit_background, save_background
 from dedup.scoring.calibration import (
@@ -290,7 +290,8 @@ def validate(
     only_lang: str | None = None,
     rule: tuple[float | None, float] = (None, 0.0),
 ) -> dict[str, object]:
-    """Cluster each archive as a scan would; pairwise figures by script family, and ECE."""
+    """Cluster each archive as a scan would; pairwise figures by script family, and ECE (with the ECE
+    a perfectly calibrated model would show on the same pairs, :func:`calibrated_ece`)."""
     by_archive: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
     for r, c in zip(rows, conf, strict=True):
         by_archive[r.archive][(r.a, r.b)] = float(c)
@@ -332,6 +333,7 @@ def validate(
     if chosen:
         out["ece"] = round(expected_calibration_error(conf[chosen], [rows[k].same for k in chosen]), 4)
         out["ece_pairs"] = len(chosen)
+        out["ece_if_calibrated"] = round(calibrated_ece(conf[chosen]), 4)
     return out
 
 

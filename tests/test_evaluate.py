@@ -27,6 +27,7 @@ from dedup.evaluation.readers import (
     read_rated_pairs,
 )
 from dedup.evaluation.reliability import (
+    calibrated_ece,
     expected_calibration_error,
     pair_calibration,
     plot_reliability,
@@ -329,6 +330,17 @@ def test_ece_perfectly_calibrated_synthetic_is_near_zero() -> None:
     assert expected_calibration_error(conf, lab) < 0.01
     overconfident = np.clip(conf + 0.2, 0, 1)
     assert expected_calibration_error(overconfident, lab) > 0.1
+
+
+def test_calibrated_ece_is_the_sampling_floor_of_a_calibrated_model() -> None:
+    """Few pairs: even labels drawn from the confidences themselves leave an ECE well above 0; it
+    shrinks as pairs are added, is 0 when every confidence is 0 or 1, and is seeded."""
+    rng = np.random.default_rng(1)
+    conf = rng.random(5_000)
+    few, many = calibrated_ece(conf[:30]), calibrated_ece(conf)
+    assert few > 0.05 > 0.02 > many
+    assert calibrated_ece([0.0, 1.0, 1.0, 0.0]) == 0.0
+    assert calibrated_ece(conf[:30]) == few
 
 
 @pytest.mark.parametrize("n_bins", [1, 3, 10, 17])

@@ -29,6 +29,7 @@ from dedup.io.atomic import atomic_path
 __all__ = [
     "PairCalibration",
     "ReliabilityBin",
+    "calibrated_ece",
     "expected_calibration_error",
     "pair_calibration",
     "plot_reliability",
@@ -187,6 +188,26 @@ def expected_calibration_error(confidences: npt.ArrayLike, labels: npt.ArrayLike
         0.0
     """
     return _ece_of_curve(reliability_curve(confidences, labels, n_bins))
+
+
+def calibrated_ece(confidences: npt.ArrayLike, n_bins: int = 10, *, draws: int = 200, seed: int = 0) -> float:
+    """The ECE a perfectly calibrated model would show on these confidences: the median over
+    ``draws`` label sets drawn from the confidences themselves (each pair true with its own
+    probability). On a few dozen pairs it is far from 0, so an ECE near it is as good as that many
+    pairs can show.
+
+    Example:
+        >>> round(calibrated_ece([0.9] * 30 + [0.1] * 30), 3)
+        0.033
+        >>> round(calibrated_ece([0.9] * 300 + [0.1] * 300), 3)
+        0.013
+        >>> calibrated_ece([0.0, 1.0, 1.0])
+        0.0
+    """
+    conf = np.asarray(confidences, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    values = [expected_calibration_error(conf, rng.random(conf.shape) < conf, n_bins) for _ in range(draws)]
+    return float(np.median(values))
 
 
 def _pair_fields(p: Any) -> tuple[Any, Any, Any]:
