@@ -136,6 +136,9 @@ def _metrics_table(metrics: dict, title: str) -> Table:
         table.add_row("hard negatives merged", f"{hn.get('merged', 0)}/{hn.get('n', 0)}")
     if metrics.get("ece") is not None:
         table.add_row("ECE (10 bins)", f"{metrics['ece']:.4f}")
+        floor = (metrics.get("calibration") or {}).get("ece_if_calibrated")
+        if floor is not None:
+            table.add_row("ECE a calibrated model shows on these pairs", f"{floor:.4f}")
     return table
 
 

@@ -64,6 +64,8 @@ class PairCalibration:
         n_pairs: Pairs whose two documents are both in the gold set.
         n_positive: Of those, pairs whose documents share a gold group.
         n_unknown: Pairs left out because a document is not in the gold set.
+        ece_if_calibrated: :func:`calibrated_ece` of the same confidences: what a perfectly
+            calibrated model would show on this many pairs (None when none could be scored).
     """
 
     ece: float | None
@@ -71,10 +73,12 @@ class PairCalibration:
     n_pairs: int
     n_positive: int
     n_unknown: int
+    ece_if_calibrated: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ece": self.ece,
+            "ece_if_calibrated": self.ece_if_calibrated,
             "n_pairs": self.n_pairs,
             "n_positive": self.n_positive,
             "n_unknown": self.n_unknown,
@@ -256,7 +260,9 @@ def pair_calibration(gold: Gold, scored_pairs: Iterable[Any], *, n_bins: int = 1
         _check_n_bins(n_bins)
         return PairCalibration(None, (), 0, 0, unknown)
     curve = reliability_curve(conf, lab, n_bins)
-    return PairCalibration(_ece_of_curve(curve), tuple(curve), len(conf), sum(lab), unknown)
+    return PairCalibration(
+        _ece_of_curve(curve), tuple(curve), len(conf), sum(lab), unknown, calibrated_ece(conf, n_bins)
+    )
 
 
 def plot_reliability(
