@@ -59,3 +59,12 @@ def test_an_era_year_meets_its_gregorian_year() -> None:
     assert number_checks([("平成30年の記録。", "A record from 2018.")]) == (1, 0)
     assert number_checks([("民國112年", "in 2023")]) == (1, 0)
     assert number_checks([("令和5年に開業した。", "It opened in 2024.")]) == (0, 1)
+
+
+def test_a_french_time_and_a_date_in_digits_meet_their_other_spellings() -> None:
+    french_time = ("Depuis 23 h 15, le courant est revenu.", "Seit 23.15 Uhr gibt es wieder Strom.")
+    assert number_checks([french_time]) == (1, 0)
+    assert number_checks([("Booked before June 13, 2022.", "Bestilt før 13.6.22.")]) == (1, 0)
+    assert number_checks([("Booked before 6/13/22.", "Bestilt før juni 2022.")]) == (1, 0)
+    assert number_checks([("Depuis 23 h 15.", "Seit 22.45 Uhr.")]) == (0, 1)
+    assert number_checks([("Booked before June 13, 2022.", "Bestilt før 14.7.21.")]) == (0, 1)

@@ -28,6 +28,12 @@ _NUMBER = re.compile(r"\d+(?:[.,'\u00a0\u202f ]\d{3})*(?:[.,:]\d+)?")
 # An afternoon time on a 12-hour clock: "1 pm", "5.30pm", "7:15 p.m.".
 _PM_TIME = re.compile(r"\b(\d{1,2})(?:[.:](\d{2}))?\s?p\.?\s?m\b\.?", re.IGNORECASE)
 
+# A time written the French way: "23 h 15", "9h30".
+_H_TIME = re.compile(r"\b(\d{1,2})\s?h\s?(\d{2})\b")
+
+# A date written as digits with a two- or four-digit year: "13.6.22", "13/06/2022", "6-13-22".
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})\b")
+
 # A quantity in an imperial unit (an English text's number), with the factor to the metric unit a
 # translation gives; the longer unit names come first so "square miles" is not read as miles.
 _IMPERIAL_FACTORS: tuple[tuple[str, float], ...] = (
@@ -76,8 +82,10 @@ def number_keys(text: str) -> frozenset[str]:
 def number_equivalents(text: str) -> frozenset[str]:
     """Keys (as :func:`number_keys` makes them) of what a translation may write for this text's
     figures: an afternoon time on the 24-hour clock ("5.30pm" as 17.30), an imperial quantity in
-    metric units, rounded as translators round (130 miles as 209 or 210 km, 75°F as 24 °C), and an
-    era year as its Gregorian year (令和5年 as 2023).
+    metric units, rounded as translators round (130 miles as 209 or 210 km, 75°F as 24 °C), an
+    era year as its Gregorian year (令和5年 as 2023), a French time as the dotted one ("23 h 15" as
+    23.15), and a date written as digits as its day, month and full year ("13.6.22" as 13, 6 and 2022
+    or 1922: the order of day and month is not guessed).
 
     They are compared with the other text's written figures only, never with its equivalents: two
     weather reports in Fahrenheit must not meet through their rounded conversions.
@@ -89,6 +97,8 @@ def number_equivalents(text: str) -> frozenset[str]:
         True
         >>> sorted(number_equivalents("令和5年4月"))
         ['2023']
+        >>> sorted(number_equivalents("Booked before 13.6.22"))
+        ['13', '1922', '2022', '6']
     """
     keys: set[str] = set()
     for match in _PM_TIME.finditer(text):
@@ -104,6 +114,12 @@ def number_equivalents(text: str) -> frozenset[str]:
         celsius = (_english_value(match.group(1)) - 32) * 5 / 9
         if celsius >= 0.5:  # below zero a translation writes a minus the keys do not read
             keys.update(_rounded_keys(celsius))
+    for match in _H_TIME.finditer(text):
+        keys.add(significant_digits(match.group(1) + match.group(2)))
+    for match in _NUMERIC_DATE.finditer(text):
+        day_or_month, month_or_day, year = match.group(1), match.group(3), match.group(4)
+        keys.update({significant_digits(day_or_month), significant_digits(month_or_day)})
+        keys.update({significant_digits(c + year) for c in ("20", "19")} if len(year) == 2 else {year})
     for match in _ERA_YEAR.finditer(text):
         year = 1 if match.group(2) == "元" else int(match.group(2))
         keys.add(str(_ERA_BASE[match.group(1)] + year))
