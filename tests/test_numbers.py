@@ -41,6 +41,8 @@ def test_an_imperial_quantity_meets_its_metric_translation() -> None:
     ) == (1, 0)
     assert number_checks([("A 6-foot fence.", "Et gjerde på 1,8 meter.")]) == (1, 0)
     assert number_checks([("It was 86°F in the shade.", "Det var 30 grader i skyggen.")]) == (1, 0)
+    assert number_checks([("Lows of -4°F are forecast.", "Det er meldt ned mot -20 °C.")]) == (1, 0)
+    assert "12" in number_equivalents("a 5-10 °F range")  # a range's dash is not a minus: 10 °F is -12 °C
     assert number_checks([("The farm covers 2,500 acres.", "Gården dekker 1000 hektar.")]) == (1, 0)
     # the translator's miles are the original's kilometres: the English side holds the unit either way
     assert number_checks([("Han kjørte 80 km.", "He drove 50 miles.")]) == (1, 0)

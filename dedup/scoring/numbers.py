@@ -49,7 +49,9 @@ _IMPERIAL_FACTORS: tuple[tuple[str, float], ...] = (
 )
 _QUANTITY = r"(\d+(?:,\d{3})*(?:\.\d+)?)[\s\u00a0-]?"
 _IMPERIAL = [(re.compile(_QUANTITY + rf"(?:{unit})\b", re.IGNORECASE), f) for unit, f in _IMPERIAL_FACTORS]
-_FAHRENHEIT = re.compile(_QUANTITY + r"(?:°\s?F\b|degrees? Fahrenheit|Fahrenheit)", re.IGNORECASE)
+_FAHRENHEIT = re.compile(
+    r"(?:(?<!\d)([-\u2212]))?" + _QUANTITY + r"(?:°\s?F\b|degrees? Fahrenheit|Fahrenheit)", re.IGNORECASE
+)
 
 # Japanese era years and the Minguo (Republic of China) calendar: the year before the era's first.
 _ERA_YEAR = re.compile(r"(令和|平成|昭和|民國|民国)\s?(\d{1,3}|元)\s?年")
@@ -111,9 +113,9 @@ def number_equivalents(text: str) -> frozenset[str]:
         for match in pattern.finditer(text):
             keys.update(_rounded_keys(_english_value(match.group(1)) * factor))
     for match in _FAHRENHEIT.finditer(text):
-        celsius = (_english_value(match.group(1)) - 32) * 5 / 9
-        if celsius >= 0.5:  # below zero a translation writes a minus the keys do not read
-            keys.update(_rounded_keys(celsius))
+        fahrenheit = _english_value(match.group(2)) * (-1 if match.group(1) else 1)
+        celsius = (fahrenheit - 32) * 5 / 9
+        keys.update(_rounded_keys(abs(celsius)))  # keys do not read a minus: -20 °C is "2"
     for match in _H_TIME.finditer(text):
         keys.add(significant_digits(match.group(1) + match.group(2)))
     for match in _NUMERIC_DATE.finditer(text):
