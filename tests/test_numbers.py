@@ -31,6 +31,10 @@ def test_an_afternoon_time_meets_the_24_hour_clock() -> None:
     assert number_checks([("Doors open at 7 pm.", "Dørene åpner klokken 19.00.")]) == (1, 0)
     assert number_checks([("We close at 5.30pm on Fridays.", "Wir schließen freitags um 17:30.")]) == (1, 0)
     assert number_checks([("Doors open at 7 pm.", "Dørene åpner klokken 20.00.")]) == (0, 1)
+    assert number_checks([("Doors open at 8 pm.", "Dørene åpner klokken 20.00.")]) == (
+        1,
+        0,
+    )  # 20.00 reads "2"
     assert number_equivalents("Breakfast at 7 am.") == frozenset()  # the morning is written alike
 
 
@@ -59,6 +63,7 @@ def test_an_era_year_meets_its_gregorian_year() -> None:
     assert number_checks([("令和5年に開業した。", "It opened in 2023.")]) == (1, 0)
     assert number_checks([("令和元年4月に始まった。", "It began in April 2019.")]) == (1, 0)  # 元年: year one
     assert number_checks([("平成30年の記録。", "A record from 2018.")]) == (1, 0)
+    assert number_checks([("令和2年に始まった。", "It began in 2020.")]) == (1, 0)  # 2020 reads "202"
     assert number_checks([("民國112年", "in 2023")]) == (1, 0)
     assert number_checks([("令和5年に開業した。", "It opened in 2024.")]) == (0, 1)
 

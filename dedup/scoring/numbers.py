@@ -106,7 +106,7 @@ def number_equivalents(text: str) -> frozenset[str]:
     for match in _PM_TIME.finditer(text):
         hour = int(match.group(1))
         if 1 <= hour <= 11:
-            keys.add(str(hour + 12))
+            keys.add(significant_digits(str(hour + 12)))
             if match.group(2):
                 keys.add(significant_digits(f"{hour + 12}{match.group(2)}"))
     for pattern, factor in _IMPERIAL:
@@ -121,10 +121,11 @@ def number_equivalents(text: str) -> frozenset[str]:
     for match in _NUMERIC_DATE.finditer(text):
         day_or_month, month_or_day, year = match.group(1), match.group(3), match.group(4)
         keys.update({significant_digits(day_or_month), significant_digits(month_or_day)})
-        keys.update({significant_digits(c + year) for c in ("20", "19")} if len(year) == 2 else {year})
+        years = [c + year for c in ("20", "19")] if len(year) == 2 else [year]
+        keys.update(significant_digits(y) for y in years)
     for match in _ERA_YEAR.finditer(text):
         year = 1 if match.group(2) == "元" else int(match.group(2))
-        keys.add(str(_ERA_BASE[match.group(1)] + year))
+        keys.add(significant_digits(str(_ERA_BASE[match.group(1)] + year)))
     return frozenset(keys)
 
 
