@@ -206,6 +206,43 @@ def story_domain(docs: list[dict]) -> str:
     return next((d.get("domain", "") for d in docs if d["role"] == "source"), "")
 
 
+COARSE_DOMAINS = ("news", "conversation", "speech", "ecommerce", "social", "other")
+_OUTLET_ID = re.compile(r"^[a-z_]+(?:[.-][a-z]{2,})*(?:-\d+)?\.\d+$")  # aktualne-cs.22127, guardian.44781
+
+
+def coarse_domain(doc: ArchiveDoc) -> str:
+    """The document's domain as one of :data:`COARSE_DOMAINS`.
+
+    WMT23-24 record a domain per document; WMT22 does not, so its domain is read off the document
+    id: a customer-service chat (``..._CLIENT-05_...``), a product page (``ecommerce_...``,
+    ``review_...``), a social post (``social_...``, reddit's ``t1_``/``t3_``) or a news outlet's
+    article (``news-...``, ``<outlet>.<number>``); anything else is ``other``.
+
+    Example:
+        >>> coarse_domain(ArchiveDoc("d", "", "wmt22:cs:blesk.cz.25585", "cs", ""))
+        'news'
+        >>> coarse_domain(ArchiveDoc("d", "", "wmt22:zh:en_zh-TW_CLIENT-05_2020-12-13-1_doc0", "zh", ""))
+        'conversation'
+    """
+    domain = doc.domain
+    doc_id = doc.story.removesuffix(OTHER_FACTS).split(":", 2)[-1]
+    if (
+        domain in ("conversation", "conversational")
+        or "_CLIENT-" in doc_id
+        or doc_id.startswith("conversational")
+    ):
+        return "conversation"
+    if domain in ("speech", "voice"):
+        return "speech"
+    if domain in ("ecommerce", "reviews") or doc_id.startswith(("ecommerce", "review_")):
+        return "ecommerce"
+    if domain == "social" or doc_id.startswith(("social", "t1_", "t3_")):
+        return "social"
+    if domain == "news" or (not domain and (doc_id.startswith("news") or _OUTLET_ID.match(doc_id))):
+        return "news"
+    return "other"
+
+
 def build_archives(
     stories: dict[str, list[dict]], keys: list[str], rng: random.Random, *, other_facts_share: float = 0.0
 ) -> list[list[ArchiveDoc]]:

@@ -41,7 +41,7 @@ import random
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -290,9 +290,17 @@ def validate(
     config: ScanConfig,
     only_lang: str | None = None,
     rule: tuple[float | None, float] = (None, 0.0),
+    keep: Callable[[ScoredRow], bool] | None = None,
 ) -> dict[str, object]:
     """Cluster each archive as a scan would; pairwise figures by script family, and ECE (with the ECE
-    a perfectly calibrated model would show on the same pairs, :func:`calibrated_ece`)."""
+    a perfectly calibrated model would show on the same pairs, :func:`calibrated_ece`).
+
+    Every row takes part in the clustering; only those with ``only_lang`` and for which ``keep``
+    is true (when given) are counted."""
+
+    def counted(r: ScoredRow) -> bool:
+        return (only_lang is None or only_lang in (r.lang_a, r.lang_b)) and (keep is None or keep(r))
+
     by_archive: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
     for r, c in zip(rows, conf, strict=True):
         by_archive[r.archive][(r.a, r.b)] = float(c)
@@ -305,7 +313,7 @@ def validate(
             grouped.update((archive, a, b) for k, a in enumerate(group) for b in group[k + 1 :])
     table: dict[str, dict[str, int]] = defaultdict(lambda: {"gold": 0, "linked": 0, "true": 0})
     for r in rows:
-        if only_lang is not None and only_lang not in (r.lang_a, r.lang_b):
+        if not counted(r):
             continue
         linked = (r.archive, r.a, r.b) in grouped
         if r.lang_a == r.lang_b:
@@ -326,11 +334,7 @@ def validate(
             "gold_pairs": cell["gold"],
             "linked_pairs": cell["linked"],
         }
-    chosen = [
-        k
-        for k, r in enumerate(rows)
-        if conf[k] >= 0.01 and (only_lang is None or only_lang in (r.lang_a, r.lang_b))
-    ]
+    chosen = [k for k, r in enumerate(rows) if conf[k] >= 0.01 and counted(r)]
     if chosen:
         out["ece"] = round(expected_calibration_error(conf[chosen], [rows[k].same for k in chosen]), 4)
         out["ece_pairs"] = len(chosen)

@@ -134,3 +134,26 @@ def test_other_facts_versions_are_stories_of_their_own_and_leave_the_other_docum
     assert len(facts) == len(stories)
     assert {d.story.removesuffix(OTHER_FACTS) for d in facts} == set(stories)
     assert sorted(d.text for d in others) == sorted(d.text for archive in plain for d in archive)
+
+
+@pytest.mark.parametrize(
+    ("story", "recorded", "expected"),
+    [
+        ("wmt22:cs:blesk.cz.25585", "", "news"),
+        ("wmt22:en:guardian.44781", "", "news"),
+        ("wmt22:cs:news-general-11", "", "news"),
+        ("wmt22:zh:en_zh-TW_CLIENT-05_2020-12-13-1_doc0", "", "conversation"),
+        ("wmt22:zh:ecommerce_zh_meituan.com_155073907", "", "ecommerce"),
+        ("wmt22:cs:t1_gujmz2m", "", "social"),
+        ("wmt22:cs:formal-housing-10", "", "other"),
+        ("wmt22:uk:news-4" + OTHER_FACTS, "", "news"),
+        ("wmt24:en:test-en-speech_5jn6pLG9P7k_000", "speech", "speech"),
+        ("wmt23:ja:conversational_ja_043", "conversation", "conversation"),
+        ("wmt24:cs:test-cs-edu_edu01954-02", "education", "other"),
+        ("wmt24:ja:test-ja-news_yaeyama", "news", "news"),
+    ],
+)
+def test_coarse_domain_reads_recorded_domains_and_wmt22_ids(story, recorded, expected):
+    from models.archives import coarse_domain
+
+    assert coarse_domain(ArchiveDoc("d", "", story, "xx", recorded)) == expected

@@ -276,3 +276,26 @@ def test_feature_sets_are_compared_out_of_fold():
     # only the document features carry the labels here, so only the shipped set learns them
     assert shipped["log_loss"] < 0.5 * alignment["log_loss"]
     assert shipped["cross-language"]["recall"] > alignment["cross-language"]["recall"]
+
+
+def test_validation_counts_only_the_kept_pairs_but_clusters_them_all():
+    from dedup.config import ScanConfig
+    from models.calibrate import ScoredRow, validate
+
+    def row(a: int, b: int, same: bool) -> ScoredRow:
+        f = PairFeatures(
+            coverage_a=0.5, coverage_b=0.5, n_aligned=2, mean_cosine=0.6, mean_margin=1.2,
+            length_ratio=0.9, shingle_jaccard=0.0, doc_cosine=0.5, same_language=False,
+            n_sentences_a=5, n_sentences_b=5,
+        )  # fmt: skip
+        return ScoredRow(0, a, b, f, same, False, "de", "en")
+
+    # documents 0-1 a true link; 1-2 a false one, so 0 and 2 are grouped through 1 (linked, not true)
+    rows = [row(0, 1, True), row(1, 2, False), row(0, 2, False)]
+    conf = np.array([0.9, 0.8, 0.6])
+    full = validate(rows, conf, {0: 3}, ScanConfig())
+    assert full["all"] == {"recall": 1.0, "precision": round(1 / 3, 4), "gold_pairs": 1, "linked_pairs": 3}
+    kept = validate(rows, conf, {0: 3}, ScanConfig(), keep=lambda r: 2 in (r.a, r.b))
+    # only the two pairs with document 2 are counted, but they are still grouped (through 0-1)
+    assert kept["all"] == {"recall": None, "precision": 0.0, "gold_pairs": 0, "linked_pairs": 2}
+    assert kept["ece_pairs"] == 2
