@@ -250,9 +250,11 @@ def _seed_pair(result) -> list[tuple[str, str, str]]:  # noqa: ANN001
 
 
 @pytest.mark.model
-def test_seed_pair_found_in_single_jsonl_parquet_and_warc(
+def test_seed_pair_found_in_single_jsonl_compressed_jsonl_parquet_and_warc(
     tmp_path: Path, real_onnx_encoder, make_warc
 ) -> None:
+    import lzma
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -264,6 +266,7 @@ def test_seed_pair_found_in_single_jsonl_parquet_and_warc(
         "".join(json.dumps({"id": f"s{k}", "text": texts[k]}, ensure_ascii=False) + "\n" for k in keys),
         encoding="utf-8",
     )
+    (tmp_path / "dump.ndjson.xz").write_bytes(lzma.compress((tmp_path / "dump.jsonl").read_bytes()))
     pq.write_table(
         pa.table({"uuid": [f"s{k}" for k in keys], "article": [texts[k] for k in keys]}),
         tmp_path / "dump.parquet",
@@ -283,6 +286,7 @@ def test_seed_pair_found_in_single_jsonl_parquet_and_warc(
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     expected = {
         "dump.jsonl": ("dump.jsonl#s000", "dump.jsonl#s001"),
+        "dump.ndjson.xz": ("dump.ndjson.xz#s000", "dump.ndjson.xz#s001"),
         "dump.parquet": ("dump.parquet#s000", "dump.parquet#s001"),
         "crawl.warc.gz": (f"crawl.warc.gz#{ids[0]}", f"crawl.warc.gz#{ids[1]}"),
     }
@@ -295,3 +299,96 @@ def test_seed_pair_found_in_single_jsonl_parquet_and_warc(
     info = {d.doc_id: d for d in scan(tmp_path / "crawl.warc.gz", encoder=real_onnx_encoder).documents}
     assert info[f"crawl.warc.gz#{ids[1]}"].url == "https://news.example/001"
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def _compress(path: Path, data: bytes) -> None:
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[path.suffix]
+    with opener(path, "wb") as fh:
+        fh.write(data)
+
+
+RECORDS = [
+    {"id": "s1", "title": "Storm", "text": "It rained for three days in the valley."},
+    {"id": "s2", "text": "The bridge reopened on Friday after repairs."},
+]
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+@pytest.mark.parametrize("inner", [".jsonl", ".json", ".csv"])
+def test_compressed_record_files_read_like_the_plain_file(tmp_path: Path, inner: str, suffix: str) -> None:
+    if inner == ".jsonl":
+        data = "\n".join(json.dumps(r) for r in RECORDS) + "\n"
+    elif inner == ".json":
+        data = json.dumps(RECORDS)
+    else:
+        data = "id,title,text\n" + "".join(f'{r["id"]},{r.get("title", "")},"{r["text"]}"\n' for r in RECORDS)
+    plain, packed = tmp_path / "plain", tmp_path / "packed"
+    plain.mkdir()
+    packed.mkdir()
+    (plain / f"news{inner}").write_text(data, encoding="utf-8")
+    _compress(packed / f"news{inner}{suffix}", data.encode("utf-8"))
+    plain_docs, plain_skipped = read_documents(plain)
+    packed_docs, packed_skipped = read_documents(packed)
+    assert not plain_skipped and not packed_skipped
+    assert [d.text for d in packed_docs] == [d.text for d in plain_docs]
+    assert [d.doc_id for d in packed_docs] == [f"news{inner}{suffix}#s1", f"news{inner}{suffix}#s2"]
+    assert [d.sha256 for d in packed_docs] == [d.sha256 for d in plain_docs]
+
+
+@pytest.mark.parametrize("name", ["story.txt.gz", "page.html.xz", "notes.md.bz2"])
+def test_a_compressed_text_or_page_is_one_document_and_an_exact_copy_of_its_plain_twin(
+    tmp_path: Path, name: str
+) -> None:
+    data = (PAGE if ".html" in name else "A storm swept the coast.\nPower is back.\n").encode("utf-8")
+    plain = name.rsplit(".", 1)[0]
+    (tmp_path / plain).write_bytes(data)
+    _compress(tmp_path / name, data)
+    docs, skipped = read_documents(tmp_path)
+    assert not skipped
+    by_id = {d.doc_id: d for d in docs}
+    assert set(by_id) == {plain, name}
+    assert by_id[name].text == by_id[plain].text
+    assert by_id[name].sha256 == by_id[plain].sha256
+
+
+def test_truncated_gzip_keeps_the_records_before_the_damage_and_says_where(tmp_path: Path) -> None:
+    import gzip
+    import random
+
+    rng = random.Random(0)
+    rows = [
+        json.dumps({"id": f"r{k}", "text": " ".join(rng.choice("abcdefghij") * 5 for _ in range(40))})
+        for k in range(2000)
+    ]
+    blob = gzip.compress(("\n".join(rows) + "\n").encode("utf-8"))
+    (tmp_path / "dump.jsonl.gz").write_bytes(blob[: len(blob) // 2])
+    docs, skipped = read_documents(tmp_path)
+    assert 0 < len(docs) < 2000
+    assert all(d.doc_id.startswith("dump.jsonl.gz#r") for d in docs)
+    assert len(skipped) == 1
+    assert skipped[0].reason.startswith(f"unreadable .gz data after {len(docs)} records")
+
+
+def test_a_file_named_gz_that_is_not_gzip_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "feed.jsonl.gz").write_text('{"text": "not compressed at all"}\n', encoding="utf-8")
+    (tmp_path / "story.txt.gz").write_text("Not compressed either.", encoding="utf-8")
+    docs, skipped = read_documents(tmp_path)
+    assert docs == []
+    reasons = sorted(s.reason for s in skipped)
+    assert len(reasons) == 2
+    assert all(r.startswith("unreadable .gz data") for r in reasons)
+
+
+def test_unknown_archive_endings_are_not_read_from_a_folder(tmp_path: Path) -> None:
+    import gzip
+
+    (tmp_path / "bundle.zip").write_bytes(b"PK\x03\x04")
+    (tmp_path / "image.png.gz").write_bytes(gzip.compress(b"\x89PNG"))
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress(b"One article."))
+    docs, skipped = read_documents(tmp_path)
+    assert [d.doc_id for d in docs] == ["a.txt.gz"]
+    assert skipped == []

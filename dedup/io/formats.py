@@ -1,5 +1,5 @@
 """Record files: one article per object or row of JSON, JSON Lines, CSV, TSV and Parquet; and the
-file name endings a scan reads.
+file name endings a scan reads (each text, HTML and record ending also gzip-, bzip2- or xz-compressed).
 
 Functions over decoded text or an already open binary stream (they never open a path);
 :mod:`dedup.io.read_records` opens the files and turns each :class:`Record` into a
@@ -24,12 +24,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dedup.io.compressed import COMPRESSION_SUFFIXES
+
 __all__ = [
     "TEXT_EXTENSIONS",
     "HTML_EXTENSIONS",
     "RECORD_EXTENSIONS",
     "PARQUET_EXTENSIONS",
     "WARC_EXTENSIONS",
+    "COMPRESSED_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "Record",
     "iter_parquet_records",
@@ -44,8 +47,20 @@ HTML_EXTENSIONS = (".html", ".htm")
 RECORD_EXTENSIONS = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 PARQUET_EXTENSIONS = (".parquet",)
 WARC_EXTENSIONS = (".warc", ".warc.gz")
+# Any of these compressed with gzip, bzip2 or xz (news.jsonl.gz) is read as the file inside, streamed
+# (dedup.io.compressed); Parquet compresses its own pages and .warc.gz is WARC's own gzip framing.
+COMPRESSED_EXTENSIONS = tuple(
+    ext + suffix
+    for ext in TEXT_EXTENSIONS + HTML_EXTENSIONS + RECORD_EXTENSIONS
+    for suffix in COMPRESSION_SUFFIXES
+)
 SUPPORTED_EXTENSIONS = (
-    TEXT_EXTENSIONS + HTML_EXTENSIONS + RECORD_EXTENSIONS + PARQUET_EXTENSIONS + WARC_EXTENSIONS
+    TEXT_EXTENSIONS
+    + HTML_EXTENSIONS
+    + RECORD_EXTENSIONS
+    + PARQUET_EXTENSIONS
+    + WARC_EXTENSIONS
+    + COMPRESSED_EXTENSIONS
 )
 # Parquet rows per record batch (each row holds one article, up to max_chars).
 PARQUET_BATCH_ROWS = 256

@@ -7,7 +7,9 @@ they are; ``.html``/``.htm`` give their main article text (see
 ``<file>#<id>`` (the record's id field) or ``<file>#<n>`` (its 1-based line, item or
 data-row number); ``.warc``/``.warc.gz`` give one article per HTML or plain-text
 ``response`` record, with ``doc_id`` ``<file>#<WARC-Record-ID>`` (``urn:uuid:...``) and
-the record's target URI and date in ``Document.url``/``Document.date``.
+the record's target URI and date in ``Document.url``/``Document.date``. Each text, HTML and
+record ending may also be compressed with gzip, bzip2 or xz (``news.jsonl.gz``,
+``page.html.bz2``): the file is read as the one inside, streamed, and keeps its own name in ids.
 
 Every file is streamed: JSON Lines, CSV/TSV and WARC record by record, Parquet one
 record batch at a time, so a single multi-GB input is read in bounded memory (only
@@ -37,11 +39,12 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from dedup.errors import InvalidParameterError
+from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
 from dedup.io.formats import HTML_EXTENSIONS, SUPPORTED_EXTENSIONS
 from dedup.io.hashing import sha256_bytes, text_sha256
@@ -204,7 +207,8 @@ def read_file(
             yield Skipped(where, OUTSIDE_REASON)
             return
     name = path.name.lower()
-    is_html = name.endswith(HTML_EXTENSIONS)
+    inner, compression = split_compression(name)
+    is_html = inner.endswith(HTML_EXTENSIONS)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as err:
@@ -222,7 +226,14 @@ def read_file(
             )
             return
         max_bytes = byte_cap(max_chars, html=is_html)
-        head, digest, why = _read_capped(fd, max_bytes)
+        if compression:
+            try:
+                with open_decompressed(fd, compression) as stream:
+                    head, digest, why = _read_capped(stream.read, max_bytes)
+            except DECOMPRESSION_ERRORS as err:
+                head, digest, why = b"", "", f"unreadable {compression} data: {err}"
+        else:
+            head, digest, why = _read_capped(lambda n: os.read(fd, n), max_bytes)
     except OSError as err:
         yield Skipped(where, os_reason(err, is_link=is_link))
         return
@@ -238,16 +249,17 @@ def read_file(
     yield Document(doc_id=doc_id, text=text, path=where, sha256=digest)
 
 
-def _read_capped(fd: int, max_bytes: int) -> tuple[bytes, str, str]:
-    """Read up to ``max_bytes`` bytes, hashing the whole file; stop early on binary content.
+def _read_capped(read: Callable[[int], bytes], max_bytes: int) -> tuple[bytes, str, str]:
+    """Read up to ``max_bytes`` bytes with ``read``, hashing the whole file; stop early on binary content.
 
-    Returns ``(head, sha256 hex, reason)``; ``reason`` is non-empty when the file is
-    unusable (empty, binary), and then the rest of the file is not read.
+    A compressed file is hashed as its decompressed bytes, so it is an exact copy of the same
+    text stored plain. Returns ``(head, sha256 hex, reason)``; ``reason`` is non-empty when the file
+    is unusable (empty, binary), and then the rest of the file is not read.
     """
     digest = hashlib.sha256()
     head = bytearray()
     checked = False
-    while chunk := os.read(fd, _CHUNK):
+    while chunk := read(_CHUNK):
         digest.update(chunk)
         if len(head) < max_bytes:
             head += chunk[: max_bytes - len(head)]

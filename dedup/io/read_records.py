@@ -1,8 +1,10 @@
 """Record files to documents: one :class:`~dedup.types.Document` or :class:`~dedup.types.Skipped` per
 JSON object, CSV/TSV row, Parquet row or WARC response record, streamed from an open file.
 
-Ids are ``<file>#<key>``: the record's id field, else its 1-based line, item or row number (a WARC
-record's WARC-Record-ID); a repeated key gets ``~<n>``. Only ``.json`` files are read whole (up to
+JSON, JSON Lines and CSV/TSV files may be gzip-, bzip2- or xz-compressed (``news.jsonl.gz``); they
+are read through the decompressor (:mod:`dedup.io.compressed`). Ids are ``<file>#<key>``: the
+record's id field, else its 1-based line, item or row number (a WARC record's WARC-Record-ID); a
+repeated key gets ``~<n>``. Only ``.json`` files are read whole (up to
 100 times ``max_chars`` characters); JSON Lines and CSV/TSV are read line by line, with lines longer
 than 8 times ``max_chars`` skipped, Parquet one record batch at a time and WARC one record at a time.
 
@@ -20,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from collections.abc import Iterable, Iterator
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from dedup.io import formats
+from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.progress import ByteMeter
@@ -37,7 +41,12 @@ __all__ = ["RECORD_FILE_EXTENSIONS", "iter_record_file"]
 
 logger = logging.getLogger(__name__)
 
-RECORD_FILE_EXTENSIONS = formats.RECORD_EXTENSIONS + formats.PARQUET_EXTENSIONS + formats.WARC_EXTENSIONS
+RECORD_FILE_EXTENSIONS = (
+    formats.RECORD_EXTENSIONS
+    + formats.PARQUET_EXTENSIONS
+    + formats.WARC_EXTENSIONS
+    + tuple(ext for ext in formats.COMPRESSED_EXTENSIONS if ext.startswith(formats.RECORD_EXTENSIONS))
+)
 # A .json file is parsed whole: at most this many times max_chars characters (JSON Lines stream).
 _JSON_CHAR_FACTOR = 100
 
@@ -112,10 +121,21 @@ class _RecordFile:
 
 
 def _json_csv_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
-    """One Document per JSON object / CSV or TSV row; streamed except for ``.json`` (size-capped)."""
-    where, name = reader.where, reader.where.lower()
-    fields = {"text_field": reader.text_field, "id_field": reader.id_field}
-    head = os.read(fd, 4 * SNIFF_BYTES)
+    """One Document per JSON object / CSV or TSV row; streamed except for ``.json`` (size-capped).
+
+    A compressed file (``.jsonl.gz``, ``.csv.bz2`` ...) is read through its decompressor; damaged
+    compressed data ends the file with a Skipped entry after the records read before it.
+    """
+    where = reader.where
+    name, compression = split_compression(where)
+    try:
+        with open_decompressed(fd, compression) as stream:
+            head = stream.read(4 * SNIFF_BYTES)
+    except DECOMPRESSION_ERRORS as err:
+        if not compression:
+            raise
+        yield Skipped(where, f"unreadable {compression} data: {err}")
+        return
     if not head:
         yield Skipped(where, "empty file")
         return
@@ -123,44 +143,59 @@ def _json_csv_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Ski
     if sniff is None:
         yield Skipped(where, encoding)
         return
-    os.lseek(fd, 0, os.SEEK_SET)
+    yielded = [0]
+    with (
+        open_decompressed(fd, compression) as stream,
+        io.TextIOWrapper(stream, encoding=encoding or "utf-8", errors="replace", newline="") as fh,
+    ):
+        try:
+            for item in _decoded_records(fh, name, reader, fd):
+                yielded[0] += 1
+                yield item
+        except DECOMPRESSION_ERRORS as err:
+            if not compression:
+                raise
+            yield Skipped(where, f"unreadable {compression} data after {yielded[0]} records: {err}")
+            return
+    if not yielded[0]:
+        yield Skipped(where, "no records (no objects or data rows)")
+
+
+def _decoded_records(fh: TextIO, name: str, reader: _RecordFile, fd: int) -> Iterator[Document | Skipped]:
+    """The documents of the decoded record file ``fh``; ``name`` (lower-case, without a compression
+    suffix) tells its format, ``fd`` is the file under it (its position is the progress)."""
+    where = reader.where
+    fields = {"text_field": reader.text_field, "id_field": reader.id_field}
     line_cap = 8 * reader.max_chars + 64
     pending: list[Document | Skipped] = []  # overlong lines, reported in order
-    n_out = 0
-    with open(fd, encoding=encoding or "utf-8", errors="replace", newline="", closefd=False) as fh:
-        if name.endswith(".json"):
-            limit = _JSON_CHAR_FACTOR * reader.max_chars
-            data = fh.read(limit + 1)
-            if len(data) > limit:
-                yield Skipped(
-                    where, f"JSON file over {limit} characters; write it as JSON Lines (.jsonl) to stream it"
-                )
-                return
-            records: Iterable[formats.Record] = formats.iter_json_records(
-                data.lstrip("\ufeff"), lines=None, **fields
+    if name.endswith(".json"):
+        limit = _JSON_CHAR_FACTOR * reader.max_chars
+        data = fh.read(limit + 1)
+        if len(data) > limit:
+            yield Skipped(
+                where, f"JSON file over {limit} characters; write it as JSON Lines (.jsonl) to stream it"
             )
-        elif name.endswith((".csv", ".tsv")):
-            records = formats.iter_csv_records(
-                _bounded_lines(fh, line_cap, where, pending),
-                delimiter="\t" if name.endswith(".tsv") else ",",
-                max_field_chars=line_cap,
-                **fields,
-            )
-        else:
-            records = formats.iter_json_lines(_bounded_lines(fh, line_cap, where, pending), **fields)
-        for n, record in enumerate(records, start=1):
-            if pending:
-                yield from pending
-                n_out += len(pending)
-                pending.clear()
-            n_out += 1
-            yield reader.result(record, n)
-            if n % 256 == 0:
-                reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
-        yield from pending
-        n_out += len(pending)
-    if not n_out:
-        yield Skipped(where, "no records (no objects or data rows)")
+            return
+        records: Iterable[formats.Record] = formats.iter_json_records(
+            data.lstrip("\ufeff"), lines=None, **fields
+        )
+    elif name.endswith((".csv", ".tsv")):
+        records = formats.iter_csv_records(
+            _bounded_lines(fh, line_cap, where, pending),
+            delimiter="\t" if name.endswith(".tsv") else ",",
+            max_field_chars=line_cap,
+            **fields,
+        )
+    else:
+        records = formats.iter_json_lines(_bounded_lines(fh, line_cap, where, pending), **fields)
+    for n, record in enumerate(records, start=1):
+        if pending:
+            yield from pending
+            pending.clear()
+        yield reader.result(record, n)
+        if n % 256 == 0:
+            reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
+    yield from pending
 
 
 def _parquet_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
