@@ -1,5 +1,6 @@
 """Record files: one article per object or row of JSON, JSON Lines, CSV, TSV and Parquet; and the
-file name endings a scan reads (each text, HTML and record ending also gzip-, bzip2- or xz-compressed).
+file name endings a scan reads (each text, HTML, record and news XML ending also gzip-, bzip2- or
+xz-compressed).
 
 Functions over decoded text or an already open binary stream (they never open a path);
 :mod:`dedup.io.read_records` opens the files and turns each :class:`Record` into a
@@ -32,6 +33,7 @@ __all__ = [
     "RECORD_EXTENSIONS",
     "PARQUET_EXTENSIONS",
     "WARC_EXTENSIONS",
+    "NEWS_XML_EXTENSIONS",
     "COMPRESSED_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "Record",
@@ -47,11 +49,13 @@ HTML_EXTENSIONS = (".html", ".htm")
 RECORD_EXTENSIONS = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 PARQUET_EXTENSIONS = (".parquet",)
 WARC_EXTENSIONS = (".warc", ".warc.gz")
+# RSS/Atom feeds, NITF and NewsML-G2 (dedup.io.news_xml; the root element tells which)
+NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf")
 # Any of these compressed with gzip, bzip2 or xz (news.jsonl.gz) is read as the file inside, streamed
 # (dedup.io.compressed); Parquet compresses its own pages and .warc.gz is WARC's own gzip framing.
 COMPRESSED_EXTENSIONS = tuple(
     ext + suffix
-    for ext in TEXT_EXTENSIONS + HTML_EXTENSIONS + RECORD_EXTENSIONS
+    for ext in TEXT_EXTENSIONS + HTML_EXTENSIONS + RECORD_EXTENSIONS + NEWS_XML_EXTENSIONS
     for suffix in COMPRESSION_SUFFIXES
 )
 SUPPORTED_EXTENSIONS = (
@@ -60,6 +64,7 @@ SUPPORTED_EXTENSIONS = (
     + RECORD_EXTENSIONS
     + PARQUET_EXTENSIONS
     + WARC_EXTENSIONS
+    + NEWS_XML_EXTENSIONS
     + COMPRESSED_EXTENSIONS
 )
 # Parquet rows per record batch (each row holds one article, up to max_chars).

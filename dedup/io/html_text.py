@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["extract_html", "extract_html_with_log", "html_charset"]
+__all__ = ["extract_html", "extract_html_with_log", "html_charset", "visible_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +160,16 @@ def _trafilatura(html: str) -> str | None:
         return None
 
 
+def visible_text(html: str) -> str:
+    """The visible text of an HTML page or fragment, one line per block (no article extraction).
+
+    Example:
+        >>> visible_text("<p>One <b>bold</b> line.</p><script>x()</script><p>Two.</p>")
+        'One bold line.\\nTwo.'
+    """
+    return _fallback_text(html)
+
+
 def _fallback_text(html: str) -> str:
     try:
         import lxml.html
@@ -191,4 +201,3 @@ def _strip_tags(html: str) -> str:
     html = re.sub(r"(?is)<(script|style|noscript)\b.*?</\1\s*>", " ", html)
     text = re.sub(r"(?s)<[^>]*>", "\n", html)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
-

@@ -1,12 +1,14 @@
 """Record files to documents: one :class:`~dedup.types.Document` or :class:`~dedup.types.Skipped` per
 JSON object, CSV/TSV row, Parquet row or WARC response record, streamed from an open file.
 
-JSON, JSON Lines and CSV/TSV files may be gzip-, bzip2- or xz-compressed (``news.jsonl.gz``); they
-are read through the decompressor (:mod:`dedup.io.compressed`). Ids are ``<file>#<key>``: the
-record's id field, else its 1-based line, item or row number (a WARC record's WARC-Record-ID); a
-repeated key gets ``~<n>``. Only ``.json`` files are read whole (up to
-100 times ``max_chars`` characters); JSON Lines and CSV/TSV are read line by line, with lines longer
-than 8 times ``max_chars`` skipped, Parquet one record batch at a time and WARC one record at a time.
+RSS/Atom feeds, NITF and NewsML-G2 files (:mod:`dedup.io.news_xml`) give one article per item,
+entry or news item. JSON, JSON Lines, CSV/TSV and news XML files may be gzip-, bzip2- or
+xz-compressed (``news.jsonl.gz``); they are read through the decompressor
+(:mod:`dedup.io.compressed`). Ids are ``<file>#<key>``: the record's id field, else its 1-based
+line, item or row number (a WARC record's WARC-Record-ID); a repeated key gets ``~<n>``. Only
+``.json`` and news XML files are read whole (up to 100 times ``max_chars`` characters or bytes);
+JSON Lines and CSV/TSV are read line by line, with lines longer than 8 times ``max_chars`` skipped,
+Parquet one record batch at a time and WARC one record at a time.
 
 Example:
     >>> import os, tempfile
@@ -33,6 +35,7 @@ from dedup.io import formats
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
 from dedup.io.hashing import sha256_bytes, text_sha256
+from dedup.io.news_xml import iter_xml_articles
 from dedup.io.progress import ByteMeter
 from dedup.io.warc import iter_warc_records
 from dedup.types import Document, Skipped
@@ -45,7 +48,12 @@ RECORD_FILE_EXTENSIONS = (
     formats.RECORD_EXTENSIONS
     + formats.PARQUET_EXTENSIONS
     + formats.WARC_EXTENSIONS
-    + tuple(ext for ext in formats.COMPRESSED_EXTENSIONS if ext.startswith(formats.RECORD_EXTENSIONS))
+    + formats.NEWS_XML_EXTENSIONS
+    + tuple(
+        ext
+        for ext in formats.COMPRESSED_EXTENSIONS
+        if ext.startswith(formats.RECORD_EXTENSIONS + formats.NEWS_XML_EXTENSIONS)
+    )
 )
 # A .json file is parsed whole: at most this many times max_chars characters (JSON Lines stream).
 _JSON_CHAR_FACTOR = 100
@@ -85,6 +93,8 @@ def iter_record_file(
         yield from _parquet_documents(fd, reader)
     elif name.endswith(formats.WARC_EXTENSIONS):
         yield from _warc_documents(fd, reader)
+    elif split_compression(name)[0].endswith(formats.NEWS_XML_EXTENSIONS):
+        yield from _news_xml_documents(fd, reader)
     else:
         yield from _json_csv_documents(fd, reader)
 
@@ -196,6 +206,46 @@ def _decoded_records(fh: TextIO, name: str, reader: _RecordFile, fd: int) -> Ite
         if n % 256 == 0:
             reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
     yield from pending
+
+
+def _news_xml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
+    """One Document per feed item or entry, or per NITF / NewsML-G2 article (read whole, size-capped)."""
+    where = reader.where
+    compression = split_compression(where)[1]
+    limit = _JSON_CHAR_FACTOR * reader.max_chars
+    try:
+        with open_decompressed(fd, compression) as stream:
+            data = stream.read(limit + 1)
+    except DECOMPRESSION_ERRORS as err:
+        if not compression:
+            raise
+        yield Skipped(where, f"unreadable {compression} data: {err}")
+        return
+    if not data.strip():
+        yield Skipped(where, "empty file")
+        return
+    if len(data) > limit:
+        yield Skipped(where, f"XML file over {limit} bytes, not read")
+        return
+    n = 0
+    for n, article in enumerate(iter_xml_articles(data), start=1):
+        if article.key == "file" and article.text is None:
+            yield Skipped(where, article.error or "unreadable XML")
+            return
+        if article.text is None:
+            yield Skipped(f"{where}#{article.key}", article.error or "no text")
+            continue
+        text = cap_text(normalize_text(article.text), reader.max_chars)
+        yield Document(
+            doc_id=reader.doc_id(article.key, n),
+            text=text,
+            path=where,
+            sha256=text_sha256(article.text),
+            url=article.url,
+            date=article.date,
+        )
+    if n == 0:
+        yield Skipped(where, "no items or entries (an empty feed)")
 
 
 def _parquet_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:

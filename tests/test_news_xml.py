@@ -1,0 +1,144 @@
+"""News XML inputs (dedup.io.news_xml): RSS and Atom feeds, NITF and NewsML-G2, on small files written
+here."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from dedup.io.news_xml import iter_xml_articles
+from dedup.io.read import read_documents
+
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>Valley News</title><link>https://valley.example/</link>
+<item><title>Storm closes the mountain pass</title><link>https://valley.example/storm</link>
+<guid isPermaLink="false">vn-101</guid><pubDate>Mon, 03 Mar 2025 18:30:00 +0100</pubDate>
+<description>Short teaser only.</description>
+<content:encoded><![CDATA[<p>Heavy snow closed the pass on Monday.</p>
+<p>Crews expect to reopen it by Wednesday.</p>]]></content:encoded>
+</item>
+<item><title>Council approves new bridge</title><link>https://valley.example/bridge</link>
+<description>&lt;p&gt;The council voted 7 to 2 for the bridge.&lt;/p&gt;</description></item>
+<item><title></title><description></description></item>
+</channel></rss>"""
+
+ATOM = """<feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title>
+<entry><id>urn:wire:55</id><title>Harbour strike ends</title>
+<link rel="alternate" href="https://wire.example/55"/><published>2025-04-01T09:00:00Z</published>
+<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">
+<p>Dock workers returned on Tuesday.</p><p>The deal runs three years.</p></div></content>
+</entry>
+<entry><id>urn:wire:56</id><title>Rates held</title>
+<summary>The bank kept its rate at 4 percent.</summary></entry>
+</feed>"""
+
+NITF = """<nitf xmlns="http://iptc.org/std/NITF/2006-10-18/"><head><title>Ferry</title>
+<docdata><doc-id id-string="ntb-2025-0042"/><date.issue norm="20250610T0400"/></docdata></head>
+<body><body.head><hedline><hl1>New ferry enters service</hl1></hedline>
+<byline>By A. Writer</byline></body.head>
+<body.content><p>The new electric ferry made its first crossing on Tuesday.</p><hl2>Quieter</hl2>
+<p>Passengers said it was quieter than the old one.</p></body.content></body></nitf>"""
+
+NEWSML = """<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><itemSet>
+<newsItem guid="urn:newsml:example.com:20250701:a1"><contentMeta>
+<contentCreated>2025-07-01T10:00:00Z</contentCreated>
+<headline>Heatwave grips the south</headline></contentMeta>
+<contentSet><inlineXML contenttype="application/xhtml+xml"><html xmlns="http://www.w3.org/1999/xhtml"><body>
+<p>Temperatures passed 40 degrees on Tuesday.</p><p>Schools closed early.</p>
+</body></html></inlineXML></contentSet>
+</newsItem>
+<newsItem guid="urn:newsml:example.com:20250701:a2">
+<contentMeta><headline>Markets calm</headline></contentMeta>
+<contentSet><inlineData contenttype="text/plain">Shares ended flat.</inlineData></contentSet></newsItem>
+</itemSet></newsMessage>"""
+
+
+def test_rss_items_are_articles_with_their_guid_link_and_date() -> None:
+    articles = list(iter_xml_articles(RSS.encode()))
+    first, second, empty = articles
+    assert (first.key, first.url, first.date) == (
+        "vn-101",
+        "https://valley.example/storm",
+        "2025-03-03T18:30:00+01:00",
+    )
+    assert first.text == (
+        "Storm closes the mountain pass\nHeavy snow closed the pass on Monday.\n"
+        "Crews expect to reopen it by Wednesday."
+    )
+    assert second.key == "https://valley.example/bridge"  # no guid: its link
+    assert second.text == "Council approves new bridge\nThe council voted 7 to 2 for the bridge."
+    assert (empty.key, empty.text, empty.error) == ("3", None, "no headline or body text")
+
+
+def test_atom_entries_nitf_and_newsml_items_are_read() -> None:
+    harbour, rates = iter_xml_articles(ATOM.encode())
+    assert (harbour.key, harbour.url, harbour.date) == (
+        "urn:wire:55",
+        "https://wire.example/55",
+        "2025-04-01T09:00:00Z",
+    )
+    assert (
+        harbour.text == "Harbour strike ends\nDock workers returned on Tuesday.\nThe deal runs three years."
+    )
+    assert rates.text == "Rates held\nThe bank kept its rate at 4 percent."
+    (ferry,) = iter_xml_articles(NITF.encode())
+    assert (ferry.key, ferry.date) == ("ntb-2025-0042", "2025-06-10T04:00")
+    assert ferry.text == (
+        "New ferry enters service\nThe new electric ferry made its first crossing on Tuesday.\nQuieter\n"
+        "Passengers said it was quieter than the old one."
+    )
+    heat, calm = iter_xml_articles(NEWSML.encode())
+    assert (heat.key, heat.date) == ("urn:newsml:example.com:20250701:a1", "2025-07-01T10:00:00Z")
+    assert (
+        heat.text
+        == "Heatwave grips the south\nTemperatures passed 40 degrees on Tuesday.\nSchools closed early."
+    )
+    assert calm.text == "Markets calm\nShares ended flat."
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"<urlset><url><loc>https://x.example/</loc></url></urlset>", "XML that is not an RSS or Atom feed"),
+        (b"<rss><channel><item><title>Cut off", "not well-formed XML"),
+    ],
+)
+def test_other_or_broken_xml_is_one_error(data: bytes, reason: str) -> None:
+    (only,) = iter_xml_articles(data)
+    assert only.key == "file" and only.text is None and only.error.startswith(reason)
+
+
+def test_entities_are_not_expanded_and_nothing_is_fetched() -> None:
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY ext SYSTEM "http://attacker.example/x">]>'
+        b"<rss><channel><item><title>T &b; &ext;</title><guid>g</guid></item></channel></rss>"
+    )
+    (item,) = iter_xml_articles(bomb)
+    assert "aaaaaaaaaa" not in (item.text or "")
+    assert "attacker" not in (item.text or "")
+
+
+def test_a_folder_of_feeds_gives_one_document_per_item(tmp_path: Path) -> None:
+    (tmp_path / "valley.rss").write_text(RSS, encoding="utf-8")
+    (tmp_path / "wire.atom.gz").write_bytes(gzip.compress(ATOM.encode()))
+    (tmp_path / "ferry.nitf").write_text(NITF, encoding="utf-8")
+    (tmp_path / "sitemap.xml").write_text("<urlset></urlset>", encoding="utf-8")
+    docs, skipped = read_documents(tmp_path)
+    assert [d.doc_id for d in docs] == [
+        "ferry.nitf#ntb-2025-0042",
+        "valley.rss#https://valley.example/bridge",
+        "valley.rss#vn-101",
+        "wire.atom.gz#urn:wire:55",
+        "wire.atom.gz#urn:wire:56",
+    ]
+    by_id = {d.doc_id: d for d in docs}
+    assert by_id["valley.rss#vn-101"].url == "https://valley.example/storm"
+    assert by_id["wire.atom.gz#urn:wire:55"].date == "2025-04-01T09:00:00Z"
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert reasons["valley.rss#3"] == "no headline or body text"
+    assert reasons["sitemap.xml"].startswith("XML that is not an RSS or Atom feed")
