@@ -155,6 +155,19 @@ def test_policy_validation():
     assert ArchivePolicy(rules=("earliest",)).rules == ("earliest", "path")
 
 
+def test_earliest_reads_dates_from_compressed_files_under_the_root(tmp_path: Path) -> None:
+    import gzip
+
+    (tmp_path / "x.txt").write_text("date 2022-05", encoding="utf-8")
+    (tmp_path / "y.txt.gz").write_bytes(gzip.compress(b"published 2021-12-31"))
+    docs = [_doc("x.txt", "en", 100), _doc("y.txt.gz", "en", 100)]
+    group = Group("g00001", ("x.txt", "y.txt.gz"), 0.9, ("en",))
+    rows = build_manifest(_result(docs, [], [group]), root=tmp_path)
+    keep = next(r for r in rows if r.role == "keep")
+    assert keep.path == "y.txt.gz"
+    assert "earliest date" in keep.reason
+
+
 def test_find_dates():
     assert find_dates(" date 2022-01 I BERLIN") == ["2022-01"]
     assert find_dates("no date 2022-1-5, 3022-01-01 or 2022-00") == []

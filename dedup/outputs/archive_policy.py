@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from dedup.errors import InvalidParameterError
+from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import decode_bytes
 from dedup.types import DocumentInfo, Group, Pair, Relation, ScanResult
 
@@ -379,10 +380,17 @@ def _dates(
 
 
 def _read_text(path: Path) -> str | None:
+    """The head of a document file (decompressed when its name ends in .gz, .bz2 or .xz), or None."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(_MAX_DATE_BYTES)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        with open_decompressed(fd, split_compression(path.name)[1]) as stream:
+            data = stream.read(_MAX_DATE_BYTES)
+    except DECOMPRESSION_ERRORS:
+        return None
+    finally:
+        os.close(fd)
     text, _ = decode_bytes(data, final=len(data) < _MAX_DATE_BYTES)
     return text
