@@ -7,9 +7,11 @@ they are; ``.html``/``.htm`` give their main article text (see
 ``<file>#<id>`` (the record's id field) or ``<file>#<n>`` (its 1-based line, item or
 data-row number); ``.warc``/``.warc.gz`` give one article per HTML or plain-text
 ``response`` record, with ``doc_id`` ``<file>#<WARC-Record-ID>`` (``urn:uuid:...``) and
-the record's target URI and date in ``Document.url``/``Document.date``. Each text, HTML and
-record ending may also be compressed with gzip, bzip2 or xz (``news.jsonl.gz``,
-``page.html.bz2``): the file is read as the one inside, streamed, and keeps its own name in ids.
+the record's target URI and date in ``Document.url``/``Document.date``; ``.xml``, ``.rss``,
+``.atom`` and ``.nitf`` give one article per RSS/Atom item or entry, NITF file or NewsML-G2 news
+item (:mod:`dedup.io.news_xml`). Each of these endings but Parquet and WARC may also be compressed
+with gzip, bzip2 or xz (``news.jsonl.gz``, ``page.html.bz2``): the file is read as the one
+inside, streamed, and keeps its own name in ids.
 
 Every file is streamed: JSON Lines, CSV/TSV and WARC record by record, Parquet one
 record batch at a time, so a single multi-GB input is read in bounded memory (only

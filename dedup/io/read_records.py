@@ -130,6 +130,17 @@ class _RecordFile:
         return Document(doc_id=doc_id, text=text, path=self.where, sha256=text_sha256(record.text))
 
 
+def _read_start(fd: int, where: str, compression: str, n: int) -> bytes | Skipped:
+    """The first ``n`` (decompressed) bytes of the file, or why compressed data cannot be read."""
+    try:
+        with open_decompressed(fd, compression) as stream:
+            return stream.read(n)
+    except DECOMPRESSION_ERRORS as err:
+        if not compression:
+            raise
+        return Skipped(where, f"unreadable {compression} data: {err}")
+
+
 def _json_csv_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
     """One Document per JSON object / CSV or TSV row; streamed except for ``.json`` (size-capped).
 
@@ -138,13 +149,9 @@ def _json_csv_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Ski
     """
     where = reader.where
     name, compression = split_compression(where)
-    try:
-        with open_decompressed(fd, compression) as stream:
-            head = stream.read(4 * SNIFF_BYTES)
-    except DECOMPRESSION_ERRORS as err:
-        if not compression:
-            raise
-        yield Skipped(where, f"unreadable {compression} data: {err}")
+    head = _read_start(fd, where, compression, 4 * SNIFF_BYTES)
+    if isinstance(head, Skipped):
+        yield head
         return
     if not head:
         yield Skipped(where, "empty file")
@@ -153,21 +160,21 @@ def _json_csv_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Ski
     if sniff is None:
         yield Skipped(where, encoding)
         return
-    yielded = [0]
+    yielded = 0
     with (
         open_decompressed(fd, compression) as stream,
         io.TextIOWrapper(stream, encoding=encoding or "utf-8", errors="replace", newline="") as fh,
     ):
         try:
             for item in _decoded_records(fh, name, reader, fd):
-                yielded[0] += 1
+                yielded += 1
                 yield item
         except DECOMPRESSION_ERRORS as err:
             if not compression:
                 raise
-            yield Skipped(where, f"unreadable {compression} data after {yielded[0]} records: {err}")
+            yield Skipped(where, f"unreadable {compression} data after {yielded} records: {err}")
             return
-    if not yielded[0]:
+    if not yielded:
         yield Skipped(where, "no records (no objects or data rows)")
 
 
@@ -213,13 +220,9 @@ def _news_xml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Ski
     where = reader.where
     compression = split_compression(where)[1]
     limit = _JSON_CHAR_FACTOR * reader.max_chars
-    try:
-        with open_decompressed(fd, compression) as stream:
-            data = stream.read(limit + 1)
-    except DECOMPRESSION_ERRORS as err:
-        if not compression:
-            raise
-        yield Skipped(where, f"unreadable {compression} data: {err}")
+    data = _read_start(fd, where, compression, limit + 1)
+    if isinstance(data, Skipped):
+        yield data
         return
     if not data.strip():
         yield Skipped(where, "empty file")
