@@ -8,10 +8,14 @@ Each measurement runs in its own subprocess, so ``ru_maxrss`` (peak resident mem
 - ``read``: :func:`dedup.io.read.read_documents`, which keeps every document's text, as a scan
   does before embedding.
 
+With ``--gz-mb``, a JSON Lines dump of that size is also gzipped and streamed both ways in one run
+(``jsonl_gz``): peak memory and seconds of the plain and the compressed file. Parts run with a size
+of 0 are left as they are in the results file.
+
 Only ingest is measured: a full scan of ~1 GB of text (about 200k articles) would spend hours
 embedding on 2 cores. Results: ``benchmarks/results/memory.json``.
 
-    python -m benchmarks.bench_memory --gb 1
+    python -m benchmarks.bench_memory --gb 1 [--warc-mb 100] [--gz-mb 256]
 """
 
 from __future__ import annotations
@@ -89,25 +93,57 @@ def measure(mode: str, path: Path) -> dict[str, object]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def compare_gzip(tmp: Path, n_bytes: int) -> dict[str, object]:
+    """Stream one JSON Lines dump plain and gzipped (level 6), alternately, best of 2 each."""
+    import gzip
+    import shutil
+
+    plain, packed = tmp / "cmp.jsonl", tmp / "cmp.jsonl.gz"
+    n, size = write_jsonl(plain, n_bytes, seed=1)
+    with open(plain, "rb") as src, gzip.open(packed, "wb", compresslevel=6) as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    runs: dict[str, list[dict[str, object]]] = {"plain": [], "gzip": []}
+    for _ in range(2):
+        for name, path in (("plain", plain), ("gzip", packed)):
+            runs[name].append(measure("stream", path))
+            print("jsonl_gz", name, runs[name][-1], flush=True)
+    best = {name: min(r, key=lambda x: x["seconds"]) for name, r in runs.items()}
+    return {
+        "records": n,
+        "file_mib": round(size / 2**20, 1),
+        "gzip_mib": round(packed.stat().st_size / 2**20, 1),
+        **best,
+        "gzip_seconds_over_plain": round(best["gzip"]["seconds"] / max(best["plain"]["seconds"], 1e-9), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gb", type=float, default=1.0, help="size of the generated JSON Lines file")
     parser.add_argument("--warc-mb", type=float, default=100.0, help="size of the generated WARC (0: none)")
+    parser.add_argument(
+        "--gz-mb", type=float, default=0.0, help="size of the gzipped JSON Lines comparison (0: none)"
+    )
     parser.add_argument("--out", default="benchmarks/results/memory.json")
     parser.add_argument("--tmp", default=None, help="folder for the generated files (deleted after)")
     args = parser.parse_args()
-    results: dict[str, object] = {"python": sys.version.split()[0]}
+    out = Path(args.out)
+    results: dict[str, object] = json.loads(out.read_text()) if out.is_file() else {}
+    results["python"] = sys.version.split()[0]
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
-        path = Path(tmp) / "dump.jsonl"
-        t = time.perf_counter()
-        n, size = write_jsonl(path, int(args.gb * 2**30))
-        jsonl: dict[str, object] = {"records": n, "file_mib": round(size / 2**20, 1)}
-        jsonl["generate_seconds"] = round(time.perf_counter() - t, 1)
-        for mode in ("baseline", "stream", "read"):
-            jsonl[mode] = measure(mode, path)
-            print(mode, jsonl[mode], flush=True)
-        results["jsonl"] = jsonl
-        path.unlink()
+        if args.gb > 0:
+            path = Path(tmp) / "dump.jsonl"
+            t = time.perf_counter()
+            n, size = write_jsonl(path, int(args.gb * 2**30))
+            jsonl: dict[str, object] = {"records": n, "file_mib": round(size / 2**20, 1)}
+            jsonl["generate_seconds"] = round(time.perf_counter() - t, 1)
+            for mode in ("baseline", "stream", "read"):
+                jsonl[mode] = measure(mode, path)
+                print(mode, jsonl[mode], flush=True)
+            results["jsonl"] = jsonl
+            path.unlink()
+        if args.gz_mb > 0:
+            results["jsonl_gz"] = compare_gzip(Path(tmp), int(args.gz_mb * 2**20))
         if args.warc_mb > 0:
             wpath = Path(tmp) / "crawl.warc.gz"
             n, size = write_warc(wpath, int(args.warc_mb * 2**20))
@@ -116,7 +152,7 @@ def main() -> None:
                 warc[mode] = measure(mode, wpath)
                 print("warc", mode, warc[mode], flush=True)
             results["warc_gz"] = warc
-    Path(args.out).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     print(json.dumps(results, indent=2, sort_keys=True))
 
 
