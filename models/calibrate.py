@@ -408,7 +408,9 @@ def fit_all(
     """Background, cosine reference, level threshold and both models from training archives.
 
     ``extra`` adds sentence vectors of languages the archives lack (language -> (n, dim) raw
-    vectors) to the background statistics only.
+    vectors) to the background statistics only. With ``held_out``, the models are fitted without
+    the pairs involving that language, and the info dict's ``scored_rows`` holds every pair, those
+    included, scored with the refit's background, reference and level (for :func:`evaluate_on`).
     """
     vectors, langs, weights = [], [], []
     for lang, emb in sorted((extra or {}).items()):
@@ -429,14 +431,17 @@ def fit_all(
     corpora = [archive_corpus(e, background) for e in train_emb]
     reference = measure_reference(corpora, train, held_out=held_out)
     levels = (min_level,) if min_level is not None else LEVEL_GRID
-    rows_by_level = {
+    scored_by_level = {
         level: [
             r
             for k, (corpus, archive) in enumerate(zip(corpora, train, strict=True))
             for r in score_archive(k, corpus, archive, config, reference, level)
-            if held_out not in (r.lang_a, r.lang_b)
         ]
         for level in levels
+    }
+    rows_by_level = {
+        level: [r for r in rows if held_out not in (r.lang_a, r.lang_b)]
+        for level, rows in scored_by_level.items()
     }
     best, losses = tune_min_level(rows_by_level, config) if min_level is None else (min_level, {})
     rows = rows_by_level[best]
@@ -448,6 +453,8 @@ def fit_all(
         name: validate(rows, conf, n_docs, config, rule=rule)["all"] for name, rule in GROUPING_RULES.items()
     }
     feature_sets = compare_feature_sets(rows, n_docs, config) if held_out is None else {}
+    # every pair, the held-out language's included: what evaluate_on clusters the archives with
+    scored = {} if held_out is None else {"scored_rows": scored_by_level[best]}
     return (
         background,
         reference,
@@ -461,6 +468,7 @@ def fit_all(
             "positives": sum(r.same for r in rows),
             "grouping_rules": rules,
             "feature_sets": feature_sets,
+            **scored,
         },
     )
 
@@ -476,12 +484,19 @@ def evaluate_on(
     only_lang: str | None = None,
     rules: dict[str, tuple[float | None, float]] | None = None,
     story: Calibrator | None = None,
+    rows: list[ScoredRow] | None = None,
 ) -> dict[str, object]:
     """Validation figures with the shipped grouping rule, the "all" row of each of ``rules``, and
-    the story model's figures when it is given."""
-    rows: list[ScoredRow] = []
-    for k, (archive, e) in enumerate(zip(archives, embedded, strict=True)):
-        rows += score_archive(k, archive_corpus(e, background), archive, config, reference, level)
+    the story model's figures when it is given.
+
+    ``rows``: every pair of the archives already scored with ``background``, ``reference`` and
+    ``level`` (all of them: the archives are clustered with them), so they are not scored again;
+    None scores them here.
+    """
+    if rows is None:
+        rows = []
+        for k, (archive, e) in enumerate(zip(archives, embedded, strict=True)):
+            rows += score_archive(k, archive_corpus(e, background), archive, config, reference, level)
     conf = confidences(rows, article, config)
     n_docs = {k: len(a) for k, a in enumerate(archives)}
     out = validate(rows, conf, n_docs, config, only_lang=only_lang, rule=GROUPING_RULES[GROUPING])
@@ -575,13 +590,15 @@ def main(argv: list[str] | None = None) -> None:
         lolo_training: dict[str, object] = {}
         languages = sorted({d.lang for a in validation for d in a} - {"en"})
         for lang in languages:
-            bg, ref, lvl, art, _, _ = fit_all(
+            bg, ref, lvl, art, _, info = fit_all(
                 train, train_emb, config, held_out=lang, min_level=level, extra=extra
             )
             lolo[lang] = evaluate_on(validation, val_emb, config, bg, ref, lvl, art, only_lang=lang)
             # The held-out language's pairs in the training archives are out of sample too: the
             # refit saw none of its documents (background, cosine levels) or pairs (models).
-            lolo_training[lang] = evaluate_on(train, train_emb, config, bg, ref, lvl, art, only_lang=lang)
+            lolo_training[lang] = evaluate_on(
+                train, train_emb, config, bg, ref, lvl, art, only_lang=lang, rows=info["scored_rows"]
+            )
             print(f"left out {lang} {time.perf_counter() - t0:.0f}s", file=sys.stderr)
         report["leave_one_language_out"] = lolo
         report["leave_one_language_out_training_archives"] = lolo_training
