@@ -142,3 +142,43 @@ def test_a_folder_of_feeds_gives_one_document_per_item(tmp_path: Path) -> None:
     reasons = {Path(s.path).name: s.reason for s in skipped}
     assert reasons["valley.rss#3"] == "no headline or body text"
     assert reasons["sitemap.xml"].startswith("XML that is not an RSS or Atom feed")
+
+
+WXR = """<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Town Paper</title>
+<item><title>Library reopens</title><guid>https://town.example/?p=10</guid><wp:post_type>post</wp:post_type>
+<content:encoded><![CDATA[<p>The library reopened after a year of repairs.</p>]]></content:encoded></item>
+<item><title>IMG_2041</title><guid>https://town.example/wp-content/IMG_2041.jpg</guid>
+<wp:post_type>attachment</wp:post_type><content:encoded><![CDATA[]]></content:encoded></item>
+<item><title>About us</title><guid>https://town.example/?page_id=2</guid><wp:post_type>page</wp:post_type>
+<content:encoded><![CDATA[<p>We have covered the town since 1921.</p>]]></content:encoded></item>
+</channel></rss>"""
+
+
+def test_a_wordpress_export_gives_its_posts_and_pages_and_skips_attachments() -> None:
+    post, attachment, page = iter_xml_articles(WXR.encode())
+    assert post.text == "Library reopens\nThe library reopened after a year of repairs."
+    assert page.text == "About us\nWe have covered the town since 1921."
+    assert attachment.text is None
+    assert attachment.error == "WordPress attachment item, not an article"
+
+
+def test_a_feed_that_breaks_off_keeps_the_items_before_the_break(tmp_path: Path) -> None:
+    cut = RSS[: RSS.index("<item><title></title>")] + "<item><title>Half"
+    (tmp_path / "cut.rss").write_text(cut, encoding="utf-8")
+    docs, skipped = read_documents(tmp_path)
+    assert [d.doc_id for d in docs] == ["cut.rss#https://valley.example/bridge", "cut.rss#vn-101"]
+    assert len(skipped) == 1
+    assert skipped[0].reason.startswith("not well-formed XML after 2 articles")
+
+
+def test_items_are_streamed_from_a_stream() -> None:
+    import io
+
+    items = "".join(f"<item><guid>g{k}</guid><title>Title {k}</title></item>" for k in range(5000))
+    stream = io.BytesIO(f"<rss><channel>{items}</channel></rss>".encode())
+    articles = iter_xml_articles(stream)
+    first = next(articles)
+    assert first.key == "g0"
+    assert stream.tell() < len(stream.getvalue())  # the rest of the file is not read yet
+    assert sum(1 for _ in articles) == 4999

@@ -23,11 +23,12 @@ Example:
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from dedup.io.html_text import visible_text
 
@@ -55,40 +56,67 @@ class XmlArticle:
     error: str | None = None
 
 
-def iter_xml_articles(data: bytes) -> Iterator[XmlArticle]:
-    """The articles of one RSS, Atom, NITF or NewsML-G2 document (see the module docstring).
+_UNITS = {
+    "rss": "item",
+    "RDF": "item",
+    "feed": "entry",
+    "newsMessage": "newsItem",
+    "newsItem": None,
+    "nitf": None,
+}
+"""Root element -> the element that is one article (None: the whole document is one)."""
+
+
+def iter_xml_articles(source: bytes | BinaryIO) -> Iterator[XmlArticle]:
+    """The articles of one RSS, Atom, NITF or NewsML-G2 document (see the module docstring), streamed.
+
+    Each item, entry or news item is parsed as it ends and then dropped, so a feed or a WordPress
+    export of any size is read in the memory of one article.
 
     Args:
-        data: The whole file.
+        source: The file's bytes, or a binary stream of them.
 
     Yields:
-        One :class:`XmlArticle` per item, entry or news item; a file that is not well-formed XML,
-        or whose root is none of these, yields one article with an error, keyed ``file``.
+        One :class:`XmlArticle` per item, entry or news item. A file whose root is none of these
+        yields one article with an error, keyed ``file``, and so does XML that breaks off (after
+        the articles read before the break).
     """
     from lxml import etree
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False)
+    stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    events = etree.iterparse(
+        stream, events=("start", "end"), resolve_entities=False, no_network=True, remove_comments=True
+    )
+    kind: str | None = None
+    unit: str | None = None
+    n = 0
     try:
-        root = etree.fromstring(data, parser)
+        for event, el in events:
+            if kind is None:  # the first event starts the root
+                kind = _local(el)
+                if kind not in _UNITS:
+                    yield XmlArticle(
+                        "file",
+                        None,
+                        error=f"XML that is not an RSS or Atom feed, NITF or NewsML-G2 (root <{kind}>)",
+                    )
+                    return
+                unit = _UNITS[kind]
+                continue
+            if event != "end":
+                continue
+            if unit is not None and _local(el) == unit:
+                n += 1
+                yield _PARSERS[unit](el, n)
+                el.clear()
+                while el.getprevious() is not None:  # parsed siblings: drop them too
+                    del el.getparent()[0]
+            elif unit is None and el.getparent() is None:  # the root ends: it is the article
+                n += 1
+                yield _nitf(el, n) if kind == "nitf" else _news_item(el, n)
     except etree.XMLSyntaxError as err:
-        yield XmlArticle("file", None, error=f"not well-formed XML: {err}")
-        return
-    kind = _local(root)
-    if kind == "rss" or kind == "RDF":
-        items = [el for el in root.iter() if _local(el) == "item"]
-        yield from (_feed_item(el, n) for n, el in enumerate(items, start=1))
-    elif kind == "feed":
-        entries = [el for el in root if _local(el) == "entry"]
-        yield from (_atom_entry(el, n) for n, el in enumerate(entries, start=1))
-    elif kind == "nitf":
-        yield _nitf(root, 1)
-    elif kind in ("newsMessage", "newsItem"):
-        items = [root] if kind == "newsItem" else [el for el in root.iter() if _local(el) == "newsItem"]
-        yield from (_news_item(el, n) for n, el in enumerate(items, start=1))
-    else:
-        yield XmlArticle(
-            "file", None, error=f"XML that is not an RSS or Atom feed, NITF or NewsML-G2 (root <{kind}>)"
-        )
+        where = f" after {n} articles" if n else ""
+        yield XmlArticle("file", None, error=f"not well-formed XML{where}: {err}")
 
 
 def _local(el: Any) -> str:
@@ -127,6 +155,10 @@ def _article(key: str, n: int, headline: str, body: str, url: str, date: str) ->
 
 
 def _feed_item(el: Any, n: int) -> XmlArticle:
+    post_type = _text(_child(el, "post_type"))  # a WordPress export (WXR) holds attachments, menus ...
+    if post_type and post_type not in ("post", "page"):
+        key = _text(_child(el, "guid")) or _text(_child(el, "link")) or str(n)
+        return XmlArticle(key, None, error=f"WordPress {post_type} item, not an article")
     body = _markup_text(_child(el, "encoded")) or _markup_text(_child(el, "description"))  # content:encoded
     date = _child(el, "pubDate") if _child(el, "pubDate") is not None else _child(el, "date")  # dc:date
     about = next((v for k, v in el.attrib.items() if k.endswith("about")), "")  # RSS 1.0 rdf:about
@@ -175,6 +207,9 @@ def _news_item(el: Any, n: int) -> XmlArticle:
             if body.strip():
                 break
     return _article(el.get("guid", ""), n, headline, body, "", _iso_date(created))
+
+
+_PARSERS = {"item": _feed_item, "entry": _atom_entry, "newsItem": _news_item}
 
 
 def _blocks_text(el: Any) -> str:

@@ -6,9 +6,9 @@ entry or news item. JSON, JSON Lines, CSV/TSV and news XML files may be gzip-, b
 xz-compressed (``news.jsonl.gz``); they are read through the decompressor
 (:mod:`dedup.io.compressed`). Ids are ``<file>#<key>``: the record's id field, else its 1-based
 line, item or row number (a WARC record's WARC-Record-ID); a repeated key gets ``~<n>``. Only
-``.json`` and news XML files are read whole (up to 100 times ``max_chars`` characters or bytes);
-JSON Lines and CSV/TSV are read line by line, with lines longer than 8 times ``max_chars`` skipped,
-Parquet one record batch at a time and WARC one record at a time.
+``.json`` files are read whole (up to 100 times ``max_chars`` characters); JSON Lines and CSV/TSV
+are read line by line (lines longer than 8 times ``max_chars`` skipped), news XML one item at a
+time, Parquet one record batch at a time and WARC one record at a time.
 
 Example:
     >>> import os, tempfile
@@ -216,37 +216,41 @@ def _decoded_records(fh: TextIO, name: str, reader: _RecordFile, fd: int) -> Ite
 
 
 def _news_xml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
-    """One Document per feed item or entry, or per NITF / NewsML-G2 article (read whole, size-capped)."""
+    """One Document per feed item or entry, or per NITF / NewsML-G2 article, streamed."""
     where = reader.where
     compression = split_compression(where)[1]
-    limit = _JSON_CHAR_FACTOR * reader.max_chars
-    data = _read_start(fd, where, compression, limit + 1)
-    if isinstance(data, Skipped):
-        yield data
+    head = _read_start(fd, where, compression, SNIFF_BYTES)
+    if isinstance(head, Skipped):
+        yield head
         return
-    if not data.strip():
+    if not head.strip():
         yield Skipped(where, "empty file")
         return
-    if len(data) > limit:
-        yield Skipped(where, f"XML file over {limit} bytes, not read")
-        return
     n = 0
-    for n, article in enumerate(iter_xml_articles(data), start=1):
-        if article.key == "file" and article.text is None:
-            yield Skipped(where, article.error or "unreadable XML")
+    with open_decompressed(fd, compression) as stream:
+        try:
+            for n, article in enumerate(iter_xml_articles(stream), start=1):
+                if n % 64 == 0:
+                    reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
+                if article.key == "file" and article.text is None:
+                    yield Skipped(where, article.error or "unreadable XML")
+                    return
+                if article.text is None:
+                    yield Skipped(f"{where}#{article.key}", article.error or "no text")
+                    continue
+                yield Document(
+                    doc_id=reader.doc_id(article.key, n),
+                    text=cap_text(normalize_text(article.text), reader.max_chars),
+                    path=where,
+                    sha256=text_sha256(article.text),
+                    url=article.url,
+                    date=article.date,
+                )
+        except DECOMPRESSION_ERRORS as err:
+            if not compression:
+                raise
+            yield Skipped(where, f"unreadable {compression} data after {n} articles: {err}")
             return
-        if article.text is None:
-            yield Skipped(f"{where}#{article.key}", article.error or "no text")
-            continue
-        text = cap_text(normalize_text(article.text), reader.max_chars)
-        yield Document(
-            doc_id=reader.doc_id(article.key, n),
-            text=text,
-            path=where,
-            sha256=text_sha256(article.text),
-            url=article.url,
-            date=article.date,
-        )
     if n == 0:
         yield Skipped(where, "no items or entries (an empty feed)")
 
