@@ -8,14 +8,15 @@ Each measurement runs in its own subprocess, so ``ru_maxrss`` (peak resident mem
 - ``read``: :func:`dedup.io.read.read_documents`, which keeps every document's text, as a scan
   does before embedding.
 
-With ``--gz-mb``, a JSON Lines dump of that size is also gzipped and streamed both ways in one run
+With ``--rss-mb``, an RSS feed of that size (WordPress-export-like) is streamed (``rss``). With
+``--gz-mb``, a JSON Lines dump of that size is also gzipped and streamed both ways in one run
 (``jsonl_gz``): peak memory and seconds of the plain and the compressed file. Parts run with a size
 of 0 are left as they are in the results file.
 
 Only ingest is measured: a full scan of ~1 GB of text (about 200k articles) would spend hours
 embedding on 2 cores. Results: ``benchmarks/results/memory.json``.
 
-    python -m benchmarks.bench_memory --gb 1 [--warc-mb 100] [--gz-mb 256]
+    python -m benchmarks.bench_memory --gb 1 [--warc-mb 100] [--gz-mb 256] [--rss-mb 256]
 """
 
 from __future__ import annotations
@@ -50,6 +51,25 @@ def write_jsonl(path: Path, n_bytes: int, *, seed: int = 0, doc_chars: int = 500
             written += len(line.encode("utf-8"))
             n += 1
     return n, written
+
+
+def write_rss(path: Path, n_bytes: int, *, seed: int = 2, doc_chars: int = 5000) -> tuple[int, int]:
+    """Write an RSS feed (a WordPress-export-like one: each item's body in content:encoded) of about
+    ``n_bytes``; (items, bytes)."""
+    from xml.sax.saxutils import escape
+
+    rng = random.Random(seed)
+    pool = [" ".join(rng.choice(_WORDS) for _ in range(80)).capitalize() + "." for _ in range(2000)]
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>\n')
+        while fh.tell() < n_bytes:
+            body = "".join(f"<p>{rng.choice(pool)}</p>" for _ in range(doc_chars // 600))
+            fh.write(f"<item><title>Story {n}</title><guid>a{n}</guid>"
+                     f"<content:encoded>{escape(body)}</content:encoded></item>\n")  # fmt: skip
+            n += 1
+        fh.write("</channel></rss>\n")
+        return n, fh.tell()
 
 
 def write_warc(path: Path, n_bytes: int, *, seed: int = 0) -> tuple[int, int]:
@@ -124,6 +144,7 @@ def main() -> None:
     parser.add_argument(
         "--gz-mb", type=float, default=0.0, help="size of the gzipped JSON Lines comparison (0: none)"
     )
+    parser.add_argument("--rss-mb", type=float, default=0.0, help="size of the generated RSS feed (0: none)")
     parser.add_argument("--out", default="benchmarks/results/memory.json")
     parser.add_argument("--tmp", default=None, help="folder for the generated files (deleted after)")
     args = parser.parse_args()
@@ -142,6 +163,14 @@ def main() -> None:
                 print(mode, jsonl[mode], flush=True)
             results["jsonl"] = jsonl
             path.unlink()
+        if args.rss_mb > 0:
+            rpath = Path(tmp) / "site.rss"
+            n, size = write_rss(rpath, int(args.rss_mb * 2**20))
+            rss: dict[str, object] = {"items": n, "file_mib": round(size / 2**20, 1)}
+            for mode in ("baseline", "stream"):
+                rss[mode] = measure(mode, rpath)
+                print("rss", mode, rss[mode], flush=True)
+            results["rss"] = rss
         if args.gz_mb > 0:
             results["jsonl_gz"] = compare_gzip(Path(tmp), int(args.gz_mb * 2**20))
         if args.warc_mb > 0:
