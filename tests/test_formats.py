@@ -306,6 +306,11 @@ def _compress(path: Path, data: bytes) -> None:
     import gzip
     import lzma
 
+    if path.suffix == ".zst":
+        import zstandard
+
+        path.write_bytes(zstandard.ZstdCompressor().compress(data))
+        return
     opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[path.suffix]
     with opener(path, "wb") as fh:
         fh.write(data)
@@ -317,7 +322,7 @@ RECORDS = [
 ]
 
 
-@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", ".zst"])
 @pytest.mark.parametrize("inner", [".jsonl", ".json", ".csv"])
 def test_compressed_record_files_read_like_the_plain_file(tmp_path: Path, inner: str, suffix: str) -> None:
     if inner == ".jsonl":
@@ -339,7 +344,7 @@ def test_compressed_record_files_read_like_the_plain_file(tmp_path: Path, inner:
     assert [d.sha256 for d in packed_docs] == [d.sha256 for d in plain_docs]
 
 
-@pytest.mark.parametrize("name", ["story.txt.gz", "page.html.xz", "notes.md.bz2"])
+@pytest.mark.parametrize("name", ["story.txt.gz", "page.html.xz", "notes.md.bz2", "brief.txt.zst"])
 def test_a_compressed_text_or_page_is_one_document_and_an_exact_copy_of_its_plain_twin(
     tmp_path: Path, name: str
 ) -> None:
@@ -371,6 +376,29 @@ def test_truncated_gzip_keeps_the_records_before_the_damage_and_says_where(tmp_p
     assert all(d.doc_id.startswith("dump.jsonl.gz#r") for d in docs)
     assert len(skipped) == 1
     assert skipped[0].reason.startswith(f"unreadable .gz data after {len(docs)} records")
+
+
+def test_a_zstandard_dump_of_several_frames_is_read_whole_and_a_cut_one_says_so(tmp_path: Path) -> None:
+    import zstandard
+
+    rows = [
+        json.dumps({"id": f"r{k}", "text": f"Article number {k} about the harbour."}) + "\n"
+        for k in range(3000)
+    ]
+    frames = [
+        zstandard.ZstdCompressor().compress("".join(rows[k : k + 1000]).encode()) for k in (0, 1000, 2000)
+    ]
+    blob = b"".join(frames)
+    (tmp_path / "whole.jsonl.zst").write_bytes(blob)
+    (tmp_path / "cut.jsonl.zst").write_bytes(blob[: len(frames[0]) + len(frames[1]) // 2])
+    docs, skipped = read_documents(tmp_path)
+    whole = [d for d in docs if d.doc_id.startswith("whole")]
+    cut = [d for d in docs if d.doc_id.startswith("cut")]
+    assert len(whole) == 3000
+    assert 1000 <= len(cut) < 2000
+    (only,) = skipped
+    assert only.reason.startswith(f"unreadable .zst data after {len(cut)} records")
+    assert "cut short" in only.reason
 
 
 def test_a_file_named_gz_that_is_not_gzip_is_skipped_with_the_reason(tmp_path: Path) -> None:

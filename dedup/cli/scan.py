@@ -42,7 +42,7 @@ SCAN_EPILOG = (
     "format (ids: its name, file#id for records) or several paths (ids relative to their common "
     "parent). Formats: .txt .md .html .htm .json .jsonl .ndjson .csv .tsv .parquet .warc .warc.gz, "
     "and .xml .rss .atom .nitf (RSS/Atom feeds, NITF, NewsML-G2: one article per item); all but "
-    "Parquet and WARC also gzip-, bzip2- or xz-compressed (news.jsonl.gz, read streamed)."
+    "Parquet and WARC also gzip-, bzip2-, xz- or zstd-compressed (news.jsonl.gz, read streamed)."
 )
 
 

@@ -1,6 +1,6 @@
 """Record files: one article per object or row of JSON, JSON Lines, CSV, TSV and Parquet; and the
-file name endings a scan reads (each text, HTML, record and news XML ending also gzip-, bzip2- or
-xz-compressed).
+file name endings a scan reads (each text, HTML, record and news XML ending also gzip-, bzip2-, xz-
+or Zstandard-compressed).
 
 Functions over decoded text or an already open binary stream (they never open a path);
 :mod:`dedup.io.read_records` opens the files and turns each :class:`Record` into a
@@ -51,8 +51,9 @@ PARQUET_EXTENSIONS = (".parquet",)
 WARC_EXTENSIONS = (".warc", ".warc.gz")
 # RSS/Atom feeds, NITF and NewsML-G2 (dedup.io.news_xml; the root element tells which)
 NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf")
-# Any of these compressed with gzip, bzip2 or xz (news.jsonl.gz) is read as the file inside, streamed
-# (dedup.io.compressed); Parquet compresses its own pages and .warc.gz is WARC's own gzip framing.
+# Any of these compressed with gzip, bzip2, xz or Zstandard (news.jsonl.gz) is read as the file
+# inside, streamed (dedup.io.compressed); Parquet compresses its own pages and .warc.gz is WARC's own
+# gzip framing.
 COMPRESSED_EXTENSIONS = tuple(
     ext + suffix
     for ext in TEXT_EXTENSIONS + HTML_EXTENSIONS + RECORD_EXTENSIONS + NEWS_XML_EXTENSIONS

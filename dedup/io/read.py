@@ -10,7 +10,7 @@ data-row number); ``.warc``/``.warc.gz`` give one article per HTML or plain-text
 the record's target URI and date in ``Document.url``/``Document.date``; ``.xml``, ``.rss``,
 ``.atom`` and ``.nitf`` give one article per RSS/Atom item or entry, NITF file or NewsML-G2 news
 item (:mod:`dedup.io.news_xml`). Each of these endings but Parquet and WARC may also be compressed
-with gzip, bzip2 or xz (``news.jsonl.gz``, ``page.html.bz2``): the file is read as the one
+with gzip, bzip2, xz or Zstandard (``news.jsonl.gz``, ``page.html.bz2``): the file is read as the one
 inside, streamed, and keeps its own name in ids.
 
 Every file is streamed: JSON Lines, CSV/TSV and WARC record by record, Parquet one

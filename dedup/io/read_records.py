@@ -2,8 +2,8 @@
 JSON object, CSV/TSV row, Parquet row or WARC response record, streamed from an open file.
 
 RSS/Atom feeds, NITF and NewsML-G2 files (:mod:`dedup.io.news_xml`) give one article per item,
-entry or news item. JSON, JSON Lines, CSV/TSV and news XML files may be gzip-, bzip2- or
-xz-compressed (``news.jsonl.gz``); they are read through the decompressor
+entry or news item. JSON, JSON Lines, CSV/TSV and news XML files may be gzip-, bzip2-, xz-
+or Zstandard-compressed (``news.jsonl.gz``); they are read through the decompressor
 (:mod:`dedup.io.compressed`). Ids are ``<file>#<key>``: the record's id field, else its 1-based
 line, item or row number (a WARC record's WARC-Record-ID); a repeated key gets ``~<n>``. Only
 ``.json`` files are read whole (up to 100 times ``max_chars`` characters); JSON Lines and CSV/TSV
