@@ -76,6 +76,23 @@ def test_jsonl_ids_fallback_fields_and_bad_lines(tmp_path: Path) -> None:
     assert reasons["feed.jsonl#7"].startswith("not an object")
 
 
+def test_nested_fields_by_dotted_name_and_texts_given_as_paragraph_lists(tmp_path: Path) -> None:
+    rows = [
+        {"meta": {"uid": "n1"}, "article": {"title": "Storm", "body": ["It rained.", "", "Roads shut."]}},
+        {"meta": {"uid": "n2"}, "article": {"body": "Plain text."}},
+        {"meta": {"uid": "n3"}, "article": {"body": [1, 2]}},
+    ]
+    (tmp_path / "nested.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    docs, skipped = read_documents(tmp_path, text_field="article.body", id_field="meta.uid")
+    assert [(d.doc_id, d.text) for d in docs] == [
+        ("nested.jsonl#n1", "It rained.\nRoads shut."),
+        ("nested.jsonl#n2", "Plain text."),
+    ]
+    assert [s.reason for s in skipped] == ["text field is not a string (got list)"]
+    docs, _ = read_documents(tmp_path / "nested.jsonl", text_field="article.missing")
+    assert docs == []
+
+
 def test_json_array_nested_list_and_custom_fields(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text(json.dumps({"articles": [{"text": "One."}, {"text": "Two."}]}))
     (tmp_path / "b.json").write_text(json.dumps([{"key": "k1", "story": "Custom field."}]))

@@ -91,7 +91,10 @@ def scan(
     ] = ScanConfig.max_chars,
     text_field: Annotated[
         str | None,
-        typer.Option("--text-field", help="Field/column with the text in record files."),
+        typer.Option(
+            "--text-field",
+            help="Field/column with the text in record files (article.body: a field inside an object).",
+        ),
     ] = None,
     id_field: Annotated[
         str | None,

@@ -105,14 +105,19 @@ def record_from_object(
         text_field: Field holding the text; None tries ``text``, ``body``, ``content``,
             ``article``, ``maintext``, ``full_text`` (case-insensitive), in that order.
         id_field: Field holding the id; None tries ``id``, ``doc_id``, ``_id``, ``uuid``, ``guid``.
+            Either field may be dotted (``article.body``) to reach into nested JSON objects.
 
     Returns:
-        The record; a ``title``/``headline`` field, when present and not already the
-        text's first line, is put in front of the text.
+        The record; a text given as a list of strings is read as paragraphs, one per line. A
+        ``title``/``headline`` field, when present and not already the text's first line, is put
+        in front of the text.
 
     Example:
         >>> record_from_object({"ID": 3, "Title": "Storm", "content": "It rained."}, "1")
         Record(key='3', text='Storm\\nIt rained.', error=None)
+        >>> record_from_object({"meta": {"id": "x9"}, "article": {"paragraphs": ["One.", "Two."]}}, "1",
+        ...                    text_field="article.paragraphs", id_field="meta.id")
+        Record(key='x9', text='One.\\nTwo.', error=None)
     """
     if not isinstance(obj, Mapping):
         return Record(key, None, f"not an object (got {type(obj).__name__})")
@@ -124,6 +129,8 @@ def record_from_object(
     text = _first(lowered, names)
     if text is None:
         return Record(key, None, f"no text field (tried {', '.join(names)})")
+    if isinstance(text, list) and all(isinstance(part, str) for part in text):
+        text = "\n".join(part for part in text if part.strip())  # a list of paragraphs
     if not isinstance(text, str):
         return Record(key, None, f"text field is not a string (got {type(text).__name__})")
     title = _first(lowered, TITLE_FIELDS)
@@ -133,8 +140,18 @@ def record_from_object(
 
 
 def _first(obj: Mapping[str, Any], names: Iterable[str]) -> Any:
+    """The first of ``names`` that ``obj`` (lower-cased keys) holds; a dotted name that is not a key
+    itself is a path into nested objects (``article.body``)."""
     for name in names:
         value = obj.get(name.lower())
+        if value is None and "." in name:
+            value = obj
+            for part in name.lower().split("."):
+                value = (
+                    {str(k).lower(): v for k, v in value.items()}.get(part)
+                    if isinstance(value, Mapping)
+                    else None
+                )
         if value is not None:
             return value
     return None
