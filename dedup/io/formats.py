@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dedup.io.compressed import COMPRESSION_SUFFIXES
+from dedup.io.office import OFFICE_EXTENSIONS
 
 __all__ = [
     "TEXT_EXTENSIONS",
@@ -34,6 +35,7 @@ __all__ = [
     "PARQUET_EXTENSIONS",
     "WARC_EXTENSIONS",
     "NEWS_XML_EXTENSIONS",
+    "OFFICE_EXTENSIONS",
     "COMPRESSED_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "Record",
@@ -66,6 +68,7 @@ SUPPORTED_EXTENSIONS = (
     + PARQUET_EXTENSIONS
     + WARC_EXTENSIONS
     + NEWS_XML_EXTENSIONS
+    + OFFICE_EXTENSIONS
     + COMPRESSED_EXTENSIONS
 )
 # Parquet rows per record batch (each row holds one article, up to max_chars).
