@@ -155,17 +155,26 @@ def test_policy_validation():
     assert ArchivePolicy(rules=("earliest",)).rules == ("earliest", "path")
 
 
-def test_earliest_reads_dates_from_compressed_files_under_the_root(tmp_path: Path) -> None:
+def test_earliest_reads_dates_from_compressed_and_word_processor_files_under_the_root(tmp_path: Path) -> None:
     import gzip
+    import zipfile
 
     (tmp_path / "x.txt").write_text("date 2022-05", encoding="utf-8")
     (tmp_path / "y.txt.gz").write_bytes(gzip.compress(b"published 2021-12-31"))
+    with zipfile.ZipFile(tmp_path / "z.docx", "w") as z:
+        w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+        body = "<w:p><w:r><w:t>filed 2020-03-01</w:t></w:r></w:p>"
+        z.writestr("word/document.xml", f'<w:document xmlns:w="{w}"><w:body>{body}</w:body></w:document>')
     docs = [_doc("x.txt", "en", 100), _doc("y.txt.gz", "en", 100)]
     group = Group("g00001", ("x.txt", "y.txt.gz"), 0.9, ("en",))
     rows = build_manifest(_result(docs, [], [group]), root=tmp_path)
     keep = next(r for r in rows if r.role == "keep")
     assert keep.path == "y.txt.gz"
     assert "earliest date" in keep.reason
+    docs.append(_doc("z.docx", "en", 100))
+    group = Group("g00001", ("x.txt", "y.txt.gz", "z.docx"), 0.9, ("en",))
+    rows = build_manifest(_result(docs, [], [group]), root=tmp_path)
+    assert next(r for r in rows if r.role == "keep").path == "z.docx"
 
 
 def test_find_dates():

@@ -62,6 +62,7 @@ from typing import Any
 from dedup.errors import InvalidParameterError
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import decode_bytes
+from dedup.io.office import OFFICE_EXTENSIONS, office_text
 from dedup.types import DocumentInfo, Group, Pair, Relation, ScanResult
 
 __all__ = ["KEPT_ROLES", "ROLES", "RULES", "ArchivePolicy", "ManifestRow", "build_manifest", "find_dates"]
@@ -380,12 +381,17 @@ def _dates(
 
 
 def _read_text(path: Path) -> str | None:
-    """The head of a document file (decompressed when its name ends in .gz, .bz2 or .xz), or None."""
+    """The head of a document file (decompressed when compressed; a .docx or .odt file's paragraphs),
+    or None."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
     try:
+        ending = next((e for e in OFFICE_EXTENSIONS if path.name.lower().endswith(e)), None)
+        if ending is not None:
+            with open(fd, "rb", closefd=False) as fh:
+                return office_text(fh, ending, max_bytes=10 * _MAX_DATE_BYTES)[0]
         with open_decompressed(fd, split_compression(path.name)[1]) as stream:
             data = stream.read(_MAX_DATE_BYTES)
     except DECOMPRESSION_ERRORS:
