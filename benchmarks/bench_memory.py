@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 _WORDS = (
@@ -113,6 +114,18 @@ def measure(mode: str, path: Path) -> dict[str, object]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def stream_generated(
+    label: str, path: Path, write: Callable[[Path, int], tuple[int, int]], mib: float, count_key: str
+) -> dict[str, object]:
+    """Write a file of ``mib`` MiB with ``write``, then measure the baseline and streaming it."""
+    n, size = write(path, int(mib * 2**20))
+    out: dict[str, object] = {count_key: n, "file_mib": round(size / 2**20, 1)}
+    for mode in ("baseline", "stream"):
+        out[mode] = measure(mode, path)
+        print(label, mode, out[mode], flush=True)
+    return out
+
+
 def compare_gzip(tmp: Path, n_bytes: int) -> dict[str, object]:
     """Stream one JSON Lines dump plain, gzipped (level 6) and zstd-compressed (level 3), taking
     turns, best of 2 each."""
@@ -173,23 +186,13 @@ def main() -> None:
             results["jsonl"] = jsonl
             path.unlink()
         if args.rss_mb > 0:
-            rpath = Path(tmp) / "site.rss"
-            n, size = write_rss(rpath, int(args.rss_mb * 2**20))
-            rss: dict[str, object] = {"items": n, "file_mib": round(size / 2**20, 1)}
-            for mode in ("baseline", "stream"):
-                rss[mode] = measure(mode, rpath)
-                print("rss", mode, rss[mode], flush=True)
-            results["rss"] = rss
+            results["rss"] = stream_generated("rss", Path(tmp) / "site.rss", write_rss, args.rss_mb, "items")
         if args.gz_mb > 0:
             results["jsonl_gz"] = compare_gzip(Path(tmp), int(args.gz_mb * 2**20))
         if args.warc_mb > 0:
-            wpath = Path(tmp) / "crawl.warc.gz"
-            n, size = write_warc(wpath, int(args.warc_mb * 2**20))
-            warc: dict[str, object] = {"records": n, "file_mib": round(size / 2**20, 1)}
-            for mode in ("baseline", "stream"):
-                warc[mode] = measure(mode, wpath)
-                print("warc", mode, warc[mode], flush=True)
-            results["warc_gz"] = warc
+            results["warc_gz"] = stream_generated(
+                "warc", Path(tmp) / "crawl.warc.gz", write_warc, args.warc_mb, "records"
+            )
     out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     print(json.dumps(results, indent=2, sort_keys=True))
 
