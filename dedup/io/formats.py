@@ -27,6 +27,7 @@ from typing import Any
 
 from dedup.io.compressed import COMPRESSION_SUFFIXES
 from dedup.io.office import OFFICE_EXTENSIONS
+from dedup.io.pdf import PDF_EXTENSIONS
 
 __all__ = [
     "TEXT_EXTENSIONS",
@@ -36,6 +37,7 @@ __all__ = [
     "WARC_EXTENSIONS",
     "NEWS_XML_EXTENSIONS",
     "OFFICE_EXTENSIONS",
+    "PDF_EXTENSIONS",
     "COMPRESSED_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "Record",
@@ -69,6 +71,7 @@ SUPPORTED_EXTENSIONS = (
     + WARC_EXTENSIONS
     + NEWS_XML_EXTENSIONS
     + OFFICE_EXTENSIONS
+    + PDF_EXTENSIONS
     + COMPRESSED_EXTENSIONS
 )
 # Parquet rows per record batch (each row holds one article, up to max_chars).

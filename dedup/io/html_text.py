@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+
+from dedup.io.library_logs import caught_logs
 
 __all__ = ["extract_html", "extract_html_with_log", "html_charset", "visible_text"]
 
@@ -99,44 +99,11 @@ def extract_html_with_log(html: str) -> tuple[str, list[str]]:
     """
     if not html.strip():
         return "", []
-    with _caught_logs(_EXTRACTOR_LOGGERS) as messages:
+    with caught_logs(_EXTRACTOR_LOGGERS, "HTML extractor") as messages:
         text = _trafilatura(html)
     if text and text.strip():
         return text, messages
     return _fallback_text(html), messages
-
-
-class _ListHandler(logging.Handler):
-    def __init__(self, into: list[str]) -> None:
-        super().__init__(level=logging.WARNING)
-        self.into = into
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.into.append(record.getMessage())
-        except Exception:  # a malformed log call must not fail a scan
-            self.into.append(str(record.msg))
-
-
-@contextmanager
-def _caught_logs(names: Iterable[str]) -> Iterator[list[str]]:
-    """Collect WARNING+ messages of the named loggers; nothing propagates meanwhile."""
-    messages: list[str] = []
-    handler = _ListHandler(messages)
-    saved = []
-    for name in names:
-        lg = logging.getLogger(name)
-        saved.append((lg, lg.propagate))
-        lg.addHandler(handler)
-        lg.propagate = False
-    try:
-        yield messages
-    finally:
-        for lg, propagate in saved:
-            lg.removeHandler(handler)
-            lg.propagate = propagate
-        for message in messages:
-            logger.debug("HTML extractor: %s", message)
 
 
 def _trafilatura(html: str) -> str | None:

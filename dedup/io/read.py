@@ -10,9 +10,10 @@ data-row number); ``.warc``/``.warc.gz`` give one article per HTML or plain-text
 the record's target URI and date in ``Document.url``/``Document.date``; ``.xml``, ``.rss``,
 ``.atom`` and ``.nitf`` give one article per RSS/Atom item or entry, NITF file or NewsML-G2 news
 item (:mod:`dedup.io.news_xml`); ``.docx`` and ``.odt`` give their paragraphs
-(:mod:`dedup.io.office`). Each of these endings but Parquet, WARC and the word-processor ones may
-also be compressed with gzip, bzip2, xz or Zstandard (``news.jsonl.gz``, ``page.html.bz2``): the
-file is read as the one inside, streamed, and keeps its own name in ids.
+(:mod:`dedup.io.office`), ``.pdf`` its text layer (:mod:`dedup.io.pdf`). Each of these endings
+but Parquet, WARC, the word-processor ones and PDF may also be compressed with gzip, bzip2, xz or
+Zstandard (``news.jsonl.gz``, ``page.html.bz2``): the file is read as the one inside, streamed,
+and keeps its own name in ids.
 
 Every file is streamed: JSON Lines, CSV/TSV and WARC record by record, Parquet one
 record batch at a time, so a single multi-GB input is read in bounded memory (only
@@ -52,6 +53,7 @@ from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, deco
 from dedup.io.formats import HTML_EXTENSIONS, SUPPORTED_EXTENSIONS
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.office import OFFICE_EXTENSIONS, office_text
+from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 from dedup.io.progress import ByteMeter, ByteProgress
 from dedup.io.read_records import RECORD_FILE_EXTENSIONS, iter_record_file
 from dedup.io.walk import OUTSIDE_REASON, is_inside, list_inputs, os_reason
@@ -224,8 +226,8 @@ def read_file(
             what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
             yield Skipped(where, f"{what}, not read")
             return
-        if name.endswith(OFFICE_EXTENSIONS):
-            yield _office_document(fd, where, doc_id, name, max_chars)
+        if name.endswith(OFFICE_EXTENSIONS + PDF_EXTENSIONS):
+            yield _binary_document(fd, where, doc_id, name, max_chars)
             return
         if name.endswith(RECORD_FILE_EXTENSIONS):
             yield from iter_record_file(
@@ -256,8 +258,8 @@ def read_file(
     yield Document(doc_id=doc_id, text=text, path=where, sha256=digest)
 
 
-def _office_document(fd: int, where: str, doc_id: str, name: str, max_chars: int) -> Document | Skipped:
-    """A ``.docx`` or ``.odt`` file's paragraphs as one Document (hashed as the whole file)."""
+def _binary_document(fd: int, where: str, doc_id: str, name: str, max_chars: int) -> Document | Skipped:
+    """A ``.docx``, ``.odt`` or ``.pdf`` file's text as one Document (hashed as the whole file)."""
     digest = hashlib.sha256()
     size = 0
     while chunk := os.read(fd, _CHUNK):
@@ -265,12 +267,16 @@ def _office_document(fd: int, where: str, doc_id: str, name: str, max_chars: int
         size += len(chunk)
     if not size:
         return Skipped(where, "empty file")
-    ending = next(e for e in OFFICE_EXTENSIONS if name.endswith(e))
     with open(fd, "rb", closefd=False) as fh:
-        text, why = office_text(fh, ending, max_bytes=byte_cap(max_chars, html=True))
+        fh.seek(0)
+        if name.endswith(PDF_EXTENSIONS):
+            text, why = pdf_text(fh, max_chars=max_chars)
+        else:
+            ending = next(e for e in OFFICE_EXTENSIONS if name.endswith(e))
+            text, why = office_text(fh, ending, max_bytes=byte_cap(max_chars, html=True))
     text = cap_text(normalize_text(text), max_chars) if text is not None else None
     if not text:
-        return Skipped(where, why or f"{ending} file without text")
+        return Skipped(where, why or "no text")
     return Document(doc_id=doc_id, text=text, path=where, sha256=digest.hexdigest())
 
 
