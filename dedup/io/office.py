@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import zipfile
+import zlib
 from typing import Any, BinaryIO
 
 __all__ = ["OFFICE_EXTENSIONS", "office_text"]
@@ -61,7 +62,7 @@ def office_text(source: BinaryIO, ending: str, *, max_bytes: int) -> tuple[str |
                     return None, f"unreadable {ending} document XML: {err}"
     except KeyError:
         return None, f"not a {ending} file (no {_MEMBER[ending]} inside)"
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
         return None, f"not a {ending} file (unreadable zip: {err})"
     if not paragraphs:
         return None, f"{ending} file without text"
