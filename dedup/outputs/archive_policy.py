@@ -63,6 +63,7 @@ from dedup.errors import InvalidParameterError
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import decode_bytes
 from dedup.io.office import OFFICE_EXTENSIONS, office_text
+from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 from dedup.types import DocumentInfo, Group, Pair, Relation, ScanResult
 
 __all__ = ["KEPT_ROLES", "ROLES", "RULES", "ArchivePolicy", "ManifestRow", "build_manifest", "find_dates"]
@@ -381,8 +382,8 @@ def _dates(
 
 
 def _read_text(path: Path) -> str | None:
-    """The head of a document file (decompressed when compressed; a .docx or .odt file's paragraphs),
-    or None."""
+    """The head of a document file (decompressed when compressed; a .docx, .odt or .pdf file's
+    text), or None."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -392,6 +393,9 @@ def _read_text(path: Path) -> str | None:
         if ending is not None:
             with open(fd, "rb", closefd=False) as fh:
                 return office_text(fh, ending, max_bytes=10 * _MAX_DATE_BYTES)[0]
+        if path.name.lower().endswith(PDF_EXTENSIONS):
+            with open(fd, "rb", closefd=False) as fh:
+                return pdf_text(fh, max_chars=_MAX_DATE_BYTES)[0]
         with open_decompressed(fd, split_compression(path.name)[1]) as stream:
             data = stream.read(_MAX_DATE_BYTES)
     except DECOMPRESSION_ERRORS:
