@@ -30,7 +30,7 @@ ODT = f"""<?xml version="1.0" encoding="UTF-8"?>
 <text:h>Ferry enters service</text:h>
 <text:p>The new ferry made its <text:span>first</text:span> crossing<text:s text:c="2"/>on Tuesday.<text:note>
 <text:note-body><text:p>A footnote.</text:p></text:note-body></text:note></text:p>
-<text:p>Passengers: 212</text:p>
+<text:p>Passengers: 212<!-- check this figure --></text:p>
 </office:text></office:body></office:document-content>"""
 
 

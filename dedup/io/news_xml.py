@@ -9,8 +9,8 @@ item's ``content:encoded`` or ``description`` (HTML, escaped or not), an entry's
 Its key is its guid / id / NITF doc-id (else its link, else its position) and its date the
 publication date, as ISO 8601 where it can be read.
 
-The parser never resolves entities, never fetches a DTD or anything else over the network, and
-refuses oversized trees (lxml's defaults against entity expansion and deep nesting).
+The parser (:mod:`dedup.io.xml_parse`) never resolves entities, never fetches a DTD or anything
+else over the network, and refuses oversized trees (lxml's default against deep nesting).
 
 Example:
     >>> feed = (b'<rss version="2.0"><channel><item><title>Storm</title><guid>a1</guid>'
@@ -31,6 +31,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO
 
 from dedup.io.html_text import visible_text
+from dedup.io.xml_parse import iterparse, local_name
 
 __all__ = ["XmlArticle", "iter_xml_articles"]
 
@@ -84,16 +85,14 @@ def iter_xml_articles(source: bytes | BinaryIO) -> Iterator[XmlArticle]:
     from lxml import etree
 
     stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
-    events = etree.iterparse(
-        stream, events=("start", "end"), resolve_entities=False, no_network=True, remove_comments=True
-    )
+    events = iterparse(stream, ("start", "end"))
     kind: str | None = None
     unit: str | None = None
     n = 0
     try:
         for event, el in events:
             if kind is None:  # the first event starts the root
-                kind = _local(el)
+                kind = local_name(el)
                 if kind not in _UNITS:
                     yield XmlArticle(
                         "file",
@@ -105,7 +104,7 @@ def iter_xml_articles(source: bytes | BinaryIO) -> Iterator[XmlArticle]:
                 continue
             if event != "end":
                 continue
-            if unit is not None and _local(el) == unit:
+            if unit is not None and local_name(el) == unit:
                 n += 1
                 yield _PARSERS[unit](el, n)
                 el.clear()
@@ -119,13 +118,8 @@ def iter_xml_articles(source: bytes | BinaryIO) -> Iterator[XmlArticle]:
         yield XmlArticle("file", None, error=f"not well-formed XML{where}: {err}")
 
 
-def _local(el: Any) -> str:
-    tag = el.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def _child(el: Any, name: str) -> Any:
-    return next((c for c in el if _local(c) == name), None)
+    return next((c for c in el if local_name(c) == name), None)
 
 
 def _text(el: Any) -> str:
@@ -168,7 +162,7 @@ def _feed_item(el: Any, n: int) -> XmlArticle:
 
 
 def _atom_entry(el: Any, n: int) -> XmlArticle:
-    links = [c for c in el if _local(c) == "link"]
+    links = [c for c in el if local_name(c) == "link"]
     link = next((c for c in links if c.get("rel", "alternate") == "alternate"), links[0] if links else None)
     body = _child(el, "content") if _child(el, "content") is not None else _child(el, "summary")
     date = _child(el, "published") if _child(el, "published") is not None else _child(el, "updated")
@@ -177,30 +171,30 @@ def _atom_entry(el: Any, n: int) -> XmlArticle:
 
 
 def _nitf(el: Any, n: int) -> XmlArticle:
-    doc_id = next((d.get("id-string", "") for d in el.iter() if _local(d) == "doc-id"), "")
-    issue = next((d.get("norm", "") for d in el.iter() if _local(d) == "date.issue"), "")
-    headline = next((_text(d) for d in el.iter() if _local(d) == "hl1"), "")
+    doc_id = next((d.get("id-string", "") for d in el.iter() if local_name(d) == "doc-id"), "")
+    issue = next((d.get("norm", "") for d in el.iter() if local_name(d) == "date.issue"), "")
+    headline = next((_text(d) for d in el.iter() if local_name(d) == "hl1"), "")
     if not headline:
-        headline = _text(next((d for d in el.iter() if _local(d) == "title"), None))
-    content = next((d for d in el.iter() if _local(d) == "body.content"), None)
+        headline = _text(next((d for d in el.iter() if local_name(d) == "title"), None))
+    content = next((d for d in el.iter() if local_name(d) == "body.content"), None)
     return _article(doc_id, n, headline, _blocks_text(content), "", _iso_date(issue))
 
 
 def _news_item(el: Any, n: int) -> XmlArticle:
     meta = _child(el, "contentMeta")
     headline = _text(_child(meta, "headline")) if meta is not None else ""
-    created = next((_text(d) for d in el.iter() if _local(d) in ("contentCreated", "firstCreated")), "")
+    created = next((_text(d) for d in el.iter() if local_name(d) in ("contentCreated", "firstCreated")), "")
     content_set = _child(el, "contentSet")
     body = ""
     if content_set is not None:
         for content in content_set:
-            nitf = next((d for d in content.iter() if _local(d) == "nitf"), None)
+            nitf = next((d for d in content.iter() if local_name(d) == "nitf"), None)
             if nitf is not None:
                 inner = _nitf(nitf, n)
                 headline = headline or (inner.text or "").split("\n", 1)[0]
                 body = inner.text or ""
-            elif _local(content) == "inlineXML":
-                html_body = next((d for d in content.iter() if _local(d) == "body"), content)
+            elif local_name(content) == "inlineXML":
+                html_body = next((d for d in content.iter() if local_name(d) == "body"), content)
                 body = _markup_text(html_body)
             else:  # inlineData: plain text
                 body = _text(content)
@@ -216,8 +210,8 @@ def _blocks_text(el: Any) -> str:
     """Paragraphs of a NITF ``body.content``: one line per ``p``, ``hl2`` or ``block``."""
     if el is None:
         return ""
-    blocks = [d for d in el.iter() if _local(d) in _BODY_BLOCKS and not any(
-        _local(a) in _BODY_BLOCKS for a in d.iterancestors() if a is not el)]  # fmt: skip
+    blocks = [d for d in el.iter() if local_name(d) in _BODY_BLOCKS and not any(
+        local_name(a) in _BODY_BLOCKS for a in d.iterancestors() if a is not el)]  # fmt: skip
     return "\n".join(_text(b) for b in blocks) if blocks else _text(el)
 
 

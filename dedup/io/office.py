@@ -3,7 +3,8 @@
 Their text is XML inside a zip file: ``word/document.xml`` (paragraphs ``w:p`` of runs ``w:t``) and
 ``content.xml`` (headings ``text:h`` and paragraphs ``text:p``). :func:`office_text` reads that one
 member with the standard library's ``zipfile`` and parses it with lxml, streamed, with entity
-expansion and network access off; headers, footers, comments and tracked deletions are left out.
+expansion and network access off (:mod:`dedup.io.xml_parse`); headers, footers, comments and
+tracked deletions are left out.
 
 Example:
     >>> import io, zipfile
@@ -23,6 +24,8 @@ from __future__ import annotations
 import zipfile
 import zlib
 from typing import Any, BinaryIO
+
+from dedup.io.xml_parse import iterparse, local_name
 
 __all__ = ["OFFICE_EXTENSIONS", "office_text"]
 
@@ -47,12 +50,10 @@ def office_text(source: BinaryIO, ending: str, *, max_bytes: int) -> tuple[str |
     try:
         with zipfile.ZipFile(source) as archive, archive.open(_MEMBER[ending]) as member:
             paragraphs: list[str] = []
-            events = etree.iterparse(
-                _Capped(member, max_bytes), events=("end",), resolve_entities=False, no_network=True
-            )
+            events = iterparse(_Capped(member, max_bytes), ("end",))
             try:
                 for _, el in events:
-                    if _local(el) in _PARAGRAPHS[ending] and not _inside(el, _PARAGRAPHS[ending]):
+                    if local_name(el) in _PARAGRAPHS[ending] and not _inside(el, _PARAGRAPHS[ending]):
                         line = _paragraph_text(el, ending).strip()
                         if line:
                             paragraphs.append(line)
@@ -69,13 +70,8 @@ def office_text(source: BinaryIO, ending: str, *, max_bytes: int) -> tuple[str |
     return "\n".join(paragraphs), ""
 
 
-def _local(el: Any) -> str:
-    tag = el.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def _inside(el: Any, names: tuple[str, ...]) -> bool:
-    return any(_local(a) in names for a in el.iterancestors())
+    return any(local_name(a) in names for a in el.iterancestors())
 
 
 def _paragraph_text(paragraph: Any, ending: str) -> str:
@@ -83,7 +79,7 @@ def _paragraph_text(paragraph: Any, ending: str) -> str:
     parts: list[str] = []
     if ending == ".docx":  # the text is in w:t runs; whitespace between elements is layout
         for el in paragraph.iter():
-            name = _local(el)
+            name = local_name(el)
             if name == "t" and not _inside(el, _SKIPPED):
                 parts.append(el.text or "")
             elif name in ("tab", "br", "cr"):
@@ -91,7 +87,7 @@ def _paragraph_text(paragraph: Any, ending: str) -> str:
         return "".join(parts)
 
     def walk(el: Any) -> None:  # ODT: mixed content, text and tails
-        name = _local(el)
+        name = local_name(el)
         if name in _SKIPPED:
             parts.append(el.tail or "")
             return
