@@ -23,11 +23,11 @@ import csv
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from dedup.io.compressed import COMPRESSION_SUFFIXES
-from dedup.io.office import OFFICE_EXTENSIONS
-from dedup.io.pdf import PDF_EXTENSIONS
+from dedup.io.office import OFFICE_EXTENSIONS, office_text
+from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 
 __all__ = [
     "TEXT_EXTENSIONS",
@@ -38,9 +38,11 @@ __all__ = [
     "NEWS_XML_EXTENSIONS",
     "OFFICE_EXTENSIONS",
     "PDF_EXTENSIONS",
+    "BINARY_EXTENSIONS",
     "COMPRESSED_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "Record",
+    "binary_text",
     "iter_parquet_records",
     "iter_json_records",
     "iter_json_lines",
@@ -55,6 +57,8 @@ PARQUET_EXTENSIONS = (".parquet",)
 WARC_EXTENSIONS = (".warc", ".warc.gz")
 # RSS/Atom feeds, NITF and NewsML-G2 (dedup.io.news_xml; the root element tells which)
 NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf")
+# One article per file, read by a parser of its own (word-processor zips, PDF): binary_text
+BINARY_EXTENSIONS = OFFICE_EXTENSIONS + PDF_EXTENSIONS
 # Any of these compressed with gzip, bzip2, xz or Zstandard (news.jsonl.gz) is read as the file
 # inside, streamed (dedup.io.compressed); Parquet compresses its own pages and .warc.gz is WARC's own
 # gzip framing.
@@ -70,8 +74,7 @@ SUPPORTED_EXTENSIONS = (
     + PARQUET_EXTENSIONS
     + WARC_EXTENSIONS
     + NEWS_XML_EXTENSIONS
-    + OFFICE_EXTENSIONS
-    + PDF_EXTENSIONS
+    + BINARY_EXTENSIONS
     + COMPRESSED_EXTENSIONS
 )
 # Parquet rows per record batch (each row holds one article, up to max_chars).
@@ -98,6 +101,23 @@ class Record:
     key: str
     text: str | None
     error: str | None = None
+
+
+def binary_text(stream: BinaryIO, name: str, *, max_chars: int, max_xml_bytes: int) -> tuple[str | None, str]:
+    """The text of a ``.docx``, ``.odt`` or ``.pdf`` file (``name``'s ending tells which): ``(text, "")``
+    or ``(None, why)``.
+
+    Args:
+        stream: The file, as a seekable binary stream.
+        name: Its file name (one of :data:`BINARY_EXTENSIONS`).
+        max_chars: A PDF's pages are read until its text reaches this many characters.
+        max_xml_bytes: At most this many bytes of a word-processor file's document XML are read.
+    """
+    lowered = name.lower()
+    if lowered.endswith(PDF_EXTENSIONS):
+        return pdf_text(stream, max_chars=max_chars)
+    ending = next(e for e in OFFICE_EXTENSIONS if lowered.endswith(e))
+    return office_text(stream, ending, max_bytes=max_xml_bytes)
 
 
 def record_from_object(

@@ -50,10 +50,8 @@ from typing import Any
 from dedup.errors import InvalidParameterError
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
-from dedup.io.formats import HTML_EXTENSIONS, SUPPORTED_EXTENSIONS
+from dedup.io.formats import BINARY_EXTENSIONS, HTML_EXTENSIONS, SUPPORTED_EXTENSIONS, binary_text
 from dedup.io.hashing import sha256_bytes, text_sha256
-from dedup.io.office import OFFICE_EXTENSIONS, office_text
-from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 from dedup.io.progress import ByteMeter, ByteProgress
 from dedup.io.read_records import RECORD_FILE_EXTENSIONS, iter_record_file
 from dedup.io.walk import OUTSIDE_REASON, is_inside, list_inputs, os_reason
@@ -226,7 +224,7 @@ def read_file(
             what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
             yield Skipped(where, f"{what}, not read")
             return
-        if name.endswith(OFFICE_EXTENSIONS + PDF_EXTENSIONS):
+        if name.endswith(BINARY_EXTENSIONS):
             yield _binary_document(fd, where, doc_id, name, max_chars)
             return
         if name.endswith(RECORD_FILE_EXTENSIONS):
@@ -269,11 +267,7 @@ def _binary_document(fd: int, where: str, doc_id: str, name: str, max_chars: int
         return Skipped(where, "empty file")
     with open(fd, "rb", closefd=False) as fh:
         fh.seek(0)
-        if name.endswith(PDF_EXTENSIONS):
-            text, why = pdf_text(fh, max_chars=max_chars)
-        else:
-            ending = next(e for e in OFFICE_EXTENSIONS if name.endswith(e))
-            text, why = office_text(fh, ending, max_bytes=byte_cap(max_chars, html=True))
+        text, why = binary_text(fh, name, max_chars=max_chars, max_xml_bytes=byte_cap(max_chars, html=True))
     text = cap_text(normalize_text(text), max_chars) if text is not None else None
     if not text:
         return Skipped(where, why or "no text")

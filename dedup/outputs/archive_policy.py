@@ -62,8 +62,7 @@ from typing import Any
 from dedup.errors import InvalidParameterError
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import decode_bytes
-from dedup.io.office import OFFICE_EXTENSIONS, office_text
-from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
+from dedup.io.formats import BINARY_EXTENSIONS, binary_text
 from dedup.types import DocumentInfo, Group, Pair, Relation, ScanResult
 
 __all__ = ["KEPT_ROLES", "ROLES", "RULES", "ArchivePolicy", "ManifestRow", "build_manifest", "find_dates"]
@@ -389,13 +388,11 @@ def _read_text(path: Path) -> str | None:
     except OSError:
         return None
     try:
-        ending = next((e for e in OFFICE_EXTENSIONS if path.name.lower().endswith(e)), None)
-        if ending is not None:
+        if path.name.lower().endswith(BINARY_EXTENSIONS):
             with open(fd, "rb", closefd=False) as fh:
-                return office_text(fh, ending, max_bytes=10 * _MAX_DATE_BYTES)[0]
-        if path.name.lower().endswith(PDF_EXTENSIONS):
-            with open(fd, "rb", closefd=False) as fh:
-                return pdf_text(fh, max_chars=_MAX_DATE_BYTES)[0]
+                return binary_text(
+                    fh, path.name, max_chars=_MAX_DATE_BYTES, max_xml_bytes=10 * _MAX_DATE_BYTES
+                )[0]
         with open_decompressed(fd, split_compression(path.name)[1]) as stream:
             data = stream.read(_MAX_DATE_BYTES)
     except DECOMPRESSION_ERRORS:
