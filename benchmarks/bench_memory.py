@@ -10,13 +10,17 @@ Each measurement runs in its own subprocess, so ``ru_maxrss`` (peak resident mem
 
 With ``--rss-mb``, an RSS feed of that size (WordPress-export-like) is streamed (``rss``). With
 ``--gz-mb``, a JSON Lines dump of that size is also gzipped and streamed both ways in one run
-(``jsonl_gz``): peak memory and seconds of the plain and the compressed file. Parts run with a size
-of 0 are left as they are in the results file.
+(``jsonl_gz``): peak memory and seconds of the plain and the compressed file. With
+``--bundle-files``, that many articles are read as files in a folder, as a ``.zip`` and as a
+``.tar.gz`` of that folder, and with ``--bundle-jsonl-mb`` a JSON Lines dump of that size as a
+``.jsonl.gz`` and as the one member of a ``.tar.gz`` (``bundles``; taking turns, best of 2 each).
+Parts run with a size of 0 are left as they are in the results file.
 
 Only ingest is measured: a full scan of ~1 GB of text (about 200k articles) would spend hours
 embedding on 2 cores. Results: ``benchmarks/results/memory.json``.
 
     python -m benchmarks.bench_memory --gb 1 [--warc-mb 100] [--gz-mb 256] [--rss-mb 256]
+        [--bundle-files 20000 --bundle-jsonl-mb 256]
 """
 
 from __future__ import annotations
@@ -159,6 +163,72 @@ def compare_gzip(tmp: Path, n_bytes: int) -> dict[str, object]:
     }
 
 
+def _best_of_two(label: str, files: dict[str, Path]) -> dict[str, dict[str, object]]:
+    """Stream each file twice, taking turns; the faster run of each."""
+    runs: dict[str, list[dict[str, object]]] = {name: [] for name in files}
+    for _ in range(2):
+        for name, path in files.items():
+            runs[name].append(measure("stream", path))
+            print(label, name, runs[name][-1], flush=True)
+    return {name: min(r, key=lambda x: x["seconds"]) for name, r in runs.items()}
+
+
+def compare_bundles(tmp: Path, n_files: int, jsonl_bytes: int) -> dict[str, object]:
+    """Articles as a folder of files against a zip and a tar.gz of it; a JSON Lines dump gzipped
+    against the same dump as the one member of a tar.gz."""
+    import gzip
+    import shutil
+    import tarfile
+    import zipfile
+
+    out: dict[str, object] = {}
+    if n_files > 0:
+        rng = random.Random(3)
+        pool = [" ".join(rng.choice(_WORDS) for _ in range(80)).capitalize() + "." for _ in range(2000)]
+        folder = tmp / "articles"
+        for k in range(n_files):
+            sub = folder / f"{k // 1000:03d}"
+            sub.mkdir(parents=True, exist_ok=True)
+            (sub / f"a{k:06d}.txt").write_text(
+                "\n".join(rng.choice(pool) for _ in range(8)), encoding="utf-8"
+            )
+        with zipfile.ZipFile(tmp / "articles.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(folder.rglob("*.txt")):
+                zf.write(path, path.relative_to(folder).as_posix())
+        with tarfile.open(tmp / "articles.tar.gz", "w:gz") as tf:
+            tf.add(folder, arcname=".")
+        files = {"folder": folder, "zip": tmp / "articles.zip", "tar_gz": tmp / "articles.tar.gz"}
+        best = _best_of_two("bundle files", files)
+        base = max(float(best["folder"]["seconds"]), 1e-9)  # type: ignore[arg-type]
+        out["files"] = {
+            "articles": n_files,
+            "folder_mib": round(sum(p.stat().st_size for p in folder.rglob("*.txt")) / 2**20, 1),
+            "zip_mib": round(files["zip"].stat().st_size / 2**20, 1),
+            "tar_gz_mib": round(files["tar_gz"].stat().st_size / 2**20, 1),
+            **best,
+            "zip_seconds_over_folder": round(float(best["zip"]["seconds"]) / base, 2),  # type: ignore[arg-type]
+            "tar_gz_seconds_over_folder": round(float(best["tar_gz"]["seconds"]) / base, 2),  # type: ignore[arg-type]
+        }
+    if jsonl_bytes > 0:
+        plain = tmp / "shard.jsonl"
+        n, size = write_jsonl(plain, jsonl_bytes, seed=4)
+        with open(plain, "rb") as src, gzip.open(tmp / "shard.jsonl.gz", "wb", compresslevel=6) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        with tarfile.open(tmp / "shard.tar.gz", "w:gz") as tf:
+            tf.add(plain, arcname="shard.jsonl")
+        plain.unlink()
+        files = {"jsonl_gz": tmp / "shard.jsonl.gz", "tar_gz": tmp / "shard.tar.gz"}
+        best = _best_of_two("bundle jsonl", files)
+        base = max(float(best["jsonl_gz"]["seconds"]), 1e-9)  # type: ignore[arg-type]
+        out["jsonl_member"] = {
+            "records": n,
+            "file_mib": round(size / 2**20, 1),
+            **best,
+            "tar_gz_seconds_over_jsonl_gz": round(float(best["tar_gz"]["seconds"]) / base, 2),  # type: ignore[arg-type]
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gb", type=float, default=1.0, help="size of the generated JSON Lines file")
@@ -167,6 +237,12 @@ def main() -> None:
         "--gz-mb", type=float, default=0.0, help="size of the gzipped JSON Lines comparison (0: none)"
     )
     parser.add_argument("--rss-mb", type=float, default=0.0, help="size of the generated RSS feed (0: none)")
+    parser.add_argument(
+        "--bundle-files", type=int, default=0, help="articles for the bundle comparison (0: none)"
+    )
+    parser.add_argument(
+        "--bundle-jsonl-mb", type=float, default=0.0, help="JSON Lines dump read inside a tar.gz (0: none)"
+    )
     parser.add_argument("--out", default="benchmarks/results/memory.json")
     parser.add_argument("--tmp", default=None, help="folder for the generated files (deleted after)")
     args = parser.parse_args()
@@ -189,6 +265,9 @@ def main() -> None:
             results["rss"] = stream_generated("rss", Path(tmp) / "site.rss", write_rss, args.rss_mb, "items")
         if args.gz_mb > 0:
             results["jsonl_gz"] = compare_gzip(Path(tmp), int(args.gz_mb * 2**20))
+        if args.bundle_files > 0 or args.bundle_jsonl_mb > 0:
+            bundles = compare_bundles(Path(tmp), args.bundle_files, int(args.bundle_jsonl_mb * 2**20))
+            results["bundles"] = {**results.get("bundles", {}), **bundles}  # type: ignore[dict-item]
         if args.warc_mb > 0:
             results["warc_gz"] = stream_generated(
                 "warc", Path(tmp) / "crawl.warc.gz", write_warc, args.warc_mb, "records"

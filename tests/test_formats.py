@@ -428,10 +428,9 @@ def test_a_file_named_gz_that_is_not_gzip_is_skipped_with_the_reason(tmp_path: P
     assert all(r.startswith("unreadable .gz data") for r in reasons)
 
 
-def test_unknown_archive_endings_are_not_read_from_a_folder(tmp_path: Path) -> None:
+def test_compressed_files_of_unknown_formats_are_not_read_from_a_folder(tmp_path: Path) -> None:
     import gzip
 
-    (tmp_path / "bundle.zip").write_bytes(b"PK\x03\x04")
     (tmp_path / "image.png.gz").write_bytes(gzip.compress(b"\x89PNG"))
     (tmp_path / "a.txt.gz").write_bytes(gzip.compress(b"One article."))
     docs, skipped = read_documents(tmp_path)

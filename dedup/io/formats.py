@@ -1,6 +1,6 @@
 """Record files: one article per object or row of JSON, JSON Lines, CSV, TSV and Parquet; and the
 file name endings a scan reads (each text, HTML, record and news XML ending also gzip-, bzip2-, xz-
-or Zstandard-compressed).
+or Zstandard-compressed; zip and tar bundles of any of them, :mod:`dedup.io.bundles`).
 
 Functions over decoded text or an already open binary stream (they never open a path);
 :mod:`dedup.io.read_records` opens the files and turns each :class:`Record` into a
@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from dedup.io.bundles import BUNDLE_EXTENSIONS
 from dedup.io.compressed import COMPRESSION_SUFFIXES
 from dedup.io.office import OFFICE_EXTENSIONS, office_text
 from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
@@ -39,6 +40,7 @@ __all__ = [
     "OFFICE_EXTENSIONS",
     "PDF_EXTENSIONS",
     "BINARY_EXTENSIONS",
+    "BUNDLE_EXTENSIONS",
     "COMPRESSED_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "Record",
@@ -76,6 +78,7 @@ SUPPORTED_EXTENSIONS = (
     + NEWS_XML_EXTENSIONS
     + BINARY_EXTENSIONS
     + COMPRESSED_EXTENSIONS
+    + BUNDLE_EXTENSIONS
 )
 # Parquet rows per record batch (each row holds one article, up to max_chars).
 PARQUET_BATCH_ROWS = 256

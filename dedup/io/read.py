@@ -13,7 +13,8 @@ item (:mod:`dedup.io.news_xml`); ``.docx`` and ``.odt`` give their paragraphs
 (:mod:`dedup.io.office`), ``.pdf`` its text layer (:mod:`dedup.io.pdf`). Each of these endings
 but Parquet, WARC, the word-processor ones and PDF may also be compressed with gzip, bzip2, xz or
 Zstandard (``news.jsonl.gz``, ``page.html.bz2``): the file is read as the one inside, streamed,
-and keeps its own name in ids.
+and keeps its own name in ids. Zip and tar bundles (:mod:`dedup.io.bundles`) are read member by
+member as the folder they pack, with ids ``<bundle>#<member path>``.
 
 Every file is streamed: JSON Lines, CSV/TSV and WARC record by record, Parquet one
 record batch at a time, so a single multi-GB input is read in bounded memory (only
@@ -42,12 +43,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import stat
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from dedup.errors import InvalidParameterError
+from dedup.io.bundles import (
+    BUNDLE_READ_ERRORS,
+    MAX_BUNDLE_DEPTH,
+    BundleError,
+    bundle_kind,
+    is_hidden_member,
+    iter_bundle_members,
+)
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
 from dedup.io.formats import BINARY_EXTENSIONS, HTML_EXTENSIONS, SUPPORTED_EXTENSIONS, binary_text
@@ -210,9 +222,6 @@ def read_file(
         if not follow_symlinks and not is_inside(os.path.realpath(path), os.path.realpath(root)):
             yield Skipped(where, OUTSIDE_REASON)
             return
-    name = path.name.lower()
-    inner, compression = split_compression(name)
-    is_html = inner.endswith(HTML_EXTENSIONS)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as err:
@@ -224,36 +233,126 @@ def read_file(
             what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
             yield Skipped(where, f"{what}, not read")
             return
-        if name.endswith(BINARY_EXTENSIONS):
-            yield _binary_document(fd, where, doc_id, name, max_chars)
-            return
-        if name.endswith(RECORD_FILE_EXTENSIONS):
-            yield from iter_record_file(
-                fd, where, doc_id, max_chars=max_chars, text_field=text_field, id_field=id_field, meter=meter
-            )
-            return
-        max_bytes = byte_cap(max_chars, html=is_html)
-        if compression:
-            try:
-                with open_decompressed(fd, compression) as stream:
-                    head, digest, why = _read_capped(stream.read, max_bytes)
-            except DECOMPRESSION_ERRORS as err:
-                head, digest, why = b"", "", f"unreadable {compression} data: {err}"
-        else:
-            head, digest, why = _read_capped(lambda n: os.read(fd, n), max_bytes)
+        reading = _Reading(max_chars, text_field, id_field, meter or ByteMeter(None, 0))
+        yield from _read_open_file(fd, where, doc_id, path.name, reading)
     except OSError as err:
         yield Skipped(where, os_reason(err, is_link=is_link))
-        return
     finally:
         os.close(fd)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The options of one read, handed down to the members of bundles."""
+
+    max_chars: int
+    text_field: str | None
+    id_field: str | None
+    meter: ByteMeter
+    depth: int = 0  # how many bundles the file lies in
+
+
+def _read_open_file(
+    fd: int, where: str, doc_id: str, name: str, reading: _Reading
+) -> Iterator[Document | Skipped]:
+    """Read the regular file ``fd`` (``name``'s ending tells its format) from its start.
+
+    Raises:
+        OSError: When the file cannot be read.
+    """
+    name = name.lower()
+    if bundle_kind(name):
+        yield from _bundle_documents(fd, where, doc_id, name, reading)
+        return
+    if name.endswith(BINARY_EXTENSIONS):
+        yield _binary_document(fd, where, doc_id, name, reading.max_chars)
+        return
+    if name.endswith(RECORD_FILE_EXTENSIONS):
+        yield from iter_record_file(
+            fd,
+            where,
+            doc_id,
+            max_chars=reading.max_chars,
+            text_field=reading.text_field,
+            id_field=reading.id_field,
+            meter=reading.meter,
+            name=name,
+        )
+        return
+    inner, compression = split_compression(name)
+    is_html = inner.endswith(HTML_EXTENSIONS)
+    max_bytes = byte_cap(reading.max_chars, html=is_html)
+    if compression:
+        try:
+            with open_decompressed(fd, compression) as stream:
+                head, digest, why = _read_capped(stream.read, max_bytes)
+        except DECOMPRESSION_ERRORS as err:
+            head, digest, why = b"", "", f"unreadable {compression} data: {err}"
+    else:
+        os.lseek(fd, 0, os.SEEK_SET)
+        head, digest, why = _read_capped(lambda n: os.read(fd, n), max_bytes)
     if why:
         yield Skipped(where, why)
         return
-    text, why = bytes_to_text(head, html=is_html, final=len(head) < max_bytes, max_chars=max_chars)
+    text, why = bytes_to_text(head, html=is_html, final=len(head) < max_bytes, max_chars=reading.max_chars)
     if text is None:
         yield Skipped(where, why)
         return
     yield Document(doc_id=doc_id, text=text, path=where, sha256=digest)
+
+
+def _bundle_documents(
+    fd: int, where: str, doc_id: str, name: str, reading: _Reading
+) -> Iterator[Document | Skipped]:
+    """The documents of each member of a zip or tar bundle, read as files in a folder would be.
+
+    A member is copied into an anonymous temporary file (removed when it is closed) and read there
+    by the reader its name's ending picks, so ``news.jsonl`` inside ``june.zip`` gives the documents
+    ``june.zip#news.jsonl#<id>``. Hidden members and members whose ending names no format are passed
+    over, as a folder walk passes them over.
+    """
+    if reading.depth >= MAX_BUNDLE_DEPTH:
+        yield Skipped(where, f"a bundle inside {MAX_BUNDLE_DEPTH} bundles, not read (unpack it first)")
+        return
+    inner = replace(reading, meter=ByteMeter(None, 0), depth=reading.depth + 1)
+    os.lseek(fd, 0, os.SEEK_SET)
+    seen: set[str] = set()
+    members = read = 0
+    current = ""  # the member being copied out, if the bundle breaks off inside it
+    with open(fd, "rb", closefd=False) as fh:
+        try:
+            for member, stream in iter_bundle_members(fh, name):
+                key = member.name if member.name not in seen else f"{member.name}~{members + 1}"
+                seen.add(key)
+                members += 1
+                if is_hidden_member(member.name) or not member.name.lower().endswith(SUPPORTED_EXTENSIONS):
+                    continue
+                read += 1
+                if stream is None:
+                    yield Skipped(f"{where}#{key}", member.error or "not read")
+                    continue
+                with tempfile.TemporaryFile() as tmp:
+                    current = key
+                    shutil.copyfileobj(stream, tmp, _CHUNK)
+                    current = ""
+                    tmp.flush()
+                    file_name = member.name.rsplit("/", 1)[-1]
+                    yield from _read_open_file(
+                        tmp.fileno(), f"{where}#{key}", f"{doc_id}#{key}", file_name, inner
+                    )
+                reading.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
+        except (BundleError, *BUNDLE_READ_ERRORS) as err:
+            why = str(err) if isinstance(err, BundleError) else f"unreadable {bundle_kind(name)} data: {err}"
+            done = members - 1 if current else members
+            read_before = f"after {done} member{'' if done == 1 else 's'}" if done else ""
+            cut = f"{current} cut short" if current else ""
+            where_it_broke = "; ".join(part for part in (read_before, cut) if part)
+            yield Skipped(where, f"{why} ({where_it_broke})" if where_it_broke else why)
+            return
+    if not members:
+        yield Skipped(where, "an empty bundle (no files)")
+    elif not read:
+        yield Skipped(where, f"no file in the bundle has an ending dedup reads ({members} other files)")
 
 
 def _binary_document(fd: int, where: str, doc_id: str, name: str, max_chars: int) -> Document | Skipped:

@@ -68,11 +68,12 @@ def iter_record_file(
     text_field: str | None = None,
     id_field: str | None = None,
     meter: ByteMeter | None = None,
+    name: str | None = None,
 ) -> Iterator[Document | Skipped]:
     """One Document per record of a JSON, JSON Lines, CSV, TSV, Parquet or WARC file, streamed.
 
     Args:
-        fd: The file, open for reading at its start; the format is told by ``where``'s ending
+        fd: The file, open for reading at its start; the format is told by ``name``'s ending
             (one of ``RECORD_FILE_EXTENSIONS``).
         where: The file's path, for ``Document.path`` and skipped entries.
         rel: The file's document id; records are ``rel#key``.
@@ -81,14 +82,16 @@ def iter_record_file(
             not used for WARC.
         id_field: Field or column holding the record id; not used for WARC.
         meter: Told the position in the file as reading advances.
+        name: The file's name; default ``where`` (a member of a bundle is read from a temporary
+            file, and ``where`` names it inside its bundle).
 
     Yields:
         Documents, and Skipped entries for unusable records (``file#key``) or files. A WARC
         record's ``Document.url`` and ``Document.date`` are its target URI and WARC-Date, and
         ``sha256`` the digest of its payload; a record's is the digest of its text.
     """
-    reader = _RecordFile(where, rel, max_chars, text_field, id_field, meter or ByteMeter(None, 0))
-    name = where.lower()
+    name = (name or where).lower()
+    reader = _RecordFile(where, name, rel, max_chars, text_field, id_field, meter or ByteMeter(None, 0))
     if name.endswith(formats.PARQUET_EXTENSIONS):
         yield from _parquet_documents(fd, reader)
     elif name.endswith(formats.WARC_EXTENSIONS):
@@ -104,6 +107,7 @@ class _RecordFile:
     """One record file being read: where it is, the options, and the ids handed out so far."""
 
     where: str
+    name: str  # lower-case; its ending tells the format
     rel: str
     max_chars: int
     text_field: str | None
@@ -148,7 +152,7 @@ def _json_csv_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Ski
     compressed data ends the file with a Skipped entry after the records read before it.
     """
     where = reader.where
-    name, compression = split_compression(where)
+    name, compression = split_compression(reader.name)
     head = _read_start(fd, where, compression, 4 * SNIFF_BYTES)
     if isinstance(head, Skipped):
         yield head
@@ -218,7 +222,7 @@ def _decoded_records(fh: TextIO, name: str, reader: _RecordFile, fd: int) -> Ite
 def _news_xml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
     """One Document per feed item or entry, or per NITF / NewsML-G2 article, streamed."""
     where = reader.where
-    compression = split_compression(where)[1]
+    compression = split_compression(reader.name)[1]
     head = _read_start(fd, where, compression, SNIFF_BYTES)
     if isinstance(head, Skipped):
         yield head

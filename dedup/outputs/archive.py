@@ -36,6 +36,7 @@ __all__ = [
     "MANIFEST_FILES",
     "CopyResult",
     "check_outside",
+    "container_file",
     "copy_kept",
     "files_with_dropped_records",
     "manifest_csv",
@@ -131,7 +132,8 @@ def copy_kept(
     Each file keeps its relative path. A copy goes to a temporary file in the destination folder and
     is renamed into place; then its SHA-256 is compared with the digest the scan recorded, so both a
     damaged copy and a source changed since the scan are caught. Records (``file.jsonl#3``,
-    ``crawl.warc.gz#urn:uuid:...``): a file whose records are all kept is copied whole, checked
+    ``crawl.warc.gz#urn:uuid:...``) and members of bundles (``june.zip#2024/storm.txt``, see
+    :func:`container_file`): a file whose records are all kept is copied whole, checked
     against the source's digest taken just before copying; records are never rewritten, so when a
     file holds a dropped record (``duplicate_of``/``translation_of``) nothing is copied and
     :class:`InvalidParameterError` names those files (see :func:`files_with_dropped_records`). A file
@@ -177,8 +179,8 @@ def copy_kept(
             continue
         if (root_path / row.path).is_file():
             targets[row.path] = row.sha256
-        elif "#" in row.path and (root_path / row.path.rsplit("#", 1)[0]).is_file():
-            targets.setdefault(row.path.rsplit("#", 1)[0], None)  # a record: keep its whole file
+        elif "#" in row.path and (root_path / (container := container_file(row.path, root_path))).is_file():
+            targets.setdefault(container, None)  # a record or bundle member: keep its whole file
         else:
             failed.append((row.path, "not a file under the scanned folder any more"))
     copied: list[str] = []
@@ -209,9 +211,11 @@ def copy_kept(
 def files_with_dropped_records(
     rows: Iterable[ManifestRow], root: str | os.PathLike[str] | None = None
 ) -> dict[str, int]:
-    """Files holding records (``file#id``) of which some are dropped as duplicates or translations.
+    """Files holding records (``file#id``) or bundle members (``june.zip#a.txt``) of which some are
+    dropped as duplicates or translations.
 
-    With ``root``, a path that is itself a file under it (a name containing ``#``) is not a record.
+    With ``root``, a path that is itself a file under it (a name containing ``#``) is not a record,
+    and the file is found as :func:`container_file` finds it.
 
     Returns:
         ``file -> number of dropped records``, sorted by file; empty when every record file is kept whole.
@@ -228,9 +232,27 @@ def files_with_dropped_records(
         if "#" in row.path and row.role in ("duplicate_of", "translation_of"):
             if root is not None and (Path(root) / row.path).is_file():
                 continue
-            name = row.path.rsplit("#", 1)[0]
+            name = container_file(row.path, root)
             dropped[name] = dropped.get(name, 0) + 1
     return dict(sorted(dropped.items()))
+
+
+def container_file(path: str, root: str | os.PathLike[str] | None = None) -> str:
+    """The file a record or bundle member ``path`` (``news.jsonl#7``, ``june.zip#2024/feed.jsonl#7``)
+    lies in: the shortest part before a ``#`` that is a file under ``root`` (file names and record
+    ids may hold ``#`` too); without ``root``, or when none is a file, the part before the first ``#``.
+
+    Example:
+        >>> container_file("june.zip#2024/feed.jsonl#7")
+        'june.zip'
+    """
+    parts = path.split("#")
+    candidates = ["#".join(parts[:k]) for k in range(1, len(parts))] or [path]
+    if root is not None:
+        for candidate in candidates:
+            if (Path(root) / candidate).is_file():
+                return candidate
+    return candidates[0]
 
 
 def _copy_file(src: Path, dst: Path) -> None:
