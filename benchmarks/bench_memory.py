@@ -8,7 +8,8 @@ Each measurement runs in its own subprocess, so ``ru_maxrss`` (peak resident mem
 - ``read``: :func:`dedup.io.read.read_documents`, which keeps every document's text, as a scan
   does before embedding.
 
-With ``--rss-mb``, an RSS feed of that size (WordPress-export-like) is streamed (``rss``). With
+With ``--rss-mb``, an RSS feed of that size (WordPress-export-like) is streamed (``rss``), and with
+``--mbox-mb`` a mailbox of plain-text messages (``mbox``). With
 ``--gz-mb``, a JSON Lines dump of that size is also gzipped and streamed both ways in one run
 (``jsonl_gz``): peak memory and seconds of the plain and the compressed file. With
 ``--bundle-files``, that many articles are read as files in a folder, as a ``.zip`` and as a
@@ -19,7 +20,7 @@ Parts run with a size of 0 are left as they are in the results file.
 Only ingest is measured: a full scan of ~1 GB of text (about 200k articles) would spend hours
 embedding on 2 cores. Results: ``benchmarks/results/memory.json``.
 
-    python -m benchmarks.bench_memory --gb 1 [--warc-mb 100] [--gz-mb 256] [--rss-mb 256]
+    python -m benchmarks.bench_memory --gb 1 [--warc-mb 100] [--gz-mb 256] [--rss-mb 256] [--mbox-mb 256]
         [--bundle-files 20000 --bundle-jsonl-mb 256]
 """
 
@@ -74,6 +75,20 @@ def write_rss(path: Path, n_bytes: int, *, seed: int = 2, doc_chars: int = 5000)
                      f"<content:encoded>{escape(body)}</content:encoded></item>\n")  # fmt: skip
             n += 1
         fh.write("</channel></rss>\n")
+        return n, fh.tell()
+
+
+def write_mbox(path: Path, n_bytes: int, *, seed: int = 5, doc_chars: int = 5000) -> tuple[int, int]:
+    """Write an mbox mailbox of plain-text messages of about ``doc_chars`` characters; (messages, bytes)."""
+    rng = random.Random(seed)
+    pool = [" ".join(rng.choice(_WORDS) for _ in range(80)).capitalize() + "." for _ in range(2000)]
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        while fh.tell() < n_bytes:
+            body = "\n".join(rng.choice(pool) for _ in range(doc_chars // 600))
+            headers = f"Message-ID: <m{n}@wire.example>\nSubject: Story {n}\nContent-Type: text/plain"
+            fh.write(f"From desk@wire.example Tue Jun 10 04:00:00 2025\n{headers}\n\n{body}\n\n")
+            n += 1
         return n, fh.tell()
 
 
@@ -237,6 +252,7 @@ def main() -> None:
         "--gz-mb", type=float, default=0.0, help="size of the gzipped JSON Lines comparison (0: none)"
     )
     parser.add_argument("--rss-mb", type=float, default=0.0, help="size of the generated RSS feed (0: none)")
+    parser.add_argument("--mbox-mb", type=float, default=0.0, help="size of the generated mailbox (0: none)")
     parser.add_argument(
         "--bundle-files", type=int, default=0, help="articles for the bundle comparison (0: none)"
     )
@@ -263,6 +279,10 @@ def main() -> None:
             path.unlink()
         if args.rss_mb > 0:
             results["rss"] = stream_generated("rss", Path(tmp) / "site.rss", write_rss, args.rss_mb, "items")
+        if args.mbox_mb > 0:
+            results["mbox"] = stream_generated(
+                "mbox", Path(tmp) / "desk.mbox", write_mbox, args.mbox_mb, "messages"
+            )
         if args.gz_mb > 0:
             results["jsonl_gz"] = compare_gzip(Path(tmp), int(args.gz_mb * 2**20))
         if args.bundle_files > 0 or args.bundle_jsonl_mb > 0:

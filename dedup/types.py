@@ -46,10 +46,13 @@ class Document:
     Attributes:
         doc_id: Path relative to the scanned folder, or the caller's key.
         text: The text, decoded and whitespace-normalised (paragraphs kept as lines).
-        path: Absolute path of the source file, or None for in-memory texts.
+        path: Absolute path of the source file (``bundle.zip#member`` inside a bundle), or None for
+            in-memory texts.
         sha256: Hex digest of the raw bytes (or of the UTF-8 text when in memory).
-        url: Where the page was fetched from (a WARC record's target URI); "" otherwise.
-        date: When it was fetched (a WARC record's WARC-Date, ISO 8601); "" otherwise.
+        url: Where the page was fetched from (a WARC record's target URI, a feed item's link); ""
+            otherwise.
+        date: When it was fetched or published (a WARC record's WARC-Date, a feed item's or news
+            item's publication date, an e-mail's Date header; ISO 8601 where readable); "" otherwise.
     """
 
     doc_id: str

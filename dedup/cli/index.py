@@ -4,8 +4,10 @@ Each command is a thin shell over ``dedup.runners.archive_index``; writers wait 
 writer of the same index (one line says which process) unless ``--no-wait``.
 
 Example:
-    >>> _size(512), _size(3 * 1024 * 1024)
-    ('512 B', '3.0 MiB')
+    >>> from typer.testing import CliRunner
+    >>> from dedup.cli.app import app
+    >>> "build" in CliRunner().invoke(app, ["index", "--help"]).output
+    True
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from dedup.cli.options import (
 )
 from dedup.cli.session import setup_logging
 from dedup.config import ScanConfig
+from dedup.io.progress import format_bytes
 
 IndexArgument = Annotated[Path, typer.Argument(exists=True, file_okay=False, help="An index folder.")]
 
@@ -128,12 +131,12 @@ def index_info_cmd(
         typer.echo(json.dumps(info.to_dict(), ensure_ascii=False, sort_keys=True))
         return
     encoder = f"--encoder {info.encoder}" if info.encoder else "another model"
-    shards = ", ".join(f"{s.name} ({s.n_docs} docs, {_size(s.size_bytes)})" for s in info.shards)
+    shards = ", ".join(f"{s.name} ({s.n_docs} docs, {format_bytes(s.size_bytes)})" for s in info.shards)
     typer.echo(f"index      {info.index}")
     typer.echo(f"documents  {info.n_docs} ({info.n_sentences} sentences; {info.n_removed} ids removed)")
     typer.echo(f"shards     {len(info.shards)}: {shards}")
     typer.echo(f"encoder    {encoder}: {info.model}, dimension {info.dim}")
-    typer.echo(f"size       {_size(info.size_bytes)} on disk")
+    typer.echo(f"size       {format_bytes(info.size_bytes)} on disk")
     typer.echo(f"changed    {info.changed}")
     for doc_id in info.doc_ids or ():
         typer.echo(doc_id)
@@ -200,12 +203,3 @@ def index_repair(
     )
     for doc_id in lost:
         typer.echo(doc_id)
-
-
-def _size(n_bytes: int) -> str:
-    size = float(n_bytes)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")

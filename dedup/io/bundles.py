@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from dedup.io.compressed import DECOMPRESSION_ERRORS, ZstdReader
+from dedup.io.progress import format_bytes
 
 __all__ = [
     "BUNDLE_EXTENSIONS",
@@ -200,8 +201,8 @@ def _tar_members(fh: BinaryIO, *, zstd: bool) -> Iterator[tuple[BundleMember, Bi
 
 def _too_large(size: int) -> str:
     return (
-        f"{size / (1 << 20):.0f} MiB uncompressed, over the {MAX_MEMBER_BYTES >> 20} MiB read from a "
-        "bundle (unpack it to read it)"
+        f"{format_bytes(size)} uncompressed, over the {format_bytes(MAX_MEMBER_BYTES)} read from a bundle "
+        "(unpack it to read it)"
     )
 
 

@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 from dedup.io.html_text import visible_text
 from dedup.io.xml_parse import iterparse, local_name
 
-__all__ = ["XmlArticle", "iter_xml_articles"]
+__all__ = ["XmlArticle", "iso_date", "iter_xml_articles"]
 
 _BODY_BLOCKS = ("hl1", "hl2", "p", "block")
 
@@ -158,7 +158,7 @@ def _feed_item(el: Any, n: int) -> XmlArticle:
     about = next((v for k, v in el.attrib.items() if k.endswith("about")), "")  # RSS 1.0 rdf:about
     link = _text(_child(el, "link")) or about
     return _article(_text(_child(el, "guid")) or about, n, _text(_child(el, "title")), body, link,
-                    _iso_date(_text(date)))  # fmt: skip
+                    iso_date(_text(date)))  # fmt: skip
 
 
 def _atom_entry(el: Any, n: int) -> XmlArticle:
@@ -167,7 +167,7 @@ def _atom_entry(el: Any, n: int) -> XmlArticle:
     body = _child(el, "content") if _child(el, "content") is not None else _child(el, "summary")
     date = _child(el, "published") if _child(el, "published") is not None else _child(el, "updated")
     return _article(_text(_child(el, "id")), n, _text(_child(el, "title")), _markup_text(body),
-                    link.get("href", "") if link is not None else "", _iso_date(_text(date)))  # fmt: skip
+                    link.get("href", "") if link is not None else "", iso_date(_text(date)))  # fmt: skip
 
 
 def _nitf(el: Any, n: int) -> XmlArticle:
@@ -177,7 +177,7 @@ def _nitf(el: Any, n: int) -> XmlArticle:
     if not headline:
         headline = _text(next((d for d in el.iter() if local_name(d) == "title"), None))
     content = next((d for d in el.iter() if local_name(d) == "body.content"), None)
-    return _article(doc_id, n, headline, _blocks_text(content), "", _iso_date(issue))
+    return _article(doc_id, n, headline, _blocks_text(content), "", iso_date(issue))
 
 
 def _news_item(el: Any, n: int) -> XmlArticle:
@@ -200,7 +200,7 @@ def _news_item(el: Any, n: int) -> XmlArticle:
                 body = _text(content)
             if body.strip():
                 break
-    return _article(el.get("guid", ""), n, headline, body, "", _iso_date(created))
+    return _article(el.get("guid", ""), n, headline, body, "", iso_date(created))
 
 
 _PARSERS = {"item": _feed_item, "entry": _atom_entry, "newsItem": _news_item}
@@ -218,11 +218,11 @@ def _blocks_text(el: Any) -> str:
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?)?")
 
 
-def _iso_date(value: str) -> str:
+def iso_date(value: str) -> str:
     """ISO 8601 of an RSS (RFC 822), NITF (``20250610T040000``) or ISO date; as written otherwise.
 
     Example:
-        >>> _iso_date("Tue, 10 Jun 2025 04:00:00 +0200"), _iso_date("20250610T0400"), _iso_date("2025-06-10")
+        >>> iso_date("Tue, 10 Jun 2025 04:00:00 +0200"), iso_date("20250610T0400"), iso_date("2025-06-10")
         ('2025-06-10T04:00:00+02:00', '2025-06-10T04:00', '2025-06-10')
     """
     value = value.strip()

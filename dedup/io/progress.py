@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["ByteMeter", "ByteProgress"]
+__all__ = ["ByteMeter", "ByteProgress", "format_bytes"]
 
 ByteProgress = Callable[[int, int], None]
 """``(bytes_read, bytes_total)`` over all input files, called as reading advances."""
@@ -51,3 +51,18 @@ class ByteMeter:
         if force or done - self.reported >= _PROGRESS_STEP or (done == self.total and done != self.reported):
             self.reported = done
             self.progress(done, self.total)
+
+
+def format_bytes(n_bytes: int) -> str:
+    """A size for people: bytes below 1 KiB, else KiB, MiB or GiB with one decimal.
+
+    Example:
+        >>> format_bytes(512), format_bytes(3 * 1024 * 1024), format_bytes(5 << 40)
+        ('512 B', '3.0 MiB', '5120.0 GiB')
+    """
+    size = float(n_bytes)
+    for unit in ("B", "KiB", "MiB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"

@@ -9,7 +9,8 @@ data-row number); ``.warc``/``.warc.gz`` give one article per HTML or plain-text
 ``response`` record, with ``doc_id`` ``<file>#<WARC-Record-ID>`` (``urn:uuid:...``) and
 the record's target URI and date in ``Document.url``/``Document.date``; ``.xml``, ``.rss``,
 ``.atom`` and ``.nitf`` give one article per RSS/Atom item or entry, NITF file or NewsML-G2 news
-item (:mod:`dedup.io.news_xml`); ``.docx`` and ``.odt`` give their paragraphs
+item (:mod:`dedup.io.news_xml`); ``.eml`` gives one article and ``.mbox`` one per message
+(:mod:`dedup.io.email_messages`); ``.docx`` and ``.odt`` give their paragraphs
 (:mod:`dedup.io.office`), ``.pdf`` its text layer (:mod:`dedup.io.pdf`). Each of these endings
 but Parquet, WARC, the word-processor ones and PDF may also be compressed with gzip, bzip2, xz or
 Zstandard (``news.jsonl.gz``, ``page.html.bz2``): the file is read as the one inside, streamed,

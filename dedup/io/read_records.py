@@ -34,9 +34,10 @@ from typing import TextIO
 from dedup.io import formats
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
+from dedup.io.email_messages import MAX_MESSAGE_BYTES, iter_mbox_articles, message_article
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.news_xml import iter_xml_articles
-from dedup.io.progress import ByteMeter
+from dedup.io.progress import ByteMeter, format_bytes
 from dedup.io.warc import iter_warc_records
 from dedup.types import Document, Skipped
 
@@ -49,10 +50,11 @@ RECORD_FILE_EXTENSIONS = (
     + formats.PARQUET_EXTENSIONS
     + formats.WARC_EXTENSIONS
     + formats.NEWS_XML_EXTENSIONS
+    + formats.EMAIL_EXTENSIONS
     + tuple(
         ext
         for ext in formats.COMPRESSED_EXTENSIONS
-        if ext.startswith(formats.RECORD_EXTENSIONS + formats.NEWS_XML_EXTENSIONS)
+        if ext.startswith(formats.RECORD_EXTENSIONS + formats.NEWS_XML_EXTENSIONS + formats.EMAIL_EXTENSIONS)
     )
 )
 # A .json file is parsed whole: at most this many times max_chars characters (JSON Lines stream).
@@ -98,6 +100,8 @@ def iter_record_file(
         yield from _warc_documents(fd, reader)
     elif split_compression(name)[0].endswith(formats.NEWS_XML_EXTENSIONS):
         yield from _news_xml_documents(fd, reader)
+    elif split_compression(name)[0].endswith(formats.EMAIL_EXTENSIONS):
+        yield from _email_documents(fd, reader)
     else:
         yield from _json_csv_documents(fd, reader)
 
@@ -257,6 +261,56 @@ def _news_xml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Ski
             return
     if n == 0:
         yield Skipped(where, "no items or entries (an empty feed)")
+
+
+def _email_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
+    """An ``.eml`` file's message as one Document named as the file; an mbox's messages, one Document
+    each (``box.mbox#<Message-ID>``), streamed."""
+    where = reader.where
+    inner, compression = split_compression(reader.name)
+    head = _read_start(fd, where, compression, SNIFF_BYTES)
+    if isinstance(head, Skipped):
+        yield head
+        return
+    if not head.strip():
+        yield Skipped(where, "empty file")
+        return
+    n = 0
+    with open_decompressed(fd, compression) as stream:
+        try:
+            if inner.endswith(".eml"):
+                raw = stream.read(MAX_MESSAGE_BYTES + 1)
+                if len(raw) > MAX_MESSAGE_BYTES:
+                    why = f"message over the {format_bytes(MAX_MESSAGE_BYTES)} read (attachments?)"
+                    yield Skipped(where, why)
+                    return
+                article = message_article(raw, 1)
+                if article.text is None:
+                    yield Skipped(where, article.error or "no text")
+                    return
+                text = cap_text(normalize_text(article.text), reader.max_chars)
+                yield Document(reader.rel, text, path=where, sha256=sha256_bytes(raw), date=article.date)
+                return
+            for n, article in enumerate(iter_mbox_articles(stream), start=1):
+                if n % 64 == 0:
+                    reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
+                if article.key == "file" and article.text is None:
+                    yield Skipped(where, article.error or "not an mbox mailbox")
+                    return
+                if article.text is None:
+                    yield Skipped(f"{where}#{article.key}", article.error or "no text")
+                    continue
+                yield Document(
+                    doc_id=reader.doc_id(article.key, n),
+                    text=cap_text(normalize_text(article.text), reader.max_chars),
+                    path=where,
+                    sha256=text_sha256(article.text),
+                    date=article.date,
+                )
+        except DECOMPRESSION_ERRORS as err:
+            if not compression:
+                raise
+            yield Skipped(where, f"unreadable {compression} data after {n} messages: {err}")
 
 
 def _parquet_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:

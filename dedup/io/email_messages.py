@@ -1,0 +1,158 @@
+"""E-mail: ``.eml`` files (one message) and ``.mbox`` mailboxes (one article per message, streamed).
+
+Press releases, newsletters and wire copy often reach an archive by mail. A message's article is its
+subject, then its body: the ``text/plain`` part, else the ``text/html`` one (its main text, as for
+an ``.html`` file), decoded from its transfer encoding and charset; attachments are left out, and
+so is a plain-text signature (after a ``-- `` line). Its key is its Message-ID (without ``<>``),
+else its position, and its date the ``Date`` header as ISO 8601.
+
+An mbox is split at each line starting with ``From `` that begins the file or follows a blank line
+(``>From`` lines of mboxrd are unquoted), so a mailbox of any size is read one message at a time; a
+message over :data:`MAX_MESSAGE_BYTES` (a large attachment) is passed over with its reason.
+
+Example:
+    >>> raw = (b"Message-ID: <a1@wire.example>\\nDate: Tue, 10 Jun 2025 04:00:00 +0000\\n"
+    ...        b"Subject: Storm hits the coast\\nContent-Type: text/plain; charset=utf-8\\n\\n"
+    ...        b"Thousands lost power.\\n-- \\nThe news desk\\n")
+    >>> article = message_article(raw, 1)
+    >>> article.key, article.text, article.date
+    ('a1@wire.example', 'Storm hits the coast\\nThousands lost power.', '2025-06-10T04:00:00+00:00')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from itertools import takewhile
+from typing import BinaryIO
+
+from dedup.io.html_text import extract_html
+from dedup.io.news_xml import iso_date
+from dedup.io.progress import format_bytes
+
+__all__ = ["EMAIL_EXTENSIONS", "MAX_MESSAGE_BYTES", "EmailArticle", "iter_mbox_articles", "message_article"]
+
+EMAIL_EXTENSIONS = (".eml", ".mbox")
+"""File name endings read as e-mail: one message, or a mailbox of them."""
+
+MAX_MESSAGE_BYTES = 64 << 20
+"""A message larger than this (attachments included) is not read."""
+
+_FROM_QUOTED = re.compile(rb"^>+From ")
+
+
+@dataclass(frozen=True, slots=True)
+class EmailArticle:
+    """One message as an article.
+
+    Attributes:
+        key: Its Message-ID (without ``<>``), else its 1-based position in the mailbox.
+        text: Subject and body as lines; None when unusable.
+        date: Its ``Date`` header, as ISO 8601 where readable, else as written; "" when absent.
+        error: Why it is unusable, or None.
+    """
+
+    key: str
+    text: str | None
+    date: str = ""
+    error: str | None = None
+
+
+def message_article(raw: bytes, n: int) -> EmailArticle:
+    """The article of one message's bytes (headers and body); ``n`` is its position, the fallback key.
+
+    Example:
+        >>> message_article(b"Subject: Hello\\nContent-Type: image/png\\n\\n...", 3)
+        EmailArticle(key='3', text=None, date='', error='no text/plain or text/html part')
+    """
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    key, date = _key_and_date(message, n)
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        return EmailArticle(key, None, date, "no text/plain or text/html part")
+    try:
+        content = body.get_content()
+    except (LookupError, ValueError) as err:  # an unknown charset, broken base64
+        return EmailArticle(key, None, date, f"unreadable message body: {err}")
+    if not isinstance(content, str):
+        return EmailArticle(key, None, date, "message body is not text")
+    text = extract_html(content) if body.get_content_subtype() == "html" else _without_signature(content)
+    subject = " ".join(str(message.get("Subject", "") or "").split())
+    lines = [line.strip() for line in f"{subject}\n{text}".splitlines() if line.strip()]
+    if not lines:
+        return EmailArticle(key, None, date, "no subject or body text")
+    return EmailArticle(key, "\n".join(lines), date)
+
+
+def iter_mbox_articles(stream: BinaryIO) -> Iterator[EmailArticle]:
+    """The articles of an mbox mailbox, one message at a time.
+
+    Args:
+        stream: The mailbox, a binary stream at its start.
+
+    Yields:
+        One :class:`EmailArticle` per message; a file that does not start as an mbox does yields one
+        article with an error, keyed ``file``.
+
+    Example:
+        >>> import io
+        >>> box = (b"From desk@example Tue Jun 10 04:00:00 2025\\nSubject: One\\n\\nFirst.\\n\\n"
+        ...        b"From desk@example Tue Jun 10 05:00:00 2025\\nSubject: Two\\n\\n>From the desk.\\n")
+        >>> [a.text for a in iter_mbox_articles(io.BytesIO(box))]
+        ['One\\nFirst.', 'Two\\nFrom the desk.']
+    """
+    first = stream.readline()
+    if not first.startswith(b"From "):
+        yield EmailArticle(
+            "file", None, error="not an mbox mailbox (its first line does not start with 'From ')"
+        )
+        return
+    n = 0
+    lines: list[bytes] = []
+    size = 0
+    previous_blank = False
+    for line in stream:
+        if line.startswith(b"From ") and previous_blank:
+            n += 1
+            yield _mbox_message(lines, size, n)
+            lines, size = [], 0
+            previous_blank = False
+            continue
+        previous_blank = not line.strip()
+        size += len(line)
+        if size <= MAX_MESSAGE_BYTES:
+            lines.append(_FROM_QUOTED.sub(lambda m: m.group(0)[1:], line))
+    n += 1
+    yield _mbox_message(lines, size, n)
+
+
+def _mbox_message(lines: list[bytes], size: int, n: int) -> EmailArticle:
+    if size > MAX_MESSAGE_BYTES:
+        headers = b"".join(takewhile(lambda line: line.strip(), lines))
+        key, date = _key_and_date(BytesParser(policy=policy.default).parsebytes(headers, headersonly=True), n)
+        why = (
+            f"message of {format_bytes(size)}, over the {format_bytes(MAX_MESSAGE_BYTES)} read (attachments?)"
+        )
+        return EmailArticle(key, None, date, why)
+    return message_article(b"".join(lines), n)
+
+
+def _key_and_date(message: object, n: int) -> tuple[str, str]:
+    """A message's Message-ID without ``<>`` (else ``n``) and its Date as ISO 8601."""
+    get = message.get  # type: ignore[attr-defined]
+    key = str(get("Message-ID", "") or "").strip().strip("<>").strip() or str(n)
+    return key, iso_date(str(get("Date", "") or ""))
+
+
+def _without_signature(text: str) -> str:
+    """A plain-text body without its signature block (from the last ``-- `` line on)."""
+    lines = text.splitlines()
+    for k in range(len(lines) - 1, -1, -1):
+        if lines[k] == "-- ":
+            return "\n".join(lines[:k])
+    return text

@@ -1,0 +1,128 @@
+"""E-mail inputs: an .eml file is one article, an .mbox mailbox one article per message."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+import dedup.io.email_messages as email_messages
+from dedup.io.read import read_documents
+
+PRESS_RELEASE = (
+    "The new bridge across the fjord opened on Wednesday morning.\n"
+    "More than 2,000 people walked across it in the first hour.\n"
+)
+
+
+def _press_release_eml() -> bytes:
+    """A multipart message as mail clients send it: plain and HTML alternatives, a signature, a PDF."""
+    msg = EmailMessage()
+    msg["Message-ID"] = "<rel-0042@press.example>"
+    msg["Date"] = "Wed, 11 Jun 2025 09:30:00 +0200"
+    msg["From"] = "Press office <press@example.org>"
+    msg["Subject"] = "Ny bru åpnet – new bridge opened"  # non-ASCII: sent RFC 2047-encoded
+    msg.set_content(PRESS_RELEASE + "-- \nPress office, Example County\n", cte="quoted-printable")
+    msg.add_alternative(
+        "<html><body><p>HTML version that the plain part wins over.</p></body></html>", subtype="html"
+    )
+    msg.add_attachment(b"%PDF-1.4 not read", maintype="application", subtype="pdf", filename="release.pdf")
+    return msg.as_bytes()
+
+
+def _mbox(*messages: bytes) -> bytes:
+    out = b""
+    for k, message in enumerate(messages):
+        out += (
+            f"From desk@wire.example Tue Jun 10 0{k}:00:00 2025\n".encode() + message.rstrip(b"\n") + b"\n\n"
+        )
+    return out
+
+
+def test_an_eml_file_is_one_article_subject_then_plain_text_body(tmp_path: Path) -> None:
+    raw = _press_release_eml()
+    assert b"=?utf-8?" in raw and b"quoted-printable" in raw  # the encodings the reader must undo
+    (tmp_path / "release.eml").write_bytes(raw)
+    docs, skipped = read_documents(tmp_path)
+    assert skipped == []
+    [doc] = docs
+    assert doc.doc_id == "release.eml"
+    assert doc.text == "Ny bru åpnet – new bridge opened\n" + PRESS_RELEASE.strip()  # no signature, no PDF
+    assert doc.date == "2025-06-11T09:30:00+02:00"
+
+
+def test_a_message_with_only_html_gives_the_page_main_text() -> None:
+    msg = EmailMessage()
+    msg["Subject"] = "Newsletter"
+    page = (
+        "<html><body><nav>Home | Archive | Unsubscribe</nav><article><p>"
+        + "The council approved the budget for next year after a long debate on Tuesday evening. " * 3
+        + "</p></article></body></html>"
+    )
+    msg.set_content(page, subtype="html")
+    article = email_messages.message_article(msg.as_bytes(), 1)
+    assert article.text is not None
+    assert article.text.startswith("Newsletter\nThe council approved the budget")
+    assert "Unsubscribe" not in article.text
+
+
+def test_an_mbox_gives_one_article_per_message_and_unquotes_from_lines(tmp_path: Path) -> None:
+    first = b"Message-ID: <a1@x>\nSubject: Storm\n\nStorm hits the coast.\nFrom the north, winds rose.\n"
+    second = b"Subject: Rates\n\nThe bank raised rates.\n\n>From Monday, loans cost more.\n"
+    (tmp_path / "wire.mbox").write_bytes(_mbox(first, second))
+    docs, skipped = read_documents(tmp_path)
+    assert skipped == []
+    assert [(d.doc_id, d.text) for d in docs] == [
+        ("wire.mbox#2", "Rates\nThe bank raised rates.\nFrom Monday, loans cost more."),
+        ("wire.mbox#a1@x", "Storm\nStorm hits the coast.\nFrom the north, winds rose."),
+    ]
+
+
+def test_a_compressed_mailbox_and_one_inside_a_zip_read_like_the_plain_one(tmp_path: Path) -> None:
+    box = _mbox(b"Subject: One\n\nFirst story.\n", b"Subject: Two\n\nSecond story.\n")
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "desk.mbox").write_bytes(box)
+    (tmp_path / "packed").mkdir()
+    (tmp_path / "packed" / "desk.mbox.gz").write_bytes(gzip.compress(box))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("desk.mbox", box)
+        zf.writestr("release.eml", _press_release_eml())
+    (tmp_path / "packed" / "mail.zip").write_bytes(buf.getvalue())
+    plain = [(d.doc_id, d.text) for d in read_documents(tmp_path / "plain")[0]]
+    packed = {d.doc_id: d.text for d in read_documents(tmp_path / "packed")[0]}
+    assert plain == [("desk.mbox#1", "One\nFirst story."), ("desk.mbox#2", "Two\nSecond story.")]
+    for doc_id, text in plain:
+        assert packed[doc_id.replace("desk.mbox", "desk.mbox.gz")] == text
+        assert packed[f"mail.zip#{doc_id}"] == text
+    assert packed["mail.zip#release.eml"].startswith("Ny bru åpnet")
+
+
+def test_unusable_mail_is_skipped_with_the_reason_and_the_rest_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "notes.mbox").write_text("Just some notes, not a mailbox.\n", encoding="utf-8")
+    image_only = b"Message-ID: <img@x>\nSubject: Photo\nContent-Type: image/jpeg\n\n\xff\xd8\xff\n"
+    huge = b"Message-ID: <big@x>\nSubject: Big\n\n" + b"attachment data line\n" * 400
+    fine = b"Message-ID: <ok@x>\nSubject: Fine\n\nA readable story.\n"
+    (tmp_path / "desk.mbox").write_bytes(_mbox(image_only, huge, fine))
+    monkeypatch.setattr(email_messages, "MAX_MESSAGE_BYTES", 4096)
+    docs, skipped = read_documents(tmp_path)
+    assert [d.doc_id for d in docs] == ["desk.mbox#ok@x"]
+    reasons = {s.path.rsplit("/", 1)[-1]: s.reason for s in skipped}
+    assert reasons == {
+        "desk.mbox#img@x": "no text/plain or text/html part",
+        "desk.mbox#big@x": "message of 8.2 KiB, over the 4.0 KiB read (attachments?)",
+        "notes.mbox": "not an mbox mailbox (its first line does not start with 'From ')",
+    }
+
+
+def test_messages_sharing_a_message_id_get_distinct_ids(tmp_path: Path) -> None:
+    one = b"Message-ID: <same@x>\nSubject: A\n\nFirst text.\n"
+    two = b"Message-ID: <same@x>\nSubject: B\n\nSecond text.\n"
+    (tmp_path / "dup.mbox").write_bytes(_mbox(one, two))
+    assert [d.doc_id for d in read_documents(tmp_path)[0]] == ["dup.mbox#same@x", "dup.mbox#same@x~2"]
