@@ -126,3 +126,46 @@ def test_messages_sharing_a_message_id_get_distinct_ids(tmp_path: Path) -> None:
     two = b"Message-ID: <same@x>\nSubject: B\n\nSecond text.\n"
     (tmp_path / "dup.mbox").write_bytes(_mbox(one, two))
     assert [d.doc_id for d in read_documents(tmp_path)[0]] == ["dup.mbox#same@x", "dup.mbox#same@x~2"]
+
+
+def _saved_page(html: str) -> bytes:
+    """A web page saved as MHTML the way browsers write it: multipart/related, the page
+    quoted-printable, an image beside it."""
+    page = EmailMessage()
+    page["From"] = "<Saved by Blink>"
+    page["Snapshot-Content-Location"] = "https://news.example/2025/06/storm"
+    page["Subject"] = "Storm hits the coast | Example News"
+    page["Date"] = "Tue, 10 Jun 2025 06:15:00 -0000"
+    page.set_content(html, subtype="html", cte="quoted-printable")
+    page.make_related()
+    page.attach(EmailMessage())
+    image = page.get_payload()[1]
+    image.set_content(b"\x89PNG not really", maintype="image", subtype="png", cte="base64")
+    image["Content-Location"] = "https://news.example/logo.png"
+    return page.as_bytes()
+
+
+def test_a_saved_web_page_reads_as_the_same_page_saved_as_html(tmp_path: Path) -> None:
+    html = (
+        "<html><head><title>Storm hits the coast | Example News</title></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article><h1>Storm hits the coast</h1>"
+        + "<p>Thousands of homes in the west lost power overnight as the storm moved inland.</p>" * 3
+        + "</article><footer>© Example News</footer></body></html>"
+    )
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    raw = _saved_page(html)
+    assert b"multipart/related" in raw and b"quoted-printable" in raw
+    (tmp_path / "page.mhtml").write_bytes(raw)
+    (tmp_path / "mail-only.mht").write_bytes(b"Subject: note\nContent-Type: text/plain\n\nNo page here.\n")
+    docs, skipped = read_documents(tmp_path)
+    by_id = {d.doc_id: d for d in docs}
+    assert sorted(by_id) == ["page.html", "page.mhtml"]
+    assert by_id["page.mhtml"].text == by_id["page.html"].text
+    assert (
+        "Thousands of homes" in by_id["page.mhtml"].text and "© Example News" not in by_id["page.mhtml"].text
+    )
+    assert by_id["page.mhtml"].url == "https://news.example/2025/06/storm"
+    assert by_id["page.mhtml"].date == "2025-06-10T06:15:00"  # -0000: a time in no stated zone (RFC 5322)
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("mail-only.mht", "no text/html part (not a saved web page?)")
+    ]

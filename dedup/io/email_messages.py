@@ -1,4 +1,6 @@
-"""E-mail: ``.eml`` files (one message) and ``.mbox`` mailboxes (one article per message, streamed).
+"""E-mail: ``.eml`` files (one message) and ``.mbox`` mailboxes (one article per message, streamed);
+and web pages saved as MHTML (``.mht``/``.mhtml``, a browser's "save as a single file"), which are
+MIME messages too.
 
 Press releases, newsletters and wire copy often reach an archive by mail. A message's article is its
 subject, then its body: the ``text/plain`` part, else the ``text/html`` one (its main text, as for
@@ -8,7 +10,8 @@ else its position, and its date the ``Date`` header as ISO 8601.
 
 An mbox is split at each line starting with ``From `` that begins the file or follows a blank line
 (``>From`` lines of mboxrd are unquoted), so a mailbox of any size is read one message at a time; a
-message over :data:`MAX_MESSAGE_BYTES` (a large attachment) is passed over with its reason.
+message over :data:`MAX_MESSAGE_BYTES` (a large attachment) is passed over with its reason. A saved
+page's article is the main text of its HTML part (:func:`web_page_article`), as for an ``.html`` file.
 
 Example:
     >>> raw = (b"Message-ID: <a1@wire.example>\\nDate: Tue, 10 Jun 2025 04:00:00 +0000\\n"
@@ -34,10 +37,21 @@ from dedup.io.html_text import extract_html
 from dedup.io.news_xml import iso_date
 from dedup.io.progress import format_bytes
 
-__all__ = ["EMAIL_EXTENSIONS", "MAX_MESSAGE_BYTES", "EmailArticle", "iter_mbox_articles", "message_article"]
+__all__ = [
+    "EMAIL_EXTENSIONS",
+    "MAX_MESSAGE_BYTES",
+    "MHTML_EXTENSIONS",
+    "EmailArticle",
+    "iter_mbox_articles",
+    "message_article",
+    "web_page_article",
+]
 
 EMAIL_EXTENSIONS = (".eml", ".mbox")
 """File name endings read as e-mail: one message, or a mailbox of them."""
+
+MHTML_EXTENSIONS = (".mht", ".mhtml")
+"""File name endings read as a web page saved with its resources in one MIME file."""
 
 MAX_MESSAGE_BYTES = 64 << 20
 """A message larger than this (attachments included) is not read."""
@@ -54,12 +68,14 @@ class EmailArticle:
         text: Subject and body as lines; None when unusable.
         date: Its ``Date`` header, as ISO 8601 where readable, else as written; "" when absent.
         error: Why it is unusable, or None.
+        url: A saved web page's address (its ``Snapshot-Content-Location``); "" for mail.
     """
 
     key: str
     text: str | None
     date: str = ""
     error: str | None = None
+    url: str = ""
 
 
 def message_article(raw: bytes, n: int) -> EmailArticle:
@@ -67,7 +83,7 @@ def message_article(raw: bytes, n: int) -> EmailArticle:
 
     Example:
         >>> message_article(b"Subject: Hello\\nContent-Type: image/png\\n\\n...", 3)
-        EmailArticle(key='3', text=None, date='', error='no text/plain or text/html part')
+        EmailArticle(key='3', text=None, date='', error='no text/plain or text/html part', url='')
     """
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
@@ -75,18 +91,60 @@ def message_article(raw: bytes, n: int) -> EmailArticle:
     body = message.get_body(preferencelist=("plain", "html"))
     if body is None:
         return EmailArticle(key, None, date, "no text/plain or text/html part")
-    try:
-        content = body.get_content()
-    except (LookupError, ValueError) as err:  # an unknown charset, broken base64
-        return EmailArticle(key, None, date, f"unreadable message body: {err}")
-    if not isinstance(content, str):
-        return EmailArticle(key, None, date, "message body is not text")
+    content, why = _content(body)
+    if content is None:
+        return EmailArticle(key, None, date, why)
     text = extract_html(content) if body.get_content_subtype() == "html" else _without_signature(content)
     subject = " ".join(str(message.get("Subject", "") or "").split())
     lines = [line.strip() for line in f"{subject}\n{text}".splitlines() if line.strip()]
     if not lines:
         return EmailArticle(key, None, date, "no subject or body text")
     return EmailArticle(key, "\n".join(lines), date)
+
+
+def web_page_article(raw: bytes) -> EmailArticle:
+    """The article of a web page saved as MHTML: the main text of its HTML part, as for an ``.html``
+    file (the page's title, which browsers write as the subject, is not added), with the page's
+    address and the date it was saved.
+
+    Example:
+        >>> page = (b"Snapshot-Content-Location: https://news.example/storm\\n"
+        ...         b"Subject: Storm | News\\nDate: Tue, 10 Jun 2025 04:00:00 +0000\\n"
+        ...         b'Content-Type: multipart/related; type="text/html"; boundary="B"\\n\\n'
+        ...         b"--B\\nContent-Type: text/html; charset=utf-8\\n\\n"
+        ...         b"<html><body><nav>Home</nav><p>Storm hits the coast.</p></body></html>\\n"
+        ...         b"--B\\nContent-Type: image/png\\nContent-Transfer-Encoding: base64\\n\\n"
+        ...         b"iVBORw0K\\n--B--\\n")
+        >>> article = web_page_article(page)
+        >>> article.text, article.url, article.date
+        ('Storm hits the coast.', 'https://news.example/storm', '2025-06-10T04:00:00+00:00')
+    """
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    key, date = _key_and_date(message, 1)
+    url = str(message.get("Snapshot-Content-Location", "") or "").strip()
+    body = message.get_body(preferencelist=("html",))
+    if body is None:
+        return EmailArticle(key, None, date, "no text/html part (not a saved web page?)", url)
+    content, why = _content(body)
+    if content is None:
+        return EmailArticle(key, None, date, why, url)
+    url = url or str(body.get("Content-Location", "") or "").strip()
+    text = extract_html(content)
+    if not text.strip():
+        return EmailArticle(key, None, date, "HTML part without article or visible text", url)
+    return EmailArticle(key, text, date, None, url)
+
+
+def _content(part: EmailMessage) -> tuple[str | None, str]:
+    """A text part's content, decoded from its transfer encoding and charset, or ``(None, why)``."""
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError) as err:  # an unknown charset, broken base64
+        return None, f"unreadable message body: {err}"
+    if not isinstance(content, str):
+        return None, "message body is not text"
+    return content, ""
 
 
 def iter_mbox_articles(stream: BinaryIO) -> Iterator[EmailArticle]:

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 from dedup.io.bundles import BUNDLE_EXTENSIONS
 from dedup.io.compressed import COMPRESSION_SUFFIXES
-from dedup.io.email_messages import EMAIL_EXTENSIONS
+from dedup.io.email_messages import EMAIL_EXTENSIONS, MHTML_EXTENSIONS
 from dedup.io.office import OFFICE_EXTENSIONS, office_text
 from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 
@@ -39,6 +39,8 @@ __all__ = [
     "WARC_EXTENSIONS",
     "NEWS_XML_EXTENSIONS",
     "EMAIL_EXTENSIONS",
+    "MHTML_EXTENSIONS",
+    "MIME_EXTENSIONS",
     "OFFICE_EXTENSIONS",
     "PDF_EXTENSIONS",
     "BINARY_EXTENSIONS",
@@ -61,7 +63,9 @@ PARQUET_EXTENSIONS = (".parquet",)
 WARC_EXTENSIONS = (".warc", ".warc.gz")
 # RSS/Atom feeds, NITF and NewsML-G2 (dedup.io.news_xml; the root element tells which)
 NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf")
-# One message (.eml) or a mailbox of them (.mbox): dedup.io.email_messages
+# One message (.eml) or a mailbox of them (.mbox), and web pages saved as MIME (.mht, .mhtml):
+# dedup.io.email_messages
+MIME_EXTENSIONS = EMAIL_EXTENSIONS + MHTML_EXTENSIONS
 # One article per file, read by a parser of its own (word-processor zips, PDF): binary_text
 BINARY_EXTENSIONS = OFFICE_EXTENSIONS + PDF_EXTENSIONS
 # Any of these compressed with gzip, bzip2, xz or Zstandard (news.jsonl.gz) is read as the file
@@ -69,7 +73,7 @@ BINARY_EXTENSIONS = OFFICE_EXTENSIONS + PDF_EXTENSIONS
 # gzip framing.
 COMPRESSED_EXTENSIONS = tuple(
     ext + suffix
-    for ext in TEXT_EXTENSIONS + HTML_EXTENSIONS + RECORD_EXTENSIONS + NEWS_XML_EXTENSIONS + EMAIL_EXTENSIONS
+    for ext in TEXT_EXTENSIONS + HTML_EXTENSIONS + RECORD_EXTENSIONS + NEWS_XML_EXTENSIONS + MIME_EXTENSIONS
     for suffix in COMPRESSION_SUFFIXES
 )
 SUPPORTED_EXTENSIONS = (
@@ -79,7 +83,7 @@ SUPPORTED_EXTENSIONS = (
     + PARQUET_EXTENSIONS
     + WARC_EXTENSIONS
     + NEWS_XML_EXTENSIONS
-    + EMAIL_EXTENSIONS
+    + MIME_EXTENSIONS
     + BINARY_EXTENSIONS
     + COMPRESSED_EXTENSIONS
     + BUNDLE_EXTENSIONS

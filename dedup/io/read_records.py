@@ -34,7 +34,7 @@ from typing import TextIO
 from dedup.io import formats
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
-from dedup.io.email_messages import MAX_MESSAGE_BYTES, iter_mbox_articles, message_article
+from dedup.io.email_messages import MAX_MESSAGE_BYTES, iter_mbox_articles, message_article, web_page_article
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.news_xml import iter_xml_articles
 from dedup.io.progress import ByteMeter, format_bytes
@@ -50,11 +50,11 @@ RECORD_FILE_EXTENSIONS = (
     + formats.PARQUET_EXTENSIONS
     + formats.WARC_EXTENSIONS
     + formats.NEWS_XML_EXTENSIONS
-    + formats.EMAIL_EXTENSIONS
+    + formats.MIME_EXTENSIONS
     + tuple(
         ext
         for ext in formats.COMPRESSED_EXTENSIONS
-        if ext.startswith(formats.RECORD_EXTENSIONS + formats.NEWS_XML_EXTENSIONS + formats.EMAIL_EXTENSIONS)
+        if ext.startswith(formats.RECORD_EXTENSIONS + formats.NEWS_XML_EXTENSIONS + formats.MIME_EXTENSIONS)
     )
 )
 # A .json file is parsed whole: at most this many times max_chars characters (JSON Lines stream).
@@ -100,8 +100,8 @@ def iter_record_file(
         yield from _warc_documents(fd, reader)
     elif split_compression(name)[0].endswith(formats.NEWS_XML_EXTENSIONS):
         yield from _news_xml_documents(fd, reader)
-    elif split_compression(name)[0].endswith(formats.EMAIL_EXTENSIONS):
-        yield from _email_documents(fd, reader)
+    elif split_compression(name)[0].endswith(formats.MIME_EXTENSIONS):
+        yield from _mime_documents(fd, reader)
     else:
         yield from _json_csv_documents(fd, reader)
 
@@ -263,9 +263,9 @@ def _news_xml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Ski
         yield Skipped(where, "no items or entries (an empty feed)")
 
 
-def _email_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
-    """An ``.eml`` file's message as one Document named as the file; an mbox's messages, one Document
-    each (``box.mbox#<Message-ID>``), streamed."""
+def _mime_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
+    """An ``.eml`` message or an MHTML page as one Document named as the file; an mbox's messages, one
+    Document each (``box.mbox#<Message-ID>``), streamed."""
     where = reader.where
     inner, compression = split_compression(reader.name)
     head = _read_start(fd, where, compression, SNIFF_BYTES)
@@ -278,18 +278,19 @@ def _email_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skippe
     n = 0
     with open_decompressed(fd, compression) as stream:
         try:
-            if inner.endswith(".eml"):
+            if not inner.endswith(".mbox"):
                 raw = stream.read(MAX_MESSAGE_BYTES + 1)
                 if len(raw) > MAX_MESSAGE_BYTES:
-                    why = f"message over the {format_bytes(MAX_MESSAGE_BYTES)} read (attachments?)"
-                    yield Skipped(where, why)
+                    yield Skipped(where, f"over the {format_bytes(MAX_MESSAGE_BYTES)} read (attachments?)")
                     return
-                article = message_article(raw, 1)
+                article = message_article(raw, 1) if inner.endswith(".eml") else web_page_article(raw)
                 if article.text is None:
                     yield Skipped(where, article.error or "no text")
                     return
                 text = cap_text(normalize_text(article.text), reader.max_chars)
-                yield Document(reader.rel, text, path=where, sha256=sha256_bytes(raw), date=article.date)
+                yield Document(
+                    reader.rel, text, path=where, sha256=sha256_bytes(raw), url=article.url, date=article.date
+                )
                 return
             for n, article in enumerate(iter_mbox_articles(stream), start=1):
                 if n % 64 == 0:
