@@ -31,18 +31,40 @@ OTHER = (
 
 
 def _source_files() -> dict[str, bytes]:
-    """What the bundles hold: a text, a page, a JSON Lines file, a compressed text, and files a scan
-    passes over (hidden, macOS resource forks, an image)."""
+    """What the bundles hold: a text, a page, JSON Lines, a compressed text, Parquet and .docx
+    (read from a seekable copy), and files a scan passes over (hidden, macOS resource forks, an image)."""
     records = "".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in (("r1", STORY), ("r2", OTHER)))
     return {
         "2024/06/storm.txt": STORY.encode(),
         "2024/06/bank.html": f"<html><body><article><p>{OTHER}</p></article></body></html>".encode(),
         "2024/06/wire.jsonl": records.encode(),
         "2024/06/copy.txt.gz": gzip.compress(STORY.encode(), mtime=0),
+        "2024/06/desk.parquet": _parquet(
+            [("p1", "The ferry to the islands runs again after the storm."), ("p2", OTHER)]
+        ),
+        "2024/06/memo.docx": _docx(["Council meeting moved", "The council will meet on Friday instead."]),
         "2024/06/.notes.txt": b"A hidden file.",
         "__MACOSX/2024/06/._storm.txt": b"\x00\x05\x16\x07 resource fork",
         "2024/06/photo.jpg": b"\xff\xd8\xff\xe0 not an article",
     }
+
+
+def _parquet(rows: list[tuple[str, str]]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"id": [r[0] for r in rows], "text": [r[1] for r in rows]}), buf)
+    return buf.getvalue()
+
+
+def _docx(paragraphs: list[str]) -> bytes:
+    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("word/document.xml", f'<w:document xmlns:w="{ns}"><w:body>{body}</w:body></w:document>')
+    return buf.getvalue()
 
 
 def _zip(files: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -107,7 +129,7 @@ def test_a_bundle_gives_the_documents_of_its_files_unpacked(tmp_path: Path, bund
     assert [d.doc_id for d in docs] == [f"{bundle_name}#{d.doc_id}" for d in plain_docs]
     assert [d.text for d in docs] == [d.text for d in plain_docs]
     assert [d.sha256 for d in docs] == [d.sha256 for d in plain_docs]  # a member is an exact copy of its file
-    assert len(plain_docs) == 5 and skipped == plain_skipped == []
+    assert len(plain_docs) == 8 and skipped == plain_skipped == []
     assert docs[0].path == f"{packed / bundle_name}#2024/06/bank.html"
     assert (packed / bundle_name).read_bytes() == before
     assert sorted(p.name for p in packed.iterdir()) == [bundle_name]  # nothing unpacked beside it

@@ -261,6 +261,7 @@ def _read_open_file(
         OSError: When the file cannot be read.
     """
     name = name.lower()
+    os.lseek(fd, 0, os.SEEK_SET)  # a bundle member's temporary file is read right after it is written
     if bundle_kind(name):
         yield from _bundle_documents(fd, where, doc_id, name, reading)
         return
@@ -289,7 +290,6 @@ def _read_open_file(
         except DECOMPRESSION_ERRORS as err:
             head, digest, why = b"", "", f"unreadable {compression} data: {err}"
     else:
-        os.lseek(fd, 0, os.SEEK_SET)
         head, digest, why = _read_capped(lambda n: os.read(fd, n), max_bytes)
     if why:
         yield Skipped(where, why)
@@ -315,7 +315,6 @@ def _bundle_documents(
         yield Skipped(where, f"a bundle inside {MAX_BUNDLE_DEPTH} bundles, not read (unpack it first)")
         return
     inner = replace(reading, meter=ByteMeter(None, 0), depth=reading.depth + 1)
-    os.lseek(fd, 0, os.SEEK_SET)
     seen: set[str] = set()
     members = read = 0
     current = ""  # the member being copied out, if the bundle breaks off inside it
