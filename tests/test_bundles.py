@@ -31,7 +31,7 @@ OTHER = (
 
 
 def _source_files() -> dict[str, bytes]:
-    """What the bundles hold: a text, a page, JSON Lines, a compressed text, Parquet and .docx
+    """What the bundles hold: a text, a page, JSON Lines, a compressed text, Parquet, .docx and .rtf
     (read from a seekable copy), and files a scan passes over (hidden, macOS resource forks, an image)."""
     records = "".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in (("r1", STORY), ("r2", OTHER)))
     return {
@@ -43,6 +43,7 @@ def _source_files() -> dict[str, bytes]:
             [("p1", "The ferry to the islands runs again after the storm."), ("p2", OTHER)]
         ),
         "2024/06/memo.docx": _docx(["Council meeting moved", "The council will meet on Friday instead."]),
+        "2024/06/wire.rtf": rb"{\rtf1\ansi{\fonttbl{\f0 Arial;}}\pard Roads reopened\par Ploughs out.\par}",
         "2024/06/.notes.txt": b"A hidden file.",
         "__MACOSX/2024/06/._storm.txt": b"\x00\x05\x16\x07 resource fork",
         "2024/06/photo.jpg": b"\xff\xd8\xff\xe0 not an article",
@@ -129,7 +130,7 @@ def test_a_bundle_gives_the_documents_of_its_files_unpacked(tmp_path: Path, bund
     assert [d.doc_id for d in docs] == [f"{bundle_name}#{d.doc_id}" for d in plain_docs]
     assert [d.text for d in docs] == [d.text for d in plain_docs]
     assert [d.sha256 for d in docs] == [d.sha256 for d in plain_docs]  # a member is an exact copy of its file
-    assert len(plain_docs) == 8 and skipped == plain_skipped == []
+    assert len(plain_docs) == 9 and skipped == plain_skipped == []
     assert docs[0].path == f"{packed / bundle_name}#2024/06/bank.html"
     assert (packed / bundle_name).read_bytes() == before
     assert sorted(p.name for p in packed.iterdir()) == [bundle_name]  # nothing unpacked beside it

@@ -30,6 +30,7 @@ from dedup.io.compressed import COMPRESSION_SUFFIXES
 from dedup.io.email_messages import EMAIL_EXTENSIONS, MHTML_EXTENSIONS
 from dedup.io.office import OFFICE_EXTENSIONS, office_text
 from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
+from dedup.io.rtf import RTF_EXTENSIONS, rtf_text
 
 __all__ = [
     "TEXT_EXTENSIONS",
@@ -43,6 +44,7 @@ __all__ = [
     "MIME_EXTENSIONS",
     "OFFICE_EXTENSIONS",
     "PDF_EXTENSIONS",
+    "RTF_EXTENSIONS",
     "BINARY_EXTENSIONS",
     "BUNDLE_EXTENSIONS",
     "COMPRESSED_EXTENSIONS",
@@ -66,8 +68,8 @@ NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf")
 # One message (.eml) or a mailbox of them (.mbox), and web pages saved as MIME (.mht, .mhtml):
 # dedup.io.email_messages
 MIME_EXTENSIONS = EMAIL_EXTENSIONS + MHTML_EXTENSIONS
-# One article per file, read by a parser of its own (word-processor zips, PDF): binary_text
-BINARY_EXTENSIONS = OFFICE_EXTENSIONS + PDF_EXTENSIONS
+# One article per file, read by a parser of its own (word-processor zips, RTF, PDF): binary_text
+BINARY_EXTENSIONS = OFFICE_EXTENSIONS + RTF_EXTENSIONS + PDF_EXTENSIONS
 # Any of these compressed with gzip, bzip2, xz or Zstandard (news.jsonl.gz) is read as the file
 # inside, streamed (dedup.io.compressed); Parquet compresses its own pages and .warc.gz is WARC's own
 # gzip framing.
@@ -115,18 +117,21 @@ class Record:
 
 
 def binary_text(stream: BinaryIO, name: str, *, max_chars: int, max_xml_bytes: int) -> tuple[str | None, str]:
-    """The text of a ``.docx``, ``.odt`` or ``.pdf`` file (``name``'s ending tells which): ``(text, "")``
-    or ``(None, why)``.
+    """The text of a ``.docx``, ``.odt``, ``.rtf`` or ``.pdf`` file (``name``'s ending tells which):
+    ``(text, "")`` or ``(None, why)``.
 
     Args:
         stream: The file, as a seekable binary stream.
         name: Its file name (one of :data:`BINARY_EXTENSIONS`).
         max_chars: A PDF's pages are read until its text reaches this many characters.
-        max_xml_bytes: At most this many bytes of a word-processor file's document XML are read.
+        max_xml_bytes: At most this many bytes of a word-processor file's document XML, or of an RTF
+            file, are read.
     """
     lowered = name.lower()
     if lowered.endswith(PDF_EXTENSIONS):
         return pdf_text(stream, max_chars=max_chars)
+    if lowered.endswith(RTF_EXTENSIONS):
+        return rtf_text(stream, max_bytes=max_xml_bytes)
     ending = next(e for e in OFFICE_EXTENSIONS if lowered.endswith(e))
     return office_text(stream, ending, max_bytes=max_xml_bytes)
 
