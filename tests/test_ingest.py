@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import InputError, InvalidParameterError
-from dedup.io.decode import decode_bytes, normalize_text
+from dedup.io.decode import decode_bytes, normalize_text, normalize_whitespace, repair_mojibake
 from dedup.io.hashing import sha256_bytes
 from dedup.io.read import iter_documents, read_documents
 from dedup.types import Document, Skipped
@@ -274,7 +274,7 @@ def test_max_chars_cuts_at_line_boundary(tmp_path: Path) -> None:
 
 
 def _normalize_by_category(text: str) -> str:
-    """Reference: normalize_text written with unicodedata categories, character by character."""
+    """Reference: normalize_whitespace written with unicodedata categories, character by character."""
     import re
     import unicodedata
 
@@ -290,22 +290,56 @@ def _normalize_by_category(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def test_normalize_text_matches_the_unicode_categories() -> None:
+def test_normalize_whitespace_matches_the_unicode_categories() -> None:
     import sys
     import unicodedata
 
     odd = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Cc", "Zs")]
     text = "".join(f"x{ch}y" for ch in odd)
-    assert normalize_text(text) == _normalize_by_category(text)
+    assert normalize_whitespace(text) == _normalize_by_category(text)
     for ch in odd[:160]:  # ASCII-only texts take the fast path
         for text in (f"a{ch}b", f"a {ch} \t b\n\n\n\nc", f"  {ch}{ch}  "):
-            assert normalize_text(text) == _normalize_by_category(text), repr(text)
+            assert normalize_whitespace(text) == _normalize_by_category(text), repr(text)
 
 
 @settings(deadline=None, max_examples=200)
 @given(st.text())
-def test_normalize_text_matches_reference(text: str) -> None:
-    assert normalize_text(text) == _normalize_by_category(text)
+def test_normalize_whitespace_matches_reference(text: str) -> None:
+    assert normalize_whitespace(text) == _normalize_by_category(text)
+    assert normalize_text(text) == normalize_whitespace(repair_mojibake(text))
+
+
+CLEAN_TEXTS = {
+    "nb": "Den nye brua over fjorden ble åpnet i dag, og ordføreren var fornøyd.",
+    "is": "Nýja brúin yfir fjörðinn var opnuð í dag og bæjarstjórinn var ánægður.",
+    "ru": "Новый мост через фьорд открыли сегодня, мэр был доволен.",
+    "el": "Η νέα γέφυρα άνοιξε σήμερα και ο δήμαρχος ήταν ικανοποιημένος.",
+    "he": "הגשר החדש מעל הפיורד נפתח היום וראש העיר היה מרוצה.",
+    "hi": "फ़्योर्ड पर बना नया पुल आज खोला गया और महापौर संतुष्ट थे।",
+    "ja": "フィヨルドに架かる新しい橋が今日開通し、市長は満足していた。",
+    "zh": "峡湾上的新桥今天通车，市长很满意。",
+    "de": "„Die neue Brücke ist eröffnet“ – sagte der Bürgermeister, sichtlich zufrieden…",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CLEAN_TEXTS))
+def test_mojibake_is_repaired_and_clean_text_of_any_script_is_left_alone(lang: str) -> None:
+    clean = CLEAN_TEXTS[lang]
+    assert repair_mojibake(clean) == clean
+    codecs = ("cp1252", "latin-1", "cp437") + (("cp1251",) if lang == "ru" else ())
+    for codec in codecs:
+        try:
+            mangled = clean.encode("utf-8").decode(codec)
+        except UnicodeDecodeError:  # bytes this code page has no character for: no such mojibake
+            continue
+        assert repair_mojibake(mangled) == clean, (lang, codec)
+
+
+def test_windows_punctuation_stored_as_control_characters_is_restored(tmp_path: Path) -> None:
+    text = "The night train from Oslo \x96 Bergen \x97 is \x93full\x94 every Friday, the operator says\x85"
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    docs, _ = read_documents(tmp_path)
+    assert docs[0].text == "The night train from Oslo – Bergen — is “full” every Friday, the operator says…"
 
 
 def test_normalize_text_rules() -> None:

@@ -77,3 +77,25 @@ def test_eval_on_seeds_as_a_tiny_gold_set(tmp_path, _real_model, seeds_dir_modul
     assert (tmp_path / "out" / "groups.jsonl").exists()
     groups = [json.loads(line) for line in (tmp_path / "out" / "groups.jsonl").read_text().splitlines()]
     assert len(groups) == 4
+
+
+@pytest.mark.model
+def test_a_mojibake_copy_of_the_norwegian_seed_scans_as_the_clean_one(
+    seeds_result, seeds_dir_module, _real_model, tmp_path
+):
+    """UTF-8 read as Windows-1252 and saved again (``mÃ¸tt`` for ``møtt``), as old archives hold it."""
+    for path in sorted(seeds_dir_module.iterdir()):
+        text = path.read_text(encoding="utf-8")
+        if path.name.startswith("001"):
+            text = text.encode("utf-8").decode("cp1252", errors="replace")
+            assert "Ã¸" in text or "Ã¥" in text
+        (tmp_path / path.name).write_text(text, encoding="utf-8")
+    mangled = scan(tmp_path, model=_real_model)
+
+    def links(result):
+        return sorted((_key(p.doc_a), _key(p.doc_b), p.relation, p.confidence) for p in result.pairs)
+
+    assert links(mangled) == links(seeds_result)
+    assert {_key(d.doc_id): d.lang for d in mangled.documents} == {
+        _key(d.doc_id): d.lang for d in seeds_result.documents
+    }

@@ -29,6 +29,8 @@ __all__ = [
     "cap_text",
     "decode_bytes",
     "normalize_text",
+    "normalize_whitespace",
+    "repair_mojibake",
     "try_decode",
 ]
 
@@ -60,6 +62,37 @@ _BLANK_RUN = re.compile(r"\n{3,}")
 
 
 def normalize_text(text: str) -> str:
+    """Repair mojibake (:func:`repair_mojibake`), then make whitespace and invisible characters
+    uniform (:func:`normalize_whitespace`), keeping lines and paragraphs. Every reader does this.
+
+    Example:
+        >>> normalize_text("BokmÃ¥l og nynorsk â€“ to\\r\\n\\r\\n\\r\\nskriftsprÃ¥k.  ")
+        'Bokmål og nynorsk – to\\n\\nskriftspråk.'
+    """
+    return normalize_whitespace(repair_mojibake(text))
+
+
+def repair_mojibake(text: str) -> str:
+    """Repair text that was UTF-8 read in a single-byte code page and saved again, with ftfy.
+
+    ``BokmÃ¥l`` becomes ``Bokmål`` and ``Ð¨Ñ‚Ð¾Ñ€Ð¼`` ``Шторм`` (UTF-8 read as Windows-1252, Latin-1
+    or DOS code page 437, in any script; as Windows-1251, in Cyrillic), and Windows-1252 punctuation
+    stored as C1 control characters (``\\x96`` for an en dash) becomes that punctuation. ftfy's
+    ``fix_encoding`` changes only text whose repair it can tell is one: plain text of any script,
+    and ASCII, is returned as it is.
+
+    Example:
+        >>> repair_mojibake("Ð¨Ñ‚Ð¾Ñ€Ð¼ Ð½Ð° Ð¿Ð¾Ð±ÐµÑ€ÐµÐ¶ÑŒÐµ"), repair_mojibake("Oslo \\x96 Bergen")
+        ('Шторм на побережье', 'Oslo – Bergen')
+    """
+    if text.isascii():
+        return text
+    from ftfy import fix_encoding  # imported on the first non-ASCII text (60 ms)
+
+    return fix_encoding(text)
+
+
+def normalize_whitespace(text: str) -> str:
     """Normalise whitespace and invisible characters, keeping lines and paragraphs.
 
     Line endings become ``\\n`` (``\\u2029`` becomes a paragraph break); NUL and other
@@ -75,7 +108,7 @@ def normalize_text(text: str) -> str:
         The normalised text, stripped; paragraphs separated by exactly one blank line.
 
     Example:
-        >>> normalize_text("Title\\r\\n\\r\\n\\r\\n  Body\\u00a0 text\\x00 here.\\tEnd ")
+        >>> normalize_whitespace("Title\\r\\n\\r\\n\\r\\n  Body\\u00a0 text\\x00 here.\\tEnd ")
         'Title\\n\\nBody text here. End'
     """
     text = text.replace("\u2029", "\n\n")
