@@ -436,3 +436,45 @@ def test_compressed_files_of_unknown_formats_are_not_read_from_a_folder(tmp_path
     docs, skipped = read_documents(tmp_path)
     assert [d.doc_id for d in docs] == ["a.txt.gz"]
     assert skipped == []
+
+
+def test_records_holding_html_are_read_as_their_text(tmp_path: Path) -> None:
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    body = (
+        '<p>Storm Ingrid hit the coast &amp; <a href="/power">thousands lost power</a>.</p>'
+        "<p>Ferries were cancelled until further notice.</p>"
+        '<div class="ad"><script>loadAds();</script></div>'
+    )
+    page = (
+        "<html><head><title>Storm | News</title></head><body><nav>Home | World | Sport</nav><article>"
+        + "<p>The council approved next year's budget after a long debate on Tuesday evening.</p>" * 3
+        + "</article><footer>Contact us</footer></body></html>"
+    )
+    rows = [
+        {"id": "body", "title": "Storm Ingrid", "text": body},
+        {"id": "page", "text": page},
+        {"id": "entities", "text": "Q&amp;A: what the rate rise means for your loan &#8211; in short"},
+        {"id": "plain", "text": "AT&T said profits rose 3 < 5 per cent; <this> is not markup."},
+    ]
+    (tmp_path / "cms.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    pq.write_table(
+        pa.table({k: [r[k] for r in rows[:1]] for k in ("id", "title", "text")}), tmp_path / "cms.parquet"
+    )
+    docs, skipped = read_documents(tmp_path)
+    assert skipped == []
+    texts = {d.doc_id: d.text for d in docs}
+    lines = [
+        "Storm Ingrid",
+        "Storm Ingrid hit the coast & thousands lost power.",
+        "Ferries were cancelled until further notice.",
+    ]
+    expected_body = "\n".join(lines)
+    assert texts["cms.jsonl#body"] == texts["cms.parquet#body"] == expected_body
+    assert texts["cms.jsonl#page"].startswith("The council approved next year's budget")
+    assert "Home" not in texts["cms.jsonl#page"] and "Contact us" not in texts["cms.jsonl#page"]
+    assert texts["cms.jsonl#entities"] == "Q&A: what the rate rise means for your loan – in short"
+    assert texts["cms.jsonl#plain"] == rows[3]["text"]

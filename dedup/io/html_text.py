@@ -16,7 +16,7 @@ import re
 
 from dedup.io.library_logs import caught_logs
 
-__all__ = ["extract_html", "extract_html_with_log", "html_charset", "visible_text"]
+__all__ = ["extract_html", "extract_html_with_log", "html_charset", "markup_to_text", "visible_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,17 @@ _DROP_TAGS = (
     "svg",
     "figure",
     "select",
+)
+# Markup that says a record's text is HTML: a tag of an element article bodies are made of, and a
+# whole page's <html>/<body>; and the entities escaped text carries.
+_MARKUP_TAG = re.compile(
+    r"</?(?:p|br|div|span|a|b|i|u|em|strong|ul|ol|li|h[1-6]|blockquote|figure|figcaption|img|table|tr|td"
+    r"|section|article|script|style|iframe|html|body)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+_PAGE_TAG = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
+_ENTITY = re.compile(
+    r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|amp|lt|gt|quot|apos|nbsp|[a-z]{2,7}quo|[a-z]dash|hellip);"
 )
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol br tr table blockquote pre section article main dd dt".split()
@@ -125,6 +136,28 @@ def _trafilatura(html: str) -> str | None:
     except Exception:  # a third-party extractor must never fail a scan
         logger.debug("trafilatura failed", exc_info=True)
         return None
+
+
+def markup_to_text(text: str) -> str:
+    """A record's text as plain text: HTML (a CMS export's body, a crawl's page) becomes its text, and
+    HTML entities in otherwise plain text are unescaped; plain text is returned as it is.
+
+    A whole page (``<html>``/``<body>``) gets its main text (:func:`extract_html`); a body fragment its
+    visible text, one line per block (:func:`visible_text`), since all of it is the article.
+
+    Example:
+        >>> markup_to_text("<p>Storm hits the coast &amp; ferries stop.</p><p>Schools close.</p>")
+        'Storm hits the coast & ferries stop.\\nSchools close.'
+        >>> markup_to_text("Q&amp;A: what the rate rise means"), markup_to_text("AT&T said 3 < 5.")
+        ('Q&A: what the rate rise means', 'AT&T said 3 < 5.')
+    """
+    if _MARKUP_TAG.search(text):
+        return extract_html(text) if _PAGE_TAG.search(text) else visible_text(text)
+    if "&" in text and _ENTITY.search(text):
+        import html
+
+        return html.unescape(text)
+    return text
 
 
 def visible_text(html: str) -> str:

@@ -36,6 +36,7 @@ from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_c
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
 from dedup.io.email_messages import MAX_MESSAGE_BYTES, iter_mbox_articles, message_article, web_page_article
 from dedup.io.hashing import sha256_bytes, text_sha256
+from dedup.io.html_text import markup_to_text
 from dedup.io.news_xml import iter_xml_articles
 from dedup.io.progress import ByteMeter, format_bytes
 from dedup.io.warc import iter_warc_records
@@ -128,11 +129,12 @@ class _RecordFile:
         return doc_id
 
     def result(self, record: formats.Record, n: int) -> Document | Skipped:
-        """The document of the ``n``-th record, or why it is skipped."""
+        """The document of the ``n``-th record, or why it is skipped; a text in HTML (a CMS export's
+        body) is read as its text (:func:`dedup.io.html_text.markup_to_text`)."""
         doc_id = self.doc_id(record.key, n)
         if record.text is None:
             return Skipped(f"{self.where}#{record.key}", record.error or "no text")
-        text = cap_text(normalize_text(record.text), self.max_chars)
+        text = cap_text(normalize_text(markup_to_text(record.text)), self.max_chars)
         if not text:
             return Skipped(f"{self.where}#{record.key}", "empty or whitespace-only text")
         return Document(doc_id=doc_id, text=text, path=self.where, sha256=text_sha256(record.text))
