@@ -63,11 +63,13 @@ def seeds_dir() -> Path:
 def _isolated_embedding_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Scans in tests use a fresh embedding cache, never the user's ``$DEDUP_HOME/cache``."""
+    """Scans in tests use fresh embedding and preprocessing caches, never ``$DEDUP_HOME/cache``."""
     import dedup.encoders.cache
+    import dedup.text.preprocess
 
     folder = tmp_path_factory.mktemp("embedding-cache")
     monkeypatch.setattr(dedup.encoders.cache, "default_cache_dir", lambda: folder)
+    monkeypatch.setattr(dedup.text.preprocess, "default_cache_dir", lambda: folder)
 
 
 def write_warc(path: Path, records: list[dict], *, compress: bool | None = None) -> list[str]:
