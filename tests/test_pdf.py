@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dedup.io.pdf import reflow
 from dedup.io.read import read_documents
+from dedup.text.reflow import reflow
 
 
 def make_pdf(pages: list[list[str]], *, compress: bool = False) -> bytes:

@@ -118,3 +118,26 @@ def test_the_english_seed_in_capitals_links_as_the_written_one(seeds_dir_module,
     assert list(linked) == [("000", "001")] and linked["000", "001"].relation is Relation.TRANSLATION
     assert linked["000", "001"].confidence >= 0.9
     assert linked["000", "001"].aligned[0].text_a.isupper()  # the evidence shows the text as written
+
+
+@pytest.mark.model
+def test_the_english_seed_wrapped_at_70_columns_links_as_the_written_one(
+    seeds_dir_module, real_onnx_encoder, tmp_path
+):
+    """Plain-text archives and e-mail wrap lines at a fixed width; sentences come from the rejoined text."""
+    import textwrap
+
+    for path in sorted(seeds_dir_module.iterdir()):
+        text = path.read_text(encoding="utf-8")
+        if path.name.startswith("000"):
+            text = "\n".join(textwrap.fill(line, 70) if line.strip() else "" for line in text.splitlines())
+        (tmp_path / path.name).write_text(text, encoding="utf-8")
+    clean = scan(seeds_dir_module, encoder=real_onnx_encoder)
+    wrapped = scan(tmp_path, encoder=real_onnx_encoder)
+    assert [d.n_sentences for d in wrapped.documents] == [d.n_sentences for d in clean.documents]
+    linked = {(_key(p.doc_a), _key(p.doc_b)): p for p in wrapped.pairs if p.confidence >= 0.5}
+    assert list(linked) == [("000", "001")] and linked["000", "001"].confidence >= 0.9
+    expected = {(_key(p.doc_a), _key(p.doc_b)): p.confidence for p in clean.pairs}
+    assert {(_key(p.doc_a), _key(p.doc_b)): p.confidence for p in wrapped.pairs} == pytest.approx(
+        expected, abs=0.01
+    )

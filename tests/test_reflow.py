@@ -1,0 +1,71 @@
+"""Hard-wrapped text is split as the paragraphs it wraps; a paragraph or item per line is not joined."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from dedup.text.reflow import is_hard_wrapped, unwrap
+from dedup.text.segment import split_sentences
+
+STORY = (
+    "The council voted on Monday to build a new bridge over the river, ending a decade of argument "
+    "about the crossing. Work starts in the spring and should take about three years, the mayor "
+    "said. The old ferry will keep running until the bridge opens, and fares will not rise."
+)
+HISTORIE = (
+    "Kommunestyret vedtok mandag å bygge en ny bro over elva, etter ti år med krangel om "
+    "kryssingen. Arbeidet starter til våren og skal ta omtrent tre år, sa ordføreren. Den gamle "
+    "ferja går til broa åpner, og prisene går ikke opp."
+)
+
+
+@pytest.mark.parametrize("width", [50, 65, 72, 80])
+@pytest.mark.parametrize("paragraph", [STORY, HISTORIE])
+def test_text_wrapped_at_a_fixed_width_splits_into_the_sentences_of_its_paragraphs(
+    paragraph: str, width: int
+) -> None:
+    wrapped = "Bridge vote\n\n" + textwrap.fill(paragraph, width) + "\n\n" + textwrap.fill(paragraph, width)
+    assert is_hard_wrapped(wrapped)
+    expected = ["Bridge vote"] + split_sentences(paragraph) * 2
+    assert split_sentences(unwrap(wrapped)) == expected
+    assert len(expected) == 7
+
+
+def test_a_word_hyphenated_at_the_wrap_is_rejoined() -> None:
+    wrapped = (
+        "The council voted on Monday to build a new bridge over the river, end-\n"
+        "ing a decade of argument about the crossing between the two towns and\n"
+        "the ferry company that has run the route since the war ended in 1945.\n"
+        "Work starts in the spring and should take about three years, the may-\n"
+        "or said, and the old ferry will keep running until the bridge opens.\n"
+    )
+    assert unwrap(wrapped).splitlines() == [
+        "The council voted on Monday to build a new bridge over the river, ending a decade of argument "
+        "about the crossing between the two towns and the ferry company that has run the route since the "
+        "war ended in 1945.",
+        "Work starts in the spring and should take about three years, the mayor said, and the old ferry "
+        "will keep running until the bridge opens.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        STORY.replace(". ", ".\n"),  # one sentence per line
+        "Storm closes the pass\n" + STORY + "\n" + HISTORIE,  # one paragraph per line
+        "Requirements for the post of senior editor at the paper\nDriving licence for cars and vans\n"
+        "Experience of running a newsroom of ten people\nFlexible working hours and a pension plan\n"
+        "Good written and spoken English and Norwegian",  # a list, each item capitalised
+        "- cheaper tickets for students and pensioners on all lines\n- a new night bus between the two "
+        "towns on weekends\n- more bicycle parking at the main stations of the city\n- free wifi on every "
+        "train and bus in the region",
+        "Storm hits the coast\nThousands lost power\nFerries cancelled",  # too few lines
+        "台风今天登陆，数千户停电，渡轮全部停航，学校明天停课，\n政府呼吁居民留在室内，远离海边，\n"
+        "气象部门预计风力将在夜间减弱，\n电力公司说，恢复供电可能需要数天。",
+    ],
+)
+def test_text_with_a_paragraph_or_item_per_line_is_left_as_it_is(text: str) -> None:
+    assert not is_hard_wrapped(text)
+    assert unwrap(text) == text
