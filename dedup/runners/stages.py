@@ -46,6 +46,7 @@ from dedup.scoring.score import Alignment, is_exact_copy, score_pair
 from dedup.search.candidates import candidates
 from dedup.text.boilerplate import strip_boilerplate
 from dedup.text.preprocess import detect_and_split
+from dedup.text.reflow import unwrap
 from dedup.types import Document, PairFeatures, ScanResult, Skipped
 
 logger = logging.getLogger(__name__)
@@ -73,11 +74,12 @@ def read(
 
 
 def clean(documents: Sequence[Document], config: ScanConfig) -> list[str]:
-    """The texts to score: boilerplate stripped (unless ``config.strip_boilerplate`` is off).
+    """The texts to score: hard-wrapped text joined into its paragraphs (:func:`dedup.text.reflow.unwrap`),
+    then boilerplate stripped (unless ``config.strip_boilerplate`` is off).
 
     ``Document.text`` stays the original; these texts feed language ID, sentences and shingles.
     """
-    texts = [d.text for d in documents]
+    texts = [unwrap(d.text) for d in documents]
     if config.strip_boilerplate:
         texts = [c.text for c in strip_boilerplate(texts)]
     return texts

@@ -1,5 +1,4 @@
-"""Per-document language identification and sentence splitting (of the paragraphs a hard-wrapped text
-wraps, :mod:`dedup.text.reflow`), cached on disk.
+"""Per-document language identification and sentence splitting, cached on disk.
 
 After the embedding cache, language identification (py3langid and langdetect, 1-5 ms per article) and sentence
 splitting were most of a warm re-run (``benchmarks/bench_speed.py`` (b)). Their results depend only
@@ -39,12 +38,11 @@ from importlib.metadata import PackageNotFoundError, version
 from dedup.config import ScanConfig
 from dedup.encoders.cache import EmbeddingCache, default_cache_dir
 from dedup.text.langid import LanguageDetector
-from dedup.text.reflow import unwrap
 from dedup.text.segment import split_sentences
 
 logger = logging.getLogger(__name__)
 
-PREPROCESS_VERSION = "3"
+PREPROCESS_VERSION = "2"
 """Bump when language identification or sentence splitting changes its output."""
 
 
@@ -71,8 +69,7 @@ def preprocess_version(config: ScanConfig) -> str:
 
 
 def _compute(text: str, config: ScanConfig, detector: LanguageDetector) -> tuple[str, list[str]]:
-    """Language and sentences of one text; a hard-wrapped text is split as the paragraphs it wraps."""
-    sentences = split_sentences(unwrap(text), min_chars=config.min_sentence_chars)[: config.max_sentences]
+    sentences = split_sentences(text, min_chars=config.min_sentence_chars)[: config.max_sentences]
     return detector.detect(text), sentences
 
 

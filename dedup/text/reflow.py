@@ -28,7 +28,7 @@ _SHORT_LINE = 0.6  # a line under this share of the usual line length ends its p
 # Hard wrapping: the 90th-percentile line is at most this long (wider lines are paragraphs) ...
 _WRAP_WIDTHS = (30, 120)
 # ... and at least this share of the lines run near that width (_FULL_LINE of it), end mid-sentence
-# and go on in the next line, which mostly starts in lower case, with a digit or punctuation.
+# and go on in the next line, whose first word mostly would not have fit (or which starts in lower case).
 _FULL_LINE = 0.7
 _JOINT_SHARE = 0.4
 _CONTINUED_SHARE = 0.5
@@ -64,8 +64,8 @@ def reflow(text: str) -> str:
 
 def is_hard_wrapped(text: str) -> bool:
     """Whether ``text`` was wrapped at a fixed width: most of its lines run near one width and break
-    off mid-sentence, the next line going on in lower case. Text with one paragraph per line, lists
-    and short chat lines are not.
+    off mid-sentence where the next line's first word would not have fit. Text with one paragraph per
+    line, lists and short chat lines are not.
 
     Example:
         >>> wrapped = ("The council voted on Monday to build a new bridge over the\\n"
@@ -84,11 +84,12 @@ def is_hard_wrapped(text: str) -> bool:
     if not _WRAP_WIDTHS[0] <= width <= _WRAP_WIDTHS[1]:
         return False
     joints = [
-        following
+        (line, following)
         for line, following in zip(lines, lines[1:], strict=False)
         if line and following and len(line) >= _FULL_LINE * width and not _SENTENCE_END.search(line)
     ]
-    going_on = sum(1 for line in joints if _goes_on(line[0]))
+    widest = max(len(line) for line in lines if " " in line) if any(" " in line for line in lines) else width
+    going_on = sum(1 for line, following in joints if _goes_on(line, following, widest))
     return (
         len(joints) >= 2
         and len(joints) >= _JOINT_SHARE * len(lengths)
@@ -106,9 +107,14 @@ def unwrap(text: str) -> str:
     return reflow(text) if is_hard_wrapped(text) else text
 
 
-def _goes_on(first: str) -> bool:
-    """Whether a line starting with ``first`` continues the line before (not a new item or sentence)."""
-    return first.islower() or first.isdigit() or not (first.isalpha() or first in _LIST_MARKERS)
+def _goes_on(line: str, following: str, width: int) -> bool:
+    """Whether ``following`` continues ``line`` as wrapping breaks it: its first word would not have
+    fit on ``line`` within ``width``, the widest line with a space (a greedy wrap), or it starts in
+    lower case, with a digit or punctuation (not a list marker)."""
+    first = following[0]
+    if first in _LIST_MARKERS:
+        return False
+    return len(line) + 1 + len(following.split()[0]) > width or first.islower() or not first.isalpha()
 
 
 def _is_cjk(ch: str) -> bool:
