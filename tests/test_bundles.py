@@ -101,6 +101,18 @@ def _mark_encrypted(data: bytes, name: bytes) -> bytes:
     raise AssertionError(f"no member {name!r}")
 
 
+@pytest.fixture()
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty input folder for CLI runs, whose scans use the fake encoder (no model is loaded)."""
+    import dedup.encoders.loading
+    from dedup.encoders.base import HashingEncoder
+
+    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", lambda *a, **k: HashingEncoder())
+    folder = tmp_path / "in"
+    folder.mkdir()
+    return folder
+
+
 BUNDLES = {
     "june.zip": lambda files: _zip(files),
     "june.tar": lambda files: _tar(files),
@@ -243,14 +255,8 @@ def test_bundle_progress_counts_the_bundle_bytes(tmp_path: Path) -> None:
 
 
 def test_archive_copies_a_bundle_whole_and_refuses_one_with_a_dropped_member(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, root: Path
 ) -> None:
-    import dedup.encoders.loading
-    from dedup.encoders.base import HashingEncoder
-
-    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", lambda *a, **k: HashingEncoder())
-    root = tmp_path / "in"
-    root.mkdir()
     wire = json.dumps({"id": "w1", "text": "A ferry ran aground near Bergen on Friday.\nNobody was hurt."})
     (root / "june.zip").write_bytes(
         _zip({"storm.txt": STORY.encode(), "bank.txt": OTHER.encode(), "wire.jsonl": wire.encode()})
@@ -284,14 +290,8 @@ def test_bundle_endings_are_told_apart_from_compressed_files() -> None:
 
 
 def test_scan_links_a_zipped_story_to_its_copy_outside_and_lists_bundle_problems(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, root: Path
 ) -> None:
-    import dedup.encoders.loading
-    from dedup.encoders.base import HashingEncoder
-
-    monkeypatch.setattr(dedup.encoders.loading, "load_encoder", lambda *a, **k: HashingEncoder())
-    root = tmp_path / "in"
-    root.mkdir()
     (root / "june.zip").write_bytes(_zip({"2024/storm.txt": STORY.encode(), "2024/bank.txt": OTHER.encode()}))
     (root / "storm.txt").write_text(STORY, encoding="utf-8")
     (root / "broken.tgz").write_bytes(b"\x1f\x8b\x08\x00 cut")

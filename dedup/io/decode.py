@@ -63,13 +63,20 @@ _BLANK_RUN = re.compile(r"\n{3,}")
 
 def normalize_text(text: str) -> str:
     """Repair mojibake (:func:`repair_mojibake`), then make whitespace and invisible characters
-    uniform (:func:`normalize_whitespace`), keeping lines and paragraphs. Every reader does this.
+    uniform (:func:`normalize_whitespace`), keeping lines and paragraphs, until neither changes the
+    text (idempotent). Every reader does this.
 
     Example:
         >>> normalize_text("BokmÃ¥l og nynorsk â€“ to\\r\\n\\r\\n\\r\\nskriftsprÃ¥k.  ")
         'Bokmål og nynorsk – to\\n\\nskriftspråk.'
     """
-    return normalize_whitespace(repair_mojibake(text))
+    text = normalize_whitespace(repair_mojibake(text))
+    for _ in range(8):  # whitespace made uniform can complete a mojibake pattern ("Â\\t" to "Â ")
+        repaired = repair_mojibake(text)
+        if repaired == text:
+            break
+        text = normalize_whitespace(repaired)
+    return text
 
 
 def repair_mojibake(text: str) -> str:

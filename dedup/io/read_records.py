@@ -34,10 +34,16 @@ from typing import TextIO
 from dedup.io import formats
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
-from dedup.io.email_messages import MAX_MESSAGE_BYTES, iter_mbox_articles, message_article, web_page_article
+from dedup.io.email_messages import (
+    MAX_MESSAGE_BYTES,
+    EmailArticle,
+    iter_mbox_articles,
+    message_article,
+    web_page_article,
+)
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.html_text import markup_to_text
-from dedup.io.news_xml import iter_xml_articles
+from dedup.io.news_xml import XmlArticle, iter_xml_articles
 from dedup.io.progress import ByteMeter, format_bytes
 from dedup.io.warc import iter_warc_records
 from dedup.types import Document, Skipped
@@ -227,42 +233,19 @@ def _decoded_records(fh: TextIO, name: str, reader: _RecordFile, fd: int) -> Ite
 
 def _news_xml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
     """One Document per feed item or entry, or per NITF / NewsML-G2 article, streamed."""
-    where = reader.where
     compression = split_compression(reader.name)[1]
-    head = _read_start(fd, where, compression, SNIFF_BYTES)
-    if isinstance(head, Skipped):
-        yield head
+    if (skipped := _empty_start(fd, reader, compression)) is not None:
+        yield skipped
         return
-    if not head.strip():
-        yield Skipped(where, "empty file")
-        return
-    n = 0
     with open_decompressed(fd, compression) as stream:
-        try:
-            for n, article in enumerate(iter_xml_articles(stream), start=1):
-                if n % 64 == 0:
-                    reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
-                if article.key == "file" and article.text is None:
-                    yield Skipped(where, article.error or "unreadable XML")
-                    return
-                if article.text is None:
-                    yield Skipped(f"{where}#{article.key}", article.error or "no text")
-                    continue
-                yield Document(
-                    doc_id=reader.doc_id(article.key, n),
-                    text=cap_text(normalize_text(article.text), reader.max_chars),
-                    path=where,
-                    sha256=text_sha256(article.text),
-                    url=article.url,
-                    date=article.date,
-                )
-        except DECOMPRESSION_ERRORS as err:
-            if not compression:
-                raise
-            yield Skipped(where, f"unreadable {compression} data after {n} articles: {err}")
-            return
-    if n == 0:
-        yield Skipped(where, "no items or entries (an empty feed)")
+        yield from _article_documents(
+            fd,
+            reader,
+            iter_xml_articles(stream),
+            compression,
+            unit="articles",
+            empty="no items or entries (an empty feed)",
+        )
 
 
 def _mime_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
@@ -270,50 +253,83 @@ def _mime_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped
     Document each (``box.mbox#<Message-ID>``), streamed."""
     where = reader.where
     inner, compression = split_compression(reader.name)
-    head = _read_start(fd, where, compression, SNIFF_BYTES)
-    if isinstance(head, Skipped):
-        yield head
+    if (skipped := _empty_start(fd, reader, compression)) is not None:
+        yield skipped
         return
-    if not head.strip():
-        yield Skipped(where, "empty file")
-        return
-    n = 0
     with open_decompressed(fd, compression) as stream:
+        if inner.endswith(".mbox"):
+            yield from _article_documents(
+                fd, reader, iter_mbox_articles(stream), compression, unit="messages"
+            )
+            return
         try:
-            if not inner.endswith(".mbox"):
-                raw = stream.read(MAX_MESSAGE_BYTES + 1)
-                if len(raw) > MAX_MESSAGE_BYTES:
-                    yield Skipped(where, f"over the {format_bytes(MAX_MESSAGE_BYTES)} read (attachments?)")
-                    return
-                article = message_article(raw, 1) if inner.endswith(".eml") else web_page_article(raw)
-                if article.text is None:
-                    yield Skipped(where, article.error or "no text")
-                    return
-                text = cap_text(normalize_text(article.text), reader.max_chars)
-                yield Document(
-                    reader.rel, text, path=where, sha256=sha256_bytes(raw), url=article.url, date=article.date
-                )
-                return
-            for n, article in enumerate(iter_mbox_articles(stream), start=1):
-                if n % 64 == 0:
-                    reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
-                if article.key == "file" and article.text is None:
-                    yield Skipped(where, article.error or "not an mbox mailbox")
-                    return
-                if article.text is None:
-                    yield Skipped(f"{where}#{article.key}", article.error or "no text")
-                    continue
-                yield Document(
-                    doc_id=reader.doc_id(article.key, n),
-                    text=cap_text(normalize_text(article.text), reader.max_chars),
-                    path=where,
-                    sha256=text_sha256(article.text),
-                    date=article.date,
-                )
+            raw = stream.read(MAX_MESSAGE_BYTES + 1)
         except DECOMPRESSION_ERRORS as err:
             if not compression:
                 raise
-            yield Skipped(where, f"unreadable {compression} data after {n} messages: {err}")
+            yield Skipped(where, f"unreadable {compression} data: {err}")
+            return
+    if len(raw) > MAX_MESSAGE_BYTES:
+        yield Skipped(where, f"over the {format_bytes(MAX_MESSAGE_BYTES)} read (attachments?)")
+        return
+    article = message_article(raw, 1) if inner.endswith(".eml") else web_page_article(raw)
+    if article.text is None:
+        yield Skipped(where, article.error or "no text")
+        return
+    text = cap_text(normalize_text(article.text), reader.max_chars)
+    yield Document(reader.rel, text, path=where, sha256=sha256_bytes(raw), url=article.url, date=article.date)
+
+
+def _empty_start(fd: int, reader: _RecordFile, compression: str) -> Skipped | None:
+    """Why the file cannot be read from its start (damaged compressed data, or empty), or None."""
+    head = _read_start(fd, reader.where, compression, SNIFF_BYTES)
+    if isinstance(head, Skipped):
+        return head
+    return Skipped(reader.where, "empty file") if not head.strip() else None
+
+
+def _article_documents(
+    fd: int,
+    reader: _RecordFile,
+    articles: Iterator[XmlArticle | EmailArticle],
+    compression: str,
+    *,
+    unit: str,
+    empty: str = "",
+) -> Iterator[Document | Skipped]:
+    """One Document per article of a news XML file or mailbox, streamed from its reader ``articles``.
+
+    An article keyed ``file`` without text is the file's own error and ends it; damaged compressed
+    data ends the file after the ``unit`` (articles, messages) read before it; ``empty`` is the reason
+    given for a file without any.
+    """
+    where = reader.where
+    n = 0
+    try:
+        for n, article in enumerate(articles, start=1):
+            if n % 64 == 0:
+                reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
+            if article.key == "file" and article.text is None:
+                yield Skipped(where, article.error or "unreadable file")
+                return
+            if article.text is None:
+                yield Skipped(f"{where}#{article.key}", article.error or "no text")
+                continue
+            yield Document(
+                doc_id=reader.doc_id(article.key, n),
+                text=cap_text(normalize_text(article.text), reader.max_chars),
+                path=where,
+                sha256=text_sha256(article.text),
+                url=article.url,
+                date=article.date,
+            )
+    except DECOMPRESSION_ERRORS as err:
+        if not compression:
+            raise
+        yield Skipped(where, f"unreadable {compression} data after {n} {unit}: {err}")
+        return
+    if n == 0 and empty:
+        yield Skipped(where, empty)
 
 
 def _parquet_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
