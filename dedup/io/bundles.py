@@ -147,11 +147,11 @@ def _zip_members(fh: BinaryIO) -> Iterator[tuple[BundleMember, BinaryIO | None]]
         for info in archive.infolist():
             if info.is_dir():
                 continue
-            member = BundleMember(_clean(info.filename), info.file_size)
             why = _zip_refusal(info)
             if why:
-                yield BundleMember(member.name, member.size, why), None
+                yield BundleMember(_clean(info.filename), info.file_size, why), None
                 continue
+            member = BundleMember(_clean(info.filename), info.file_size)
             try:
                 with archive.open(info) as stream:
                     yield member, stream  # type: ignore[misc]

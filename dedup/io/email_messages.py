@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from itertools import takewhile
 from typing import BinaryIO
@@ -200,11 +200,10 @@ def _mbox_message(lines: list[bytes], size: int, n: int) -> EmailArticle:
     return message_article(b"".join(lines), n)
 
 
-def _key_and_date(message: object, n: int) -> tuple[str, str]:
+def _key_and_date(message: Message, n: int) -> tuple[str, str]:
     """A message's Message-ID without ``<>`` (else ``n``) and its Date as ISO 8601."""
-    get = message.get  # type: ignore[attr-defined]
-    key = str(get("Message-ID", "") or "").strip().strip("<>").strip() or str(n)
-    return key, iso_date(str(get("Date", "") or ""))
+    key = str(message.get("Message-ID", "") or "").strip().strip("<>").strip() or str(n)
+    return key, iso_date(str(message.get("Date", "") or ""))
 
 
 def _without_signature(text: str) -> str:

@@ -356,7 +356,7 @@ def _bundle_documents(
 
 
 def _binary_document(fd: int, where: str, doc_id: str, name: str, max_chars: int) -> Document | Skipped:
-    """A ``.docx``, ``.odt`` or ``.pdf`` file's text as one Document (hashed as the whole file)."""
+    """A ``.docx``, ``.odt``, ``.rtf`` or ``.pdf`` file's text as one Document (hashed as the whole file)."""
     digest = hashlib.sha256()
     size = 0
     while chunk := os.read(fd, _CHUNK):

@@ -88,7 +88,7 @@ def is_hard_wrapped(text: str) -> bool:
         for line, following in zip(lines, lines[1:], strict=False)
         if line and following and len(line) >= _FULL_LINE * width and not _SENTENCE_END.search(line)
     ]
-    widest = max(len(line) for line in lines if " " in line) if any(" " in line for line in lines) else width
+    widest = max((len(line) for line in lines if " " in line), default=width)
     going_on = sum(1 for line, following in joints if _goes_on(line, following, widest))
     return (
         len(joints) >= 2
