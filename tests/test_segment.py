@@ -111,6 +111,32 @@ def test_other_scripts_terminators() -> None:
     ]
 
 
+def test_khmer_sentence_sign() -> None:
+    text = "ព្រឹកនេះភ្លៀងធ្លាក់ខ្លាំងនៅភ្នំពេញ។ ផ្លូវជាច្រើនត្រូវបានលិចទឹក។"
+    assert split_sentences(text) == ["ព្រឹកនេះភ្លៀងធ្លាក់ខ្លាំងនៅភ្នំពេញ។", "ផ្លូវជាច្រើនត្រូវបានលិចទឹក។"]
+
+
+def test_thai_and_lao_sentences_end_at_a_space_between_long_runs() -> None:
+    thai = (
+        "สภาเมืองอนุมัติการสร้างสะพานแห่งใหม่เมื่อวันอังคาร "
+        "โครงการนี้จะมีค่าใช้จ่ายประมาณ 900 ล้านบาท "
+        "ชาวบ้านบ่นเรื่องการจราจรติดขัดมาหลายปี"
+    )
+    assert split_sentences(thai) == [
+        "สภาเมืองอนุมัติการสร้างสะพานแห่งใหม่เมื่อวันอังคาร",
+        "โครงการนี้จะมีค่าใช้จ่ายประมาณ 900 ล้านบาท",
+        "ชาวบ้านบ่นเรื่องการจราจรติดขัดมาหลายปี",
+    ]
+    lao = "ລັດຖະບານລາວໄດ້ອະນຸມັດໂຄງການຂົວໃໝ່ ໂຄງການນີ້ຈະໃຊ້ເວລາສາມປີ"
+    assert split_sentences(lao) == ["ລັດຖະບານລາວໄດ້ອະນຸມັດໂຄງການຂົວໃໝ່", "ໂຄງການນີ້ຈະໃຊ້ເວລາສາມປີ"]
+
+
+def test_thai_list_items_and_numbers_stay_in_their_sentence() -> None:
+    # Spaces around short list items, numbers and Latin words are not sentence ends.
+    text = "สะพานจะรองรับรถยนต์ รถประจำทาง และจักรยาน ราคา 30 บาท ที่ Bangkok Post รายงานเมื่อวานนี้"
+    assert split_sentences(text) == [text]
+
+
 def test_overlong_sentences_are_cut() -> None:
     words = " ".join(f"word{i}" for i in range(300))
     parts = split_sentences(words, max_chars=100)

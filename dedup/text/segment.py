@@ -5,7 +5,10 @@ punctuation). Inside a line the text is split after sentence terminators of many
 scripts: ``. ! ? …`` (followed by whitespace; closing quotes and brackets stay with
 the sentence), CJK ``。！？`` (no whitespace needed), Arabic ``؟ ۔``, Devanagari
 ``। ॥``, Armenian ``։``, Ethiopic ``።`` and Myanmar ``။``. The Greek question mark
-``;`` is ambiguous with the semicolon and is not used. A period does not end a
+``;`` is ambiguous with the semicolon and is not used. Khmer ends sentences with ``។``; Thai and
+Lao have no terminator and end a sentence with a space, so there a space after a run of at least 6
+letters and before a run of at least 12 is a boundary (list items, numbers and words set apart by
+spaces are shorter; a new sentence opens with a long unspaced run). A period does not end a
 sentence after a known abbreviation (Mr., e.g., z.B., f.eks.), after a single
 capital initial (J. K. Rowling), inside dotted abbreviations (U.S.), before a
 lowercase word, or after a day number in a date (``1. januar``, ``17. Mai``).
@@ -33,12 +36,16 @@ __all__ = ["split_sentences"]
 # Terminators that end a sentence only when whitespace follows.
 _SPACED_TERMINATORS = ".!?…‼⁇⁈⁉"
 # Terminators that end a sentence wherever they stand.
-_HARD_TERMINATORS = "。！？｡؟۔।॥։።။"
+_HARD_TERMINATORS = "。！？｡؟۔।॥։።။។៕"
 _CLOSERS = "\"'”’»›)]}」』】）〕〉》"
 _TERMINATOR_RE = re.compile(
     rf"(?P<term>[{re.escape(_SPACED_TERMINATORS)}]+|[{re.escape(_HARD_TERMINATORS)}]+)"
     rf"(?P<close>[{re.escape(_CLOSERS)}]*)"
 )
+# Thai and Lao letters (with their vowel signs and tone marks): scripts that end a sentence with a space.
+_SPACE_ENDED = "[\u0e01-\u0e4e\u0e81-\u0ecf\u0edc-\u0edf]"
+# A space ends a sentence there after a run of at least 6 such letters and before a run of 12.
+_SPACE_ENDED_RE = re.compile(rf"(?<={_SPACE_ENDED}{{6}})\s+(?={_SPACE_ENDED}{{12}})")
 # Clause punctuation where an overlong sentence may be cut (the cut goes after it).
 _CLAUSE_CUTS = (", ", "; ", ": ", "，", "、", "；", "：", "، ", "؛ ")
 
@@ -124,8 +131,9 @@ def _split_line(line: str) -> list[tuple[int, int]]:
             break
         if _is_boundary(line, m.start(), m.group("term"), end):
             cuts.append(end)
+    cuts += [m.end() for m in _SPACE_ENDED_RE.finditer(line)]
     spans, start = [], 0
-    for cut in cuts:
+    for cut in sorted(set(cuts)):
         spans.append((start, cut))
         start = cut
     spans.append((start, len(line)))
