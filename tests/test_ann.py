@@ -117,6 +117,22 @@ def test_ann_knn_mean_similarity_matches_exact(k: int, skip: int) -> None:
 
 
 @needs_faiss
+def test_ann_knn_mean_similarity_skipping_versions_matches_exact() -> None:
+    x, owners = _documents_of(120, 6)
+    # Documents 0-19 are versions of one story: each sentence has 19 partners, more than ``extra``.
+    rng = np.random.default_rng(1)
+    story = rng.standard_normal((6, x.shape[1])).astype(np.float32)
+    x[:120] = story[np.arange(120) % 6] + 0.3 * rng.standard_normal((120, x.shape[1])).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    exact = knn_mean_similarity(x, owners, k=4, skip=4, skip_versions=True)
+    approx = ann_knn_mean_similarity(x, owners, k=4, skip=4, skip_versions=True, block_size=50)
+    diff = np.abs(approx - exact)
+    assert float(diff.mean()) < 0.002 and float(np.quantile(diff, 0.99)) < 0.02
+    fixed = knn_mean_similarity(x, owners, k=4, skip=4)
+    assert float(fixed[:120].mean()) > float(exact[:120].mean()) + 0.2
+
+
+@needs_faiss
 def test_ann_knn_mean_similarity_edge_cases() -> None:
     one = np.eye(1, 4, dtype=np.float32)
     assert ann_knn_mean_similarity(one, np.array([0]), k=2).tolist() == [0.0]
@@ -132,7 +148,8 @@ def test_sentence_knn_switches_at_the_threshold(monkeypatch: pytest.MonkeyPatch)
     calls: list[int] = []
     real = dedup.search.ann.ann_knn_mean_similarity
     monkeypatch.setattr(
-        dedup.search.ann, "ann_knn_mean_similarity",
+        dedup.search.ann,
+        "ann_knn_mean_similarity",
         lambda v, o, **kw: calls.append(len(v)) or real(v, o, **kw),
     )
     exact = knn_mean_similarity(x, owners, k=4, skip=4)

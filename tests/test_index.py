@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dedup.errors import InvalidParameterError
-from dedup.search.exact import candidate_pairs, knn_mean_similarity, top_k_neighbours
+from dedup.search.exact import candidate_pairs, knn_mean_similarity, top_k_neighbours, version_skips
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int = 16) -> np.ndarray:
@@ -101,3 +101,53 @@ def test_knn_mean_for_chosen_rows_equals_those_rows_of_the_full_result():
     rows = np.array([59, 0, 17, 17, 31])
     chosen = knn_mean_similarity(v, owners, k=3, skip=1, rows=rows, chunk_size=2)
     assert chosen.shape == (5,) and np.allclose(chosen, full[rows], atol=1e-6)
+
+
+def _story_in_versions(n_versions: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """n_versions documents of 5 sentences, each a noisy copy of one story, then 30 unrelated ones."""
+    story = rng.standard_normal((5, 32))
+    docs = [story + 0.4 * rng.standard_normal((5, 32)) for _ in range(n_versions)]
+    docs += [rng.standard_normal((5, 32)) for _ in range(30)]
+    v = np.vstack(docs).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True), np.repeat(np.arange(len(docs)), 5)
+
+
+def test_knn_mean_skipping_versions_does_not_grow_with_the_number_of_versions():
+    # A story in 3 or in 10 versions: with a fixed skip its sentences' neighbourhoods fill with
+    # their own translations as versions are added; with the versions skipped they do not.
+    fixed, versions = {}, {}
+    for n in (3, 10):
+        v, owners = _story_in_versions(n, np.random.default_rng(5))
+        fixed[n] = float(knn_mean_similarity(v, owners, k=4, skip=2)[:5].mean())
+        versions[n] = float(knn_mean_similarity(v, owners, k=4, skip=2, skip_versions=True)[:5].mean())
+    assert fixed[10] > fixed[3] + 0.3
+    assert abs(versions[10] - versions[3]) < 0.1
+
+
+def test_version_skips_count_documents_seen_near_two_rows():
+    # Document 0's two rows both list document 1 within their first skip + k = 2 neighbours, so
+    # document 1 is a version of 0 (2 is not: only one row lists it); each row then skips 1 and
+    # looks one rank further, where both list document 3 too: 2 versions. Document 1's single row
+    # lists document 0 once, which is not enough.
+    row_owners = np.array([0, 0, 1])
+    listed = np.array([[1, 2, 3, 1], [3, 1, 4, -1], [0, 5, 6, 7]])
+    assert version_skips(row_owners, listed, skip=0, k=2).tolist() == [2, 2, 0]
+    assert version_skips(row_owners, listed, skip=2, k=2).tolist() == [2, 2, 2]
+    assert version_skips(row_owners, listed, skip=0, k=2, max_versions=0).tolist() == [0, 0, 0]
+
+
+def test_knn_mean_skipping_versions_is_chunk_and_order_independent():
+    v, owners = _story_in_versions(8, np.random.default_rng(7))
+    ref = knn_mean_similarity(v, owners, k=4, skip=4, skip_versions=True)
+    assert np.allclose(knn_mean_similarity(v, owners, k=4, skip=4, skip_versions=True, chunk_size=7), ref)
+    perm = np.random.default_rng(8).permutation(len(v))
+    assert np.allclose(knn_mean_similarity(v[perm], owners[perm], k=4, skip=4, skip_versions=True), ref[perm])
+
+
+def test_version_skips_do_not_depend_on_the_block_size(monkeypatch):
+    import dedup.search.exact as exact
+
+    v, owners = _story_in_versions(12, np.random.default_rng(9))
+    ref = knn_mean_similarity(v, owners, k=4, skip=4, skip_versions=True)
+    monkeypatch.setattr(exact, "_VERSION_BLOCK", 7)
+    assert np.array_equal(knn_mean_similarity(v, owners, k=4, skip=4, skip_versions=True), ref)

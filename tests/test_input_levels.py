@@ -107,3 +107,27 @@ def test_same_language_pairs_keep_the_fallback():
     adapted = estimate_pair_levels(corpus, _all_pairs(corpus), REFERENCE)
     assert adapted.levels("is", "is") == REFERENCE.levels("is", "is")
     assert adapted.from_input == {}
+
+
+def test_a_language_never_measured_is_read_off_all_its_pairs_together():
+    # One short story in Icelandic, English and Russian: each Icelandic pair has 5 matches, fewer
+    # than the 8 a pair needs, but Icelandic's 10 together are enough for both of its pairs.
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(5, DIM)).astype(np.float32)
+    vectors = [base] + [base + 1.1 * rng.normal(size=(5, DIM)).astype(np.float32) for _ in range(2)]
+    vectors += [rng.normal(size=(5, DIM)).astype(np.float32) for _ in range(6)]
+    langs = ["is", "en", "ru"] + ["en", "ru", "is"] * 2
+    corpus = build_corpus([[f"{d}.{k}" for k in range(5)] for d in range(9)], vectors, langs, margin_k=2)
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    found = translation_matches(corpus, pairs)
+    assert 0 < len(found["en-is"]) < 8 and 0 < len(found["is-ru"]) < 8
+    adapted = estimate_pair_levels(corpus, pairs, REFERENCE)
+    pooled = len(found["en-is"]) + len(found["is-ru"])
+    assert adapted.from_input == {"en-is": pooled, "is-ru": pooled}
+    assert adapted.levels("is", "en")[0] < REFERENCE.levels("is", "en")[0]
+    assert adapted.levels("en", "ru") == REFERENCE.levels("en", "ru")  # measured: kept
+    # Two languages the reference knows are never pooled: each pair needs its own evidence.
+    known = CosineReference(
+        pairs=REFERENCE.pairs | {"de-is": (0.6, 0.1)}, scripts=REFERENCE.scripts, overall=REFERENCE.overall
+    )
+    assert "en-is" not in estimate_pair_levels(corpus, pairs, known).from_input

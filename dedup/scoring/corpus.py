@@ -206,6 +206,7 @@ def build_corpus(
     *,
     margin_k: int = 4,
     margin_skip: int = 4,
+    margin_skip_versions: bool = True,
     shingle_size: int = 5,
     texts: list[str] | None = None,
     knn_ann_above: int | None = None,
@@ -222,6 +223,10 @@ def build_corpus(
         margin_k: Neighbours in the margin denominator (>= 1).
         margin_skip: Nearest foreign neighbours left out of the denominator (a sentence's
             copies and translations), >= 0.
+        margin_skip_versions: Leave out more when more documents are versions of the sentence's
+            own (a story in ten languages has nine): as many nearest neighbours as there are
+            versions among them (:func:`dedup.search.exact.version_skips`), so a sentence's
+            translations never make up its neighbourhood.
         shingle_size: Character n-gram size for the lexical-overlap feature.
         texts: Per document, the full text for shingles and exact-copy hashes
             (defaults to the joined sentences).
@@ -255,17 +260,6 @@ def build_corpus(
         background = None
     means = language_means(flat, sent_langs, weights, background=background) if len(flat) else {}
     centred = subtract_language_means(flat, sent_langs, means)
-    exact_margin = knn_ann_above is None or len(flat) <= knn_ann_above
-    if not len(flat):
-        knn = np.zeros(0, dtype=np.float32)
-    elif background is not None and exact_margin and len(background.bank):
-        bank_means = {lang: means.get(lang, background.mean_of(lang)) for lang in set(background.bank_langs)}
-        bank = subtract_language_means(background.bank.copy(), background.bank_langs, bank_means)
-        knn = knn_mean_similarity(centred, owners, k=margin_k, skip=margin_skip, extra=bank)
-    else:
-        knn = sentence_knn_mean_similarity(
-            centred, owners, k=margin_k, skip=margin_skip, ann_above=knn_ann_above
-        )
     doc_vectors = np.zeros((len(sentences), dim), dtype=np.float32)
     story_vectors = np.zeros_like(doc_vectors)
     lead_vectors = np.zeros_like(doc_vectors)
@@ -277,6 +271,24 @@ def build_corpus(
             position = 1.0 + np.arange(len(w), dtype=np.float32) / _LEAD_DECAY
             story_vectors[i] = _unit((centred[rows] * (w / position)[:, None]).sum(axis=0))
             lead_vectors[i] = _unit(centred[rows][:_LEAD_SENTENCES].sum(axis=0))
+    exact_margin = knn_ann_above is None or len(flat) <= knn_ann_above
+    if not len(flat):
+        knn = np.zeros(0, dtype=np.float32)
+    elif background is not None and exact_margin and len(background.bank):
+        bank_means = {lang: means.get(lang, background.mean_of(lang)) for lang in set(background.bank_langs)}
+        bank = subtract_language_means(background.bank.copy(), background.bank_langs, bank_means)
+        knn = knn_mean_similarity(
+            centred, owners, k=margin_k, skip=margin_skip, extra=bank, skip_versions=margin_skip_versions
+        )
+    else:
+        knn = sentence_knn_mean_similarity(
+            centred,
+            owners,
+            k=margin_k,
+            skip=margin_skip,
+            ann_above=knn_ann_above,
+            skip_versions=margin_skip_versions,
+        )
     full_texts = texts if texts is not None else ["\n".join(s) for s in sentences]
     return Corpus(
         sentences=sentences,

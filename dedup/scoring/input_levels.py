@@ -20,8 +20,10 @@ rarely have two such matches (3 of 67,257 document pairs there; one striking sha
 not enough).
 
 The estimate replaces the fallback only when at least ``min_evidence`` sentence pairs support it,
-and is shrunk towards the fallback by ``prior_weight`` pairs' worth. Pairs the reference has
-measured, and the unrelated levels, stay as shipped.
+and is shrunk towards the fallback by ``prior_weight`` pairs' worth. A pair with fewer, one of whose
+languages appears in no pair the reference measured, takes the matches of all that language's pairs
+in the input together (a short story in many languages has a few matches per pair, enough per
+language). Pairs the reference has measured, and the unrelated levels, stay as shipped.
 
 Example:
     >>> import numpy as np
@@ -136,12 +138,19 @@ def estimate_pair_levels(
     languages = {
         pair_key(corpus.langs[i], corpus.langs[j]): (corpus.langs[i], corpus.langs[j]) for i, j in unmeasured
     }
+    found = translation_matches(corpus, unmeasured, min_margin=min_margin)
+    known = {lang for key in reference.pairs for lang in key.split("-")}
     added: dict[str, tuple[float, float]] = {}
     counts: dict[str, int] = {}
-    for key, cosines in sorted(translation_matches(corpus, unmeasured, min_margin=min_margin).items()):
+    for key, (lang_a, lang_b) in sorted(languages.items()):
+        cosines = found.get(key, [])
+        new = {lang_a, lang_b} - known
+        if len(cosines) < min_evidence and new:
+            # Too few matches of this pair: a language the reference never measured is read
+            # off all its pairs in the input together.
+            cosines = [c for other, cs in sorted(found.items()) if new & set(languages[other]) for c in cs]
         if len(cosines) < min_evidence:
             continue
-        lang_a, lang_b = languages[key]
         fallback, unrelated = reference.levels(lang_a, lang_b)
         n = float(len(cosines))
         level = (n * float(np.median(cosines)) + prior_weight * fallback) / (n + prior_weight)

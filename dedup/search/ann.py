@@ -42,7 +42,13 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import InvalidParameterError
-from dedup.search.exact import knn_mean_similarity, pairs_from_neighbours, top_k_neighbours
+from dedup.search.exact import (
+    knn_mean_similarity,
+    mean_after_skips,
+    pairs_from_neighbours,
+    top_k_neighbours,
+    version_skips,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -170,20 +176,26 @@ def ann_knn_mean_similarity(
     ef_search: int = 64,
     extra: int = 12,
     block_size: int = 4096,
+    skip_versions: bool = False,
+    max_versions: int = 32,
 ) -> npt.NDArray[np.float32]:
     """Approximate :func:`dedup.search.exact.knn_mean_similarity` (faiss HNSW): same contract, linear memory.
 
     Each row asks the index for its ``k + skip + extra`` nearest rows; rows of the same document are
     dropped. A row left with fewer than ``k + skip`` foreign neighbours (its own document has many
     similar sentences) is asked again for ``k + skip + (sentences in its document)`` rows, which
-    always leaves enough. Scores are exact inner products of the neighbours found; only the choice
-    of neighbours is approximate.
+    always leaves enough. With ``skip_versions`` each row keeps ``k + max(skip, max_versions)``
+    foreign neighbours, from which :func:`dedup.search.exact.version_skips` sets its skip. Scores are
+    exact inner products of the neighbours found; only the choice of neighbours is approximate.
 
     Args:
         vectors: (n_sentences, dim) float32, L2-normalised.
         owners: (n_sentences,) document index of each row.
         k: Neighbours averaged (>= 1), those ranked skip+1 .. skip+k among foreign rows.
         skip: Nearest foreign neighbours passed over (>= 0).
+        skip_versions: Raise each row's skip to its document's versions among its nearest rows
+            (see :func:`dedup.search.exact.knn_mean_similarity`).
+        max_versions: Most versions counted per row.
         m: HNSW links per node. Increase for recall (more memory and build time).
         ef_construction: Build-time beam width. Increase for recall (slower build).
         ef_search: Query-time beam width (raised to the number of rows asked for).
@@ -218,26 +230,35 @@ def ann_knn_mean_similarity(
         return out
     x = np.ascontiguousarray(vectors, dtype=np.float32)
     index = _hnsw_index(x, m=m, ef_construction=ef_construction)
-    need = k + skip
+    need = k + (max(skip, max_versions) if skip_versions else skip)
     own = np.bincount(owners)[owners]  # rows of each row's own document, itself included
+    values = np.full((n, need), -np.inf, dtype=np.float32)
+    listed = np.full((n, need), -1, dtype=np.int32)
     for start in range(0, n, block_size):
         rows = np.arange(start, min(n, start + block_size))
         asked = min(need + extra, n)
         while len(rows):
             index.hnsw.efSearch = max(ef_search, asked)
             sims, ids = index.search(x[rows], asked)
-            foreign = (ids >= 0) & (owners[np.maximum(ids, 0)] != owners[rows, None])
+            found_owners = owners[np.maximum(ids, 0)]
+            foreign = (ids >= 0) & (found_owners != owners[rows, None])
             enough = (foreign.sum(axis=1) >= need) | (asked >= np.minimum(need + own[rows], n))
-            done, sims, foreign = rows[enough], sims[enough], foreign[enough]
-            top = -np.sort(-np.where(foreign, sims, -np.inf), axis=1)[:, skip:need]
-            finite = np.isfinite(top)
-            counts = finite.sum(axis=1)
-            sums = np.where(finite, top, 0.0).sum(axis=1)
-            out[done] = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+            done = rows[enough]
+            nearest = np.where(foreign, sims, -np.inf)[enough]
+            order = np.argsort(-nearest, axis=1, kind="stable")[:, :need]
+            kept = np.take_along_axis(nearest, order, axis=1)
+            values[done, : kept.shape[1]] = kept
+            kept_owners = np.take_along_axis(found_owners[enough], order, axis=1)
+            listed[done, : kept.shape[1]] = np.where(np.isfinite(kept), kept_owners, -1)
             rows = rows[~enough]
             if len(rows):
                 asked = int(min(need + own[rows].max(), n))
-    return out
+    skips = (
+        version_skips(owners, listed, skip=skip, k=k, max_versions=max_versions)
+        if skip_versions
+        else np.full(n, skip)
+    )
+    return mean_after_skips(values, skips, k)
 
 
 def sentence_knn_mean_similarity(
@@ -247,6 +268,7 @@ def sentence_knn_mean_similarity(
     k: int = 4,
     skip: int = 0,
     ann_above: int | None = 50_000,
+    skip_versions: bool = False,
 ) -> npt.NDArray[np.float32]:
     """The margin's neighbourhood term: exact up to ``ann_above`` rows (or without faiss), HNSW above.
 
@@ -259,6 +281,8 @@ def sentence_knn_mean_similarity(
         k: Neighbours averaged (>= 1).
         skip: Nearest foreign neighbours passed over (>= 0).
         ann_above: Use the HNSW index when there are more rows than this; None: always exact.
+        skip_versions: Raise each row's skip to its document's versions among its nearest rows
+            (see :func:`dedup.search.exact.knn_mean_similarity`).
 
     Returns:
         (n_sentences,) float32.
@@ -270,11 +294,11 @@ def sentence_knn_mean_similarity(
         [0.0, 0.0, 0.0]
     """
     if ann_above is None or len(vectors) <= ann_above:
-        return knn_mean_similarity(vectors, owners, k=k, skip=skip)
+        return knn_mean_similarity(vectors, owners, k=k, skip=skip, skip_versions=skip_versions)
     if not ann_available():
         logger.warning(
             "%d sentences: install faiss (pip install 'dedup[ann]') for a faster margin; exact search",
             len(vectors),
         )
-        return knn_mean_similarity(vectors, owners, k=k, skip=skip)
-    return ann_knn_mean_similarity(vectors, owners, k=k, skip=skip)
+        return knn_mean_similarity(vectors, owners, k=k, skip=skip, skip_versions=skip_versions)
+    return ann_knn_mean_similarity(vectors, owners, k=k, skip=skip, skip_versions=skip_versions)
