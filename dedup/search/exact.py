@@ -207,8 +207,6 @@ def knn_mean_similarity(
     if k < 1 or skip < 0:
         raise InvalidParameterError(f"k must be >= 1 and skip >= 0. Got k={k}, skip={skip}.")
     queries = np.arange(vectors.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
-    out = np.zeros(len(queries), dtype=np.float32)
-    n = vectors.shape[0] + (0 if extra is None else extra.shape[0])
     if skip_versions:
         return _knn_mean_skipping_versions(
             vectors,
@@ -220,20 +218,30 @@ def knn_mean_similarity(
             extra=extra,
             max_versions=max_versions,
         )
+    out = np.zeros(len(queries), dtype=np.float32)
+    n = vectors.shape[0] + (0 if extra is None else extra.shape[0])
     kk = min(k + skip, n)
     for start in range(0, len(queries), chunk_size):
-        chunk = queries[start : start + chunk_size]
-        block = vectors[chunk] @ vectors.T
-        block[owners[chunk, None] == owners[None, :]] = -np.inf
-        if extra is not None:
-            block = np.hstack([block, vectors[chunk] @ extra.T])
+        block = _foreign_similarities(vectors, owners, queries[start : start + chunk_size], extra)
         top = -np.partition(-block, kk - 1, axis=1)[:, :kk] if kk < n else block
-        top = -np.sort(-top, axis=1)[:, skip:kk]
-        finite = np.isfinite(top)
-        counts = finite.sum(axis=1)
-        sums = np.where(finite, top, 0.0).sum(axis=1)
-        out[start : start + block.shape[0]] = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+        top = -np.sort(-top, axis=1)
+        out[start : start + block.shape[0]] = mean_after_skips(top, np.full(len(top), skip), k)
     return out
+
+
+def _foreign_similarities(
+    vectors: npt.NDArray[np.float32],
+    owners: npt.NDArray[np.int64],
+    chunk: npt.NDArray[np.int64],
+    extra: npt.NDArray[np.float32] | None,
+) -> npt.NDArray[np.float32]:
+    """Cosines of the ``chunk`` rows to every row (-inf for rows of their own document), then to
+    every ``extra`` row."""
+    block = vectors[chunk] @ vectors.T
+    block[owners[chunk, None] == owners[None, :]] = -np.inf
+    if extra is not None:
+        block = np.hstack([block, vectors[chunk] @ extra.T])
+    return block
 
 
 def _knn_mean_skipping_versions(
@@ -257,10 +265,7 @@ def _knn_mean_skipping_versions(
     listed = np.empty((len(queries), kk), dtype=np.int64)
     for start in range(0, len(queries), chunk_size):
         chunk = queries[start : start + chunk_size]
-        block = vectors[chunk] @ vectors.T
-        block[owners[chunk, None] == owners[None, :]] = -np.inf
-        if extra is not None:
-            block = np.hstack([block, vectors[chunk] @ extra.T])
+        block = _foreign_similarities(vectors, owners, chunk, extra)
         nearest = np.argpartition(-block, kk - 1, axis=1)[:, :kk] if kk < n else np.argsort(-block, axis=1)
         top = np.take_along_axis(block, nearest, axis=1)
         order = np.argsort(-top, axis=1, kind="stable")
