@@ -61,6 +61,29 @@ def test_large_input_language_mean_is_its_own():
     np.testing.assert_allclose(means["de"], many.mean(axis=0), atol=0.02)
 
 
+def test_an_unseen_language_in_a_one_story_folder_is_not_centred_on_that_story():
+    # A small folder that is all one story (its versions in languages the background knows, and one
+    # in a language it does not): the unseen language's prior is the input's global mean, which here
+    # is mostly the story itself; shrunk towards the background's global mean it no longer is.
+    bg = _background(dim=16)
+    rng = np.random.default_rng(3)
+    story = rng.normal(size=(6, 16))
+    docs = [
+        story + 0.3 * rng.normal(size=(6, 16)) + 2.0 * bg.mean_of(lang) for lang in ("en", "de", "en", "de")
+    ]
+    unseen = story + 0.3 * rng.normal(size=(6, 16)) + 2.0 * _unit(rng.normal(size=16))
+    rows = _unit(np.vstack([*docs, unseen]))
+    langs = ["en"] * 6 + ["de"] * 6 + ["en"] * 6 + ["de"] * 6 + ["sw"] * 6
+    means = language_means(rows, langs, np.ones(len(rows), dtype=np.float32), background=bg)
+    plain = language_means(rows, langs, np.ones(len(rows), dtype=np.float32))
+    story_direction = _unit(story.mean(axis=0))
+    assert float((means["sw"] - bg.global_mean) @ story_direction) < float(
+        (plain["sw"] - bg.global_mean) @ story_direction
+    )
+    centred = _unit(rows - np.array([means[lang] for lang in langs]))
+    assert float(np.mean(np.sum(centred[:6] * centred[24:], axis=1))) > 0.5
+
+
 def test_bank_rows_join_every_sentence_neighbourhood_but_are_never_queried():
     v = _unit(np.eye(3, dtype=np.float32))
     owners = np.array([0, 1, 2])

@@ -98,7 +98,11 @@ def language_means(
     The prior is the background mean of the language (``background.prior_weight`` average
     sentences' worth) when the background has one; else (no background, or a language it has
     not measured) the input's global mean, 30 sentences' worth: a mixture of other languages is
-    no estimate of an unseen language's mean. A large input's own mean dominates either way.
+    no estimate of an unseen language's mean. With a background, that global mean is itself shrunk
+    towards the background's global mean (``prior_weight`` sentences' worth): a small folder's
+    global mean is mostly its own stories (one story in eight languages is all story), and
+    centring an unseen language on it removes the story from that language's sentences. A large
+    input's own means dominate either way.
     ``shrink=False`` gives the plain weighted means (no prior).
     """
     langs_arr = np.asarray(langs)
@@ -110,6 +114,11 @@ def language_means(
         else embeddings.mean(axis=0, dtype=np.float64)
     )
     mean_weight = total / max(len(w), 1)
+    if shrink and background is not None:
+        prior = background.prior_weight * mean_weight
+        global_mean = (global_mean * total + prior * background.global_mean.astype(np.float64)) / (
+            total + prior
+        )
     means: dict[str, npt.NDArray[np.float64]] = {}
     for lang in sorted(set(langs_arr.tolist())):
         rows = np.flatnonzero(langs_arr == lang)
