@@ -133,7 +133,11 @@ class ScoredRow:
 def measure_reference(
     corpora: list[Corpus], archives: list[list[ArchiveDoc]], held_out: str | None = None
 ) -> CosineReference:
-    """Per language pair: median mutual-best cosine of true pairs, median best cosine of unrelated ones."""
+    """Per language pair: median mutual-best cosine of true pairs, median best cosine of unrelated ones.
+
+    The same medians are taken per script pair, over all pairs, and over all same-language pairs
+    (the fallback of a same-language pair measured too rarely, ``CosineReference.same_language``).
+    """
     true: dict[str, list[float]] = defaultdict(list)
     unrelated: dict[str, list[float]] = defaultdict(list)
     rng = np.random.default_rng(SEED)
@@ -157,7 +161,8 @@ def measure_reference(
                 else:
                     values = list(cos.max(axis=1))
                     bucket = unrelated
-                for key in (pair_key(la, lb), script_pair_key(la, lb), "*"):
+                keys = [pair_key(la, lb), script_pair_key(la, lb), "*"] + (["="] if la == lb else [])
+                for key in keys:
                     bucket[key] += [float(v) for v in values]
 
     def levels(key: str) -> tuple[float, float] | None:
@@ -172,6 +177,7 @@ def measure_reference(
         scripts=scripts,
         overall=levels("*") or (0.7, 0.3),
         counts={k: min(len(true[k]), len(unrelated[k])) for k in sorted(true)},
+        same_language=levels("="),
     )
 
 

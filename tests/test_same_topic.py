@@ -135,3 +135,61 @@ def test_an_update_that_changes_one_figure_stays_a_near_duplicate(tmp_path: Path
     assert (pair.features.number_agreements, pair.features.number_conflicts) == (1, 1)
     assert pair.relation.value == "near_duplicate"
     assert pair.confidence > 0.9
+
+
+# Two reports on one railway company in Japanese and in Chinese: the same company, chief executive
+# and station, two events (trains withdrawn; fares raised). The first Japanese report also has a
+# re-edited copy (a sentence added, one reworded), which is a near-duplicate.
+COMPANY = {
+    "recall-ja.txt": (
+        "イーストコースト鉄道会社は火曜日、台車に亀裂が見つかったため、最新型車両42編成の運行を停止すると発表した。"
+        "検査員が先週末、ハロゲートの車両基地での定期点検中に亀裂を発見した。"
+        "同社のマーガレット・オルセン最高経営責任者は乗客に謝罪し、安全は定時運行より優先されると述べた。"
+        "少なくとも月末まで、朝の列車のおよそ5本に1本が運休となる。"
+        "スペイン企業が率いる製造コンソーシアムは、車両を調べるため技術者を派遣した。"
+        "利用者団体は定期券保有者への払い戻しを求めた。"
+    ),
+    "recall-ja-edited.txt": (
+        "イーストコースト鉄道会社は火曜日、台車に亀裂が見つかったため、最新型車両42編成の運行を停止すると発表した。"
+        "検査員が先週末、ハロゲートの車両基地での定期点検中に亀裂を発見したという。"
+        "同社のマーガレット・オルセン最高経営責任者は乗客に謝罪し、安全は定時運行より優先されると述べた。"
+        "少なくとも月末まで、朝の列車のおよそ5本に1本が運休となる。"
+        "国の鉄道監督機関も独自に調査を始めた。"
+        "スペイン企業が率いる製造コンソーシアムは、車両を調べるため技術者を派遣した。"
+        "利用者団体は定期券保有者への払い戻しを求めた。"
+    ),
+    "fares-ja.txt": (
+        "イーストコースト鉄道会社のマーガレット・オルセン最高経営責任者は金曜日、1月から運賃を4.5%引き上げると発表した。"
+        "同社によると、増収分は新型車両の購入とハロゲート駅のホーム延長に充てられる。"
+        "利用者団体は、列車が頻繁に遅れていると値上げを批判した。"
+        "ハロゲートと首都を結ぶ定期券は年間約300ポンド高くなる。"
+        "新運賃にはなお政府の承認が必要だ。"
+    ),
+    "recall-zh.txt": (
+        "东海岸铁路公司周二表示，由于在转向架上发现裂缝，将停运其42列最新型列车。"
+        "检查人员上周末在哈罗盖特车库的例行检查中发现了这些裂缝。"
+        "公司首席执行官玛格丽特·奥尔森向乘客道歉，并表示安全先于准点。"
+        "在至少本月底之前，约五分之一的早班列车将被取消。"
+        "由一家西班牙公司牵头的制造商联合体已派出工程师检查这些列车。"
+        "乘客团体呼吁向季票持有者退款。"
+    ),
+    "fares-zh.txt": (
+        "东海岸铁路公司首席执行官玛格丽特·奥尔森周五宣布，公司将从一月起将票价上调4.5%。"
+        "公司表示，这笔钱将用于购买新列车和延长哈罗盖特车站的站台。"
+        "乘客团体批评了涨价，称列车经常晚点。"
+        "哈罗盖特与首都之间的季票每年将贵约300英镑。"
+        "新票价仍需政府批准。"
+    ),
+}
+
+
+def test_same_language_reports_on_one_company_are_not_near_duplicates(tmp_path: Path):
+    result = _scan(tmp_path, COMPANY)
+    confidence = {frozenset((p.doc_a, p.doc_b)): p.confidence for p in result.pairs}
+    # a shared name and a shared word are not a re-edited copy, in either language
+    assert confidence.get(frozenset(("fares-ja.txt", "recall-ja.txt")), 0.0) < 0.3
+    assert confidence.get(frozenset(("fares-zh.txt", "recall-zh.txt")), 0.0) < 0.3
+    assert confidence[frozenset(("recall-ja.txt", "recall-ja-edited.txt"))] > 0.9
+    groups = sorted(g.members for g in result.groups)
+    assert ("fares-ja.txt", "fares-zh.txt") in groups
+    assert ("recall-ja-edited.txt", "recall-ja.txt", "recall-zh.txt") in groups

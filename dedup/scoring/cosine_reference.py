@@ -11,7 +11,11 @@ maps a cosine onto that pair's scale (0 = unrelated level, 1 = translation level
 Japanese-English alignment and a Russian-English one of equal strength count the same.
 
 Rare pairs fall back to their script pair (``Cyrl-Latn``, ``Jpan-Latn``), then to the global
-levels, so a language nobody measured is still placed by its writing system.
+levels, so a language nobody measured is still placed by its writing system. A rare
+*same-language* pair (two Japanese articles) falls back to the level of all same-language pairs
+together instead: a re-edited copy in one language sits far closer to its original (centred
+cosine near 0.8) than a translation does, and on a translation's scale two same-topic Japanese
+articles sharing a name look like a near-duplicate.
 
 Example:
     >>> ref = CosineReference(pairs={"en-ja": (0.45, 0.25)}, scripts={"Cyrl-Latn": (0.6, 0.3)},
@@ -20,6 +24,9 @@ Example:
     (1.0, 1.0)
     >>> ref.levels("xx", "yy")
     (0.65, 0.3)
+    >>> ref = CosineReference(pairs={}, scripts={}, overall=(0.65, 0.3), same_language=(0.8, 0.3))
+    >>> ref.levels("ja", "ja"), ref.levels("ja", "en")
+    ((0.8, 0.3), (0.65, 0.3))
 """
 
 from __future__ import annotations
@@ -86,6 +93,8 @@ class CosineReference:
         pairs: ``pair_key -> (translation, unrelated)``, for pairs measured often enough.
         scripts: ``script_pair_key -> (translation, unrelated)``.
         overall: Levels over all pairs.
+        same_language: Levels over all same-language pairs, the fallback of a same-language pair
+            not in ``pairs`` (``None``: such a pair falls back like any other).
         counts: How many sentence pairs each entry was measured on (for the record).
         from_input: Pairs whose levels were measured on the scan's own input
             (:mod:`dedup.scoring.input_levels`), with the sentence matches behind each; empty in a
@@ -97,12 +106,15 @@ class CosineReference:
     overall: tuple[float, float]
     counts: dict[str, int] = field(default_factory=dict)
     from_input: dict[str, int] = field(default_factory=dict)
+    same_language: tuple[float, float] | None = None
 
     def levels(self, lang_a: str, lang_b: str) -> tuple[float, float]:
         """(translation, unrelated) cosine levels of a language pair, with fallbacks."""
         key = pair_key(lang_a, lang_b)
         if key in self.pairs:
             return self.pairs[key]
+        if lang_a == lang_b and self.same_language is not None:
+            return self.same_language
         return self.scripts.get(script_pair_key(lang_a, lang_b), self.overall)
 
     def normalise(self, cosine: float, lang_a: str, lang_b: str) -> float:
@@ -116,21 +128,26 @@ class CosineReference:
         return unrelated + level * (translation - unrelated)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "pairs": {k: [round(v[0], 6), round(v[1], 6)] for k, v in sorted(self.pairs.items())},
             "scripts": {k: [round(v[0], 6), round(v[1], 6)] for k, v in sorted(self.scripts.items())},
             "overall": [round(self.overall[0], 6), round(self.overall[1], 6)],
             "counts": dict(sorted(self.counts.items())),
         }
+        if self.same_language is not None:
+            d["same_language"] = [round(self.same_language[0], 6), round(self.same_language[1], 6)]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CosineReference:
         try:
+            same = d.get("same_language")
             return cls(
                 pairs={k: (float(v[0]), float(v[1])) for k, v in d["pairs"].items()},
                 scripts={k: (float(v[0]), float(v[1])) for k, v in d["scripts"].items()},
                 overall=(float(d["overall"][0]), float(d["overall"][1])),
                 counts={k: int(v) for k, v in d.get("counts", {}).items()},
+                same_language=None if same is None else (float(same[0]), float(same[1])),
             )
-        except (KeyError, TypeError, ValueError, IndexError) as err:
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as err:
             raise ModelError(f"malformed cosine reference in the calibration file: {err!r}.") from err
