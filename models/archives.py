@@ -40,6 +40,7 @@ from dedup.config import ScanConfig
 from dedup.runners.prepare import Embedded, embed_documents
 from dedup.scoring.background import Background
 from dedup.scoring.corpus import Corpus, build_corpus
+from dedup.scoring.signals import count_words
 from dedup.search.copies import normalise_for_hash
 from dedup.text.segment import split_sentences
 from models.rework import rework
@@ -243,6 +244,21 @@ def coarse_domain(doc: ArchiveDoc) -> str:
     return "other"
 
 
+def archive_order(
+    stories: dict[str, list[dict]], keys: list[str], rng: random.Random
+) -> tuple[list[str], dict[str, float]]:
+    """The story keys shuffled, then ordered by test set and domain (an archive takes its stories
+    from one where it can); and each language's rarity, 1 / the stories that have it."""
+    keys = list(keys)
+    rng.shuffle(keys)
+    keys.sort(key=lambda k: (k.split(":", 1)[0], story_domain(stories[k])))
+    counts: dict[str, int] = defaultdict(int)
+    for key in keys:
+        for lang in {d["lang"] for d in stories[key]}:
+            counts[lang] += 1
+    return keys, {lang: 1.0 / n for lang, n in counts.items()}
+
+
 def build_archives(
     stories: dict[str, list[dict]], keys: list[str], rng: random.Random, *, other_facts_share: float = 0.0
 ) -> list[list[ArchiveDoc]]:
@@ -258,15 +274,8 @@ def build_archives(
     (:func:`other_facts`), labelled a story of its own. It is drawn with a random source seeded by
     the story key, so the other documents' texts are the same with or without it.
     """
-    keys = list(keys)
-    rng.shuffle(keys)
-    keys.sort(key=lambda k: (k.split(":", 1)[0], story_domain(stories[k])))
+    keys, rarity = archive_order(stories, keys, rng)
     headlines = [stories[k][0]["segments"][0] for k in keys]
-    counts: dict[str, int] = defaultdict(int)
-    for key in keys:
-        for lang in {d["lang"] for d in stories[key]}:
-            counts[lang] += 1
-    rarity = {lang: 1.0 / n for lang, n in counts.items()}
     label = duplicate_stories(stories)
     archives: list[list[ArchiveDoc]] = [[]]
     for n, key in enumerate(keys):
@@ -308,6 +317,36 @@ def build_archives(
                         base.get("domain", ""),
                     )
                 )
+    return [sorted(a, key=lambda d: d.doc_id) for a in archives if len(a) > 1]
+
+
+def build_headline_archives(
+    stories: dict[str, list[dict]], keys: list[str], rng: random.Random
+) -> list[list[ArchiveDoc]]:
+    """Archives of headlines only: each version of a story reduced to its first segment.
+
+    Feeds, wire flashes and title indexes hold one line per article, and a scan of them compares
+    one-sentence documents, which the article archives (documents of 4 or more sentences) never
+    show the models. The versions are drawn as in :func:`build_archives` (a source alone, or with
+    translations and second translations), the archive is ordered by test set and domain the same
+    way, and a headline shorter than ``ScanConfig().min_words`` words is left out (a scan never
+    links it). A first segment is the headline of a news article, and the first line of a chat, a
+    review or a post elsewhere.
+    """
+    keys, rarity = archive_order(stories, keys, rng)
+    label = duplicate_stories(stories)
+    min_words = ScanConfig().min_words
+    archives: list[list[ArchiveDoc]] = [[]]
+    for n, key in enumerate(keys):
+        if len(archives[-1]) >= ARCHIVE_SIZE:
+            archives.append([])
+        docs = archives[-1]
+        for version in story_versions(stories[key], rng, rarity):
+            headline = version["segments"][0].strip()
+            if count_words(headline) >= min_words:
+                doc_id = f"{n:05d}-{version['lang']}-{version['role']}-{len(docs):03d}"
+                domain = version.get("domain", "")
+                docs.append(ArchiveDoc(doc_id, headline, label[key], version["lang"], domain))
     return [sorted(a, key=lambda d: d.doc_id) for a in archives if len(a) > 1]
 
 

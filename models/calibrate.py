@@ -56,6 +56,7 @@ from dedup.scoring.background import Background, fit_background, save_background
 from dedup.scoring.calibration import (
     ALIGNMENT_FEATURES,
     ARTICLE_FEATURES,
+    ONE_SENTENCE_FEATURES,
     STORY_FEATURES,
     Calibrator,
     ConfidenceModel,
@@ -78,6 +79,7 @@ from models.archives import (
     ArchiveDoc,
     archive_corpus,
     build_archives,
+    build_headline_archives,
     embed_archive,
     read_stories,
     split_stories,
@@ -106,9 +108,13 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "alignment + document, no number checks": tuple(
         name for name in ARTICLE_FEATURES if name != "log_number_disagreement"
     ),
+    "alignment + document, no one-sentence terms": tuple(
+        name for name in ARTICLE_FEATURES if name not in ONE_SENTENCE_FEATURES
+    ),
     "alignment + document (shipped)": ARTICLE_FEATURES,
 }
 CV_FOLDS = 5
+HEADLINE_EVERY = 4
 
 
 @dataclass(frozen=True)
@@ -410,13 +416,17 @@ def fit_all(
     min_level: float | None = None,
     meta: dict | None = None,
     extra: dict[str, np.ndarray] | None = None,
+    headlines: tuple[list[list[ArchiveDoc]], list[Embedded]] | None = None,
 ) -> tuple[Background, CosineReference, float, Calibrator, Calibrator, dict]:
     """Background, cosine reference, level threshold and both models from training archives.
 
     ``extra`` adds sentence vectors of languages the archives lack (language -> (n, dim) raw
-    vectors) to the background statistics only. With ``held_out``, the models are fitted without
-    the pairs involving that language, and the info dict's ``scored_rows`` holds every pair, those
-    included, scored with the refit's background, reference and level (for :func:`evaluate_on`).
+    vectors) to the background statistics only. ``headlines`` (archives and their embeddings,
+    :func:`models.archives.build_headline_archives`) add their pairs to the models' training pairs
+    only: their sentences are already in the article archives' background and reference. With
+    ``held_out``, the models are fitted without the pairs involving that language, and the info
+    dict's ``scored_rows`` holds every pair of ``train``, those included, scored with the refit's
+    background, reference and level (for :func:`evaluate_on`).
     """
     vectors, langs, weights = [], [], []
     for lang, emb in sorted((extra or {}).items()):
@@ -436,11 +446,15 @@ def fit_all(
     )
     corpora = [archive_corpus(e, background) for e in train_emb]
     reference = measure_reference(corpora, train, held_out=held_out)
+    archives = list(train)
+    if headlines is not None:
+        archives += headlines[0]
+        corpora += [archive_corpus(e, background) for e in headlines[1]]
     levels = (min_level,) if min_level is not None else LEVEL_GRID
     scored_by_level = {
         level: [
             r
-            for k, (corpus, archive) in enumerate(zip(corpora, train, strict=True))
+            for k, (corpus, archive) in enumerate(zip(corpora, archives, strict=True))
             for r in score_archive(k, corpus, archive, config, reference, level)
         ]
         for level in levels
@@ -451,16 +465,24 @@ def fit_all(
     }
     best, losses = tune_min_level(rows_by_level, config) if min_level is None else (min_level, {})
     rows = rows_by_level[best]
+
+    def in_train(row: ScoredRow) -> bool:  # a pair of the article archives, not the headline ones
+        return row.archive < len(train)
+
     article = fit_article(rows, config)
-    story = fit_story(rows)
+    # The story model has no one-sentence terms, so headline pairs would only pull it off articles.
+    story = fit_story([r for r in rows if in_train(r)])
     conf = confidences(rows, article, config)
-    n_docs = {k: len(a) for k, a in enumerate(train)}
+    n_docs = {k: len(a) for k, a in enumerate(archives)}
+
     rules = {
-        name: validate(rows, conf, n_docs, config, rule=rule)["all"] for name, rule in GROUPING_RULES.items()
+        name: validate(rows, conf, n_docs, config, rule=rule, keep=in_train)["all"]
+        for name, rule in GROUPING_RULES.items()
     }
     feature_sets = compare_feature_sets(rows, n_docs, config) if held_out is None else {}
-    # every pair, the held-out language's included: what evaluate_on clusters the archives with
-    scored = {} if held_out is None else {"scored_rows": scored_by_level[best]}
+    # every pair of train, the held-out language's included: what evaluate_on clusters them with
+    train_rows = [r for r in scored_by_level[best] if in_train(r)]
+    scored = {} if held_out is None else {"scored_rows": train_rows}
     return (
         background,
         reference,
@@ -472,6 +494,7 @@ def fit_all(
             "pairs": len(rows),
             "linkable_pairs": len(linkable(rows, config)),
             "positives": sum(r.same for r in rows),
+            "headline_pairs": sum(r.archive >= len(train) for r in rows),
             "grouping_rules": rules,
             "feature_sets": feature_sets,
             **scored,
@@ -535,6 +558,12 @@ def main(argv: list[str] | None = None) -> None:
         "--leave-one-out", action="store_true", help="Also refit with each language held out."
     )
     parser.add_argument(
+        "--no-headlines",
+        action="store_true",
+        help="Fit the models without the headline archives (validation still reports on them), "
+        "to measure what they add.",
+    )
+    parser.add_argument(
         "--no-input-levels",
         action="store_true",
         help="Score language pairs the reference lacks at their script pair's levels instead of "
@@ -548,6 +577,9 @@ def main(argv: list[str] | None = None) -> None:
     validation = build_archives(
         stories, val_keys, random.Random(SEED + 2), other_facts_share=OTHER_FACTS_SHARE
     )
+    # One training story in HEADLINE_EVERY also goes into an archive of headlines alone.
+    headline_train = build_headline_archives(stories, train_keys[::HEADLINE_EVERY], random.Random(SEED + 3))
+    headline_val = build_headline_archives(stories, val_keys, random.Random(SEED + 4))
     config = ScanConfig(encoder=args.encoder, input_levels=not args.no_input_levels)
 
     from dedup.encoders.loading import load_encoder
@@ -557,6 +589,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"embedded training archives {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     val_emb = [embed_archive(a, config, encoder) for a in validation]
     print(f"embedded validation archives {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    headline_train_emb = [embed_archive(a, config, encoder) for a in headline_train]
+    headline_val_emb = [embed_archive(a, config, encoder) for a in headline_val]
+    headline_fit = None if args.no_headlines else (headline_train, headline_train_emb)
     extra: dict[str, np.ndarray] = {}
     if args.ud_root is not None:
         from models.ud_sentences import read_ud_sentences
@@ -570,11 +605,15 @@ def main(argv: list[str] | None = None) -> None:
         "encoder": args.encoder,
         "stories": {"training": len(train_keys), "validation": len(val_keys)},
         "documents": {"training": sum(map(len, train)), "validation": sum(map(len, validation))},
+        "headline_documents": {
+            "training": 0 if args.no_headlines else sum(map(len, headline_train)),
+            "validation": sum(map(len, headline_val)),
+        },
         "seed": SEED,
         "background_only_languages": {lang: len(v) for lang, v in sorted(extra.items())},
     }
     background, reference, level, article, story, fit_info = fit_all(
-        train, train_emb, config, meta=corpus_meta, extra=extra
+        train, train_emb, config, meta=corpus_meta, extra=extra, headlines=headline_fit
     )
     print(f"fitted {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     report: dict[str, object] = {
@@ -590,6 +629,9 @@ def main(argv: list[str] | None = None) -> None:
             rules=GROUPING_RULES,
             story=story,
         ),
+        "validation_headlines": evaluate_on(
+            headline_val, headline_val_emb, config, background, reference, level, article
+        ),
     }
     if args.leave_one_out:
         lolo: dict[str, object] = {}
@@ -597,7 +639,7 @@ def main(argv: list[str] | None = None) -> None:
         languages = sorted({d.lang for a in validation for d in a} - {"en"})
         for lang in languages:
             bg, ref, lvl, art, _, info = fit_all(
-                train, train_emb, config, held_out=lang, min_level=level, extra=extra
+                train, train_emb, config, held_out=lang, min_level=level, extra=extra, headlines=headline_fit
             )
             lolo[lang] = evaluate_on(validation, val_emb, config, bg, ref, lvl, art, only_lang=lang)
             # The held-out language's pairs in the training archives are out of sample too: the

@@ -15,6 +15,7 @@ from models.archives import (
     OTHER_FACTS,
     ArchiveDoc,
     build_archives,
+    build_headline_archives,
     duplicate_stories,
     embed_archive,
     other_facts,
@@ -91,6 +92,20 @@ def test_archive_documents_are_listed_in_the_order_a_scan_reads_them():
         # position i of the archive is position i of the scan, so labels and languages match
         assert [d.doc_id for d in embedded.documents] == [d.doc_id for d in archive]
         assert all(d.doc_id.split("-")[1] in (d.lang, "quote") for d in archive)
+
+
+def test_headline_archives_hold_each_version_s_first_segment_when_a_scan_could_link_it():
+    stories = {f"wmt:x:doc-{n}": _story(n) for n in range(12)}
+    stories["wmt:x:short"] = [{**_doc("en", ["Flood warning", *BODY]), "producer": "src"}]
+    archives = build_headline_archives(stories, sorted(stories), random.Random(5))
+    docs = [d for archive in archives for d in archive]
+    firsts = {(key, d["lang"]): d["segments"][0] for key, versions in stories.items() for d in versions}
+    assert docs and all(d.text == firsts[(d.story, d.lang)] for d in docs)
+    assert "wmt:x:short" not in {d.story for d in docs}  # two words: a scan never links it
+    # the versions are drawn as for article archives: translations of one story share its label
+    assert any(len({d.lang for d in docs if d.story == key}) > 1 for key in stories)
+    for archive in archives:
+        assert [d.doc_id for d in archive] == sorted(d.doc_id for d in archive)
 
 
 def test_embedding_an_archive_out_of_scan_order_is_refused():

@@ -100,6 +100,14 @@ def test_capped_level_counts_a_level_past_the_cap_as_the_cap():
     assert feature_value(high, "mean_level") == pytest.approx(LEVEL_CAP + 0.9)
 
 
+def test_one_sentence_terms_are_the_level_of_a_pair_with_a_one_sentence_document_and_zero_otherwise():
+    f = _features(0.5, level=0.8)
+    single = PairFeatures(**{**f.to_dict(), "n_sentences_a": 1, "mean_level": LEVEL_CAP + 0.9})
+    assert (feature_value(f, "one_sentence"), feature_value(f, "one_sentence_level")) == (0.0, 0.0)
+    assert feature_value(single, "one_sentence") == 1.0
+    assert feature_value(single, "one_sentence_level") == pytest.approx(LEVEL_CAP)
+
+
 def test_shipped_article_model_gains_nothing_from_one_sentence_aligned_past_a_translations_level():
     # One sentence of two otherwise unrelated 5-sentence documents aligned far above a typical
     # translation (a quoted headline, a name line): no more likely the same article than at the cap.

@@ -193,3 +193,39 @@ def test_same_language_reports_on_one_company_are_not_near_duplicates(tmp_path: 
     groups = sorted(g.members for g in result.groups)
     assert ("fares-ja.txt", "fares-zh.txt") in groups
     assert ("recall-ja-edited.txt", "recall-ja.txt", "recall-zh.txt") in groups
+
+
+# A one-sentence Chinese brief of the fare rise, beside the English fare report it condenses and
+# an English report of the company's other event (trains withdrawn).
+BRIEF = {
+    "fares-en.txt": (
+        "The East Coast Railway Company will raise fares by 4.5 percent from January, its chief executive "
+        "Margaret Olsen announced on Friday.\n"
+        "The company said the money would pay for new trains and longer platforms at Harrowgate station.\n"
+        "Passenger groups criticised the increase, saying services were often late.\n"
+        "Season tickets between Harrowgate and the capital will cost about 300 pounds more a year.\n"
+        "The government must still approve the new fares.\n"
+    ),
+    "fares-brief-zh.txt": "东海岸铁路公司宣布明年一月起票价上涨4.5%，乘客团体表示不满。\n",
+    "recall-en.txt": (
+        "The East Coast Railway Company said on Tuesday that it would withdraw 42 of its newest trains "
+        "from service after cracks were found in their bogies.\n"
+        "Inspectors discovered the cracks during a routine check at the depot in Harrowgate last weekend.\n"
+        "The company's chief executive, Margaret Olsen, apologised to passengers and said safety came "
+        "before punctuality.\n"
+        "About one in five morning services will be cancelled until at least the end of the month.\n"
+        "The manufacturer, a consortium led by a Spanish firm, has sent engineers to examine the trains.\n"
+        "Passenger groups called for refunds for season ticket holders.\n"
+    ),
+}
+
+
+def test_a_one_sentence_brief_links_to_its_story_and_not_to_the_same_company_s_other_news(tmp_path: Path):
+    result = _scan(tmp_path, BRIEF)
+    confidence = {frozenset((p.doc_a, p.doc_b)): p.confidence for p in result.pairs}
+    assert confidence[frozenset(("fares-brief-zh.txt", "fares-en.txt"))] > 0.7
+    # its one sentence meets the other report's sentence on passenger groups, loosely: in a folder
+    # this small the margin has no competition, and one aligned sentence covers the whole brief
+    assert confidence.get(frozenset(("fares-brief-zh.txt", "recall-en.txt")), 0.0) < 0.5
+    groups = sorted(g.members for g in result.groups)
+    assert groups == [("fares-brief-zh.txt", "fares-en.txt"), ("recall-en.txt",)]
