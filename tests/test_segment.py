@@ -116,6 +116,19 @@ def test_khmer_sentence_sign() -> None:
     assert split_sentences(text) == ["ព្រឹកនេះភ្លៀងធ្លាក់ខ្លាំងនៅភ្នំពេញ។", "ផ្លូវជាច្រើនត្រូវបានលិចទឹក។"]
 
 
+def test_georgian_sentences_end_at_a_period_although_unicode_files_its_letters_as_lowercase() -> None:
+    sentences = [
+        "ქალაქის საბჭომ ახალი ხიდის მშენებლობა დაამტკიცა.",
+        "სამუშაოები გაზაფხულზე დაიწყება.",
+        "მერმა თქვა, რომ ხიდი საცობებს შეამცირებს.",
+    ]
+    assert split_sentences(" ".join(sentences)) == sentences
+    # a period before a lowercase Latin word still does not end a sentence
+    assert split_sentences("The plan was approved by the council, i.a. by the mayor.") == [
+        "The plan was approved by the council, i.a. by the mayor."
+    ]
+
+
 def test_thai_and_lao_sentences_end_at_a_space_between_long_runs() -> None:
     thai = (
         "สภาเมืองอนุมัติการสร้างสะพานแห่งใหม่เมื่อวันอังคาร "

@@ -11,7 +11,9 @@ letters and before a run of at least 12 is a boundary (list items, numbers and w
 spaces are shorter; a new sentence opens with a long unspaced run). A period does not end a
 sentence after a known abbreviation (Mr., e.g., z.B., f.eks.), after a single
 capital initial (J. K. Rowling), inside dotted abbreviations (U.S.), before a
-lowercase word, or after a day number in a date (``1. januar``, ``17. Mai``).
+lowercase word, or after a day number in a date (``1. januar``, ``17. Mai``). Georgian letters
+count as caseless here: Unicode files Mkhedruli as lowercase, but Georgian text has no capitals
+to open a sentence with.
 
 No text is lost: the sentences, concatenated, hold every non-whitespace character
 of the input in order.
@@ -151,7 +153,7 @@ def _is_boundary(line: str, start: int, term: str, end: int) -> bool:
     if not rest:
         return False
     first = rest[0]
-    if first.islower():
+    if first.islower() and not _is_georgian(first):
         return False
     if term != ".":
         return True
@@ -176,6 +178,10 @@ def _is_boundary(line: str, start: int, term: str, end: int) -> bool:
         if len(before) >= 2 and before[-2].lower() in _ORDINAL_CONTEXT:
             return False
     return True
+
+
+def _is_georgian(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("GEORGIAN LETTER")  # Mkhedruli, the everyday script
 
 
 def _is_cjk(ch: str) -> bool:
