@@ -118,3 +118,26 @@ def test_a_pair_among_three_texts_gets_its_confidence_from_a_larger_folder(tmp_p
     large = _link_confidences(dedup.scan(large_dir, encoder=encoder, config=config))
     for pair, confidence in small.items():
         assert abs(confidence - large[pair]) <= 0.05, (pair, confidence, large[pair])
+
+
+# One-line records, as a title feed holds them: a headline in three languages, another storm
+# headline (the same weather, another event) and an unrelated one.
+HEADLINES = {
+    "power-en.txt": "Storm cuts power to 40,000 homes in western Norway",
+    "power-nb.txt": "Uvær kutter strømmen til 40 000 husstander på Vestlandet",
+    "power-de.txt": "Sturm: 40.000 Haushalte in Westnorwegen ohne Strom",
+    "roads-en.txt": "Storm closes mountain roads in western Norway",
+    "museum-de.txt": "Einbrecher stehlen zwei Gemälde aus dem Kunstmuseum in Bergen",
+}
+
+
+def test_headline_translations_link_and_weigh_more_than_a_headline_on_the_same_weather(tmp_path, encoder):
+    config = dedup.ScanConfig(use_cache=False, report_threshold=0.0)
+    result = dedup.scan(_write(tmp_path / "headlines", HEADLINES), encoder=encoder, config=config)
+    confidence = {frozenset(pair): c for pair, c in _link_confidences(result).items()}
+    translations = [confidence[frozenset(p)] for p in (("power-en.txt", "power-nb.txt"),
+                    ("power-en.txt", "power-de.txt"), ("power-de.txt", "power-nb.txt"))]  # fmt: skip
+    assert min(translations) >= 0.9, translations
+    assert confidence.get(frozenset(("power-en.txt", "roads-en.txt")), 0.0) < min(translations) - 0.2
+    assert all(confidence.get(frozenset((n, "museum-de.txt")), 0.0) < 0.1 for n in HEADLINES)
+    assert ("museum-de.txt",) in [g.members for g in result.groups]
