@@ -33,6 +33,7 @@ import json
 import random
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -259,6 +260,17 @@ def archive_order(
     return keys, {lang: 1.0 / n for lang, n in counts.items()}
 
 
+def _fill_archives(
+    keys: list[str], archives: list[list[ArchiveDoc]]
+) -> Iterator[tuple[int, str, list[ArchiveDoc]]]:
+    """Each story key with its number and the archive its documents go into: the last one of
+    ``archives``, or a new one appended once that holds ``ARCHIVE_SIZE`` documents."""
+    for n, key in enumerate(keys):
+        if not archives or len(archives[-1]) >= ARCHIVE_SIZE:
+            archives.append([])
+        yield n, key, archives[-1]
+
+
 def build_archives(
     stories: dict[str, list[dict]], keys: list[str], rng: random.Random, *, other_facts_share: float = 0.0
 ) -> list[list[ArchiveDoc]]:
@@ -277,11 +289,8 @@ def build_archives(
     keys, rarity = archive_order(stories, keys, rng)
     headlines = [stories[k][0]["segments"][0] for k in keys]
     label = duplicate_stories(stories)
-    archives: list[list[ArchiveDoc]] = [[]]
-    for n, key in enumerate(keys):
-        if len(archives[-1]) >= ARCHIVE_SIZE:
-            archives.append([])
-        docs = archives[-1]
+    archives: list[list[ArchiveDoc]] = []
+    for n, key, docs in _fill_archives(keys, archives):
         for version in story_versions(stories[key], rng, rarity):
             text = rework(version["segments"], rng, lang=version["lang"], teasers=headlines)
             doc_id = f"{n:05d}-{version['lang']}-{version['role']}-{len(docs):03d}"
@@ -336,11 +345,8 @@ def build_headline_archives(
     keys, rarity = archive_order(stories, keys, rng)
     label = duplicate_stories(stories)
     min_words = ScanConfig().min_words
-    archives: list[list[ArchiveDoc]] = [[]]
-    for n, key in enumerate(keys):
-        if len(archives[-1]) >= ARCHIVE_SIZE:
-            archives.append([])
-        docs = archives[-1]
+    archives: list[list[ArchiveDoc]] = []
+    for n, key, docs in _fill_archives(keys, archives):
         for version in story_versions(stories[key], rng, rarity):
             headline = version["segments"][0].strip()
             if count_words(headline) >= min_words:
