@@ -407,6 +407,29 @@ def tune_min_level(
 # --------------------------------------------------------------------------------------------
 
 
+def bank_origins(background: Background, matrix: np.ndarray, stories: list[str]) -> list[str]:
+    """The story of each background bank row: the bank is sampled from ``matrix`` (whose row ``i``
+    belongs to ``stories[i]``; "" for rows of no story), so each bank row is found there byte for
+    byte."""
+    story_of = {row.tobytes(): story for row, story in zip(matrix.astype(np.float32), stories, strict=True)}
+    return [story_of.get(row.tobytes(), "") for row in background.bank.astype(np.float32)]
+
+
+def without_stories(background: Background, bank_stories: list[str], drop: set[str]) -> Background:
+    """``background`` with the bank rows of the ``drop`` stories left out.
+
+    A training archive scored with a bank sampled from the training archives would find a
+    sentence itself, and its translations, among the bank rows of its margin neighbourhood (no
+    version skip passes over a bank row): its alignments would fail the margin as no scan's do,
+    since a scan's bank holds only unrelated training text.
+    """
+    keep = np.array([story not in drop for story in bank_stories], dtype=bool)
+    if keep.all():
+        return background
+    langs = tuple(lang for lang, kept in zip(background.bank_langs, keep, strict=True) if kept)
+    return replace(background, bank=background.bank[keep], bank_langs=langs)
+
+
 def fit_all(
     train: list[list[ArchiveDoc]],
     train_emb: list[Embedded],
@@ -428,12 +451,13 @@ def fit_all(
     dict's ``scored_rows`` holds every pair of ``train``, those included, scored with the refit's
     background, reference and level (for :func:`evaluate_on`).
     """
-    vectors, langs, weights = [], [], []
+    vectors, langs, weights, stories = [], [], [], []
     for lang, emb in sorted((extra or {}).items()):
         if lang != held_out:
             vectors.append(emb)
             langs += [lang] * len(emb)
             weights.append(np.full(len(emb), 100.0, dtype=np.float32))
+            stories += [""] * len(emb)
     for archive, e in zip(train, train_emb, strict=True):
         for doc, doc_lang, sents, emb in zip(archive, e.langs, e.sentences, e.embeddings, strict=True):
             if doc.lang == held_out or not len(emb):
@@ -441,15 +465,17 @@ def fit_all(
             vectors.append(emb)
             langs += [doc_lang] * len(emb)
             weights.append(sentence_weights([sents]))
-    background = fit_background(
-        np.concatenate(vectors), langs, np.concatenate(weights), seed=SEED, meta=meta or {}
-    )
-    corpora = [archive_corpus(e, background) for e in train_emb]
-    reference = measure_reference(corpora, train, held_out=held_out)
-    archives = list(train)
-    if headlines is not None:
-        archives += headlines[0]
-        corpora += [archive_corpus(e, background) for e in headlines[1]]
+            stories += [doc.story] * len(emb)
+    matrix = np.concatenate(vectors)
+    background = fit_background(matrix, langs, np.concatenate(weights), seed=SEED, meta=meta or {})
+    bank_stories = bank_origins(background, matrix, stories)
+    archives = list(train) + (headlines[0] if headlines is not None else [])
+    embedded = list(train_emb) + (headlines[1] if headlines is not None else [])
+    corpora = [
+        archive_corpus(e, without_stories(background, bank_stories, {d.story for d in archive}))
+        for archive, e in zip(archives, embedded, strict=True)
+    ]
+    reference = measure_reference(corpora[: len(train)], train, held_out=held_out)
     levels = (min_level,) if min_level is not None else LEVEL_GRID
     scored_by_level = {
         level: [

@@ -307,3 +307,23 @@ def test_validation_counts_only_the_kept_pairs_but_clusters_them_all():
     # only the two pairs with document 2 are counted, but they are still grouped (through 0-1)
     assert kept["all"] == {"recall": None, "precision": 0.0, "gold_pairs": 0, "linked_pairs": 2}
     assert kept["ece_pairs"] == 2
+
+
+def test_a_training_archive_is_scored_without_the_bank_rows_of_its_own_stories():
+    from dedup.scoring.background import fit_background
+    from models.calibrate import bank_origins, without_stories
+
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(size=(40, 8)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    stories = ["a"] * 10 + ["b"] * 10 + ["c"] * 10 + [""] * 10  # the last rows: background-only text
+    background = fit_background(
+        matrix, ["en"] * 40, np.ones(40, dtype=np.float32), bank_per_language=40, min_sentences=10
+    )
+    origins = bank_origins(background, matrix, stories)
+    assert sorted(origins) == sorted(stories)  # every bank row traced to the row it was sampled from
+    scored_with = without_stories(background, origins, {"a", "c"})
+    assert len(scored_with.bank) == len(scored_with.bank_langs) == 20
+    # no row of story a is left in the bank: none of them finds itself there
+    assert (scored_with.bank @ matrix[:10].T).max() < 0.999
+    assert without_stories(background, origins, {"z"}) is background
