@@ -410,9 +410,15 @@ def tune_min_level(
 def bank_origins(background: Background, matrix: np.ndarray, stories: list[str]) -> list[str]:
     """The story of each background bank row: the bank is sampled from ``matrix`` (whose row ``i``
     belongs to ``stories[i]``; "" for rows of no story), so each bank row is found there byte for
-    byte."""
-    story_of = {row.tobytes(): story for row, story in zip(matrix.astype(np.float32), stories, strict=True)}
-    return [story_of.get(row.tobytes(), "") for row in background.bank.astype(np.float32)]
+    byte. Only the bank's rows are held as keys, not the whole matrix's."""
+    bank_rows: dict[bytes, list[int]] = defaultdict(list)  # a sentence sampled twice has two rows
+    for b, row in enumerate(background.bank.astype(np.float32, copy=False)):
+        bank_rows[row.tobytes()].append(b)
+    origins = [""] * len(background.bank)
+    for row, story in zip(matrix.astype(np.float32, copy=False), stories, strict=True):
+        for b in bank_rows.get(row.tobytes(), ()):
+            origins[b] = story
+    return origins
 
 
 def without_stories(background: Background, bank_stories: list[str], drop: set[str]) -> Background:
