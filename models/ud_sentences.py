@@ -2,11 +2,17 @@
 
 The calibration's training corpus (WMT22-24) covers 15 languages; a scan meets many more. The
 background statistics (:mod:`dedup.scoring.background`) need only plain sentences of a language, not
-translations, so for Norwegian (Bokmål and Nynorsk), Danish, Swedish, Icelandic, Faroese, Basque
-and other common languages they come from the Universal Dependencies treebanks (news, blogs,
-fiction and non-fiction; CC BY-SA or similar licences, see each treebank's LICENSE.txt): the
-``# text = ...`` line of every sentence. Nothing of them is committed; only their mean vectors
-and a small bank of sentence vectors are.
+translations, so for 44 more languages (the Nordic ones, Basque and most of Europe's; Arabic,
+Persian, Urdu, Thai, Vietnamese, Indonesian, Korean, Georgian, Armenian, Tamil, Telugu, Marathi,
+Kazakh, Uzbek, Uyghur, Welsh, Irish, Scottish Gaelic, Maltese, Afrikaans, Yoruba ...) they come
+from the Universal Dependencies treebanks (news, blogs, fiction and non-fiction): the ``# text =
+...`` line of every sentence. Nothing of them is committed; only their mean vectors are (their
+sentences join the bank only in Icelandic, a language of the training archives too:
+:func:`models.calibrate.fit_all`). Each treebank's licence is in its
+LICENSE.txt: CC BY-SA for most, CC BY-NC-SA for some (Basque BDT, Estonian EDT, Greek GDT,
+Hungarian Szeged, Italian ISDT, Polish PDB, Turkish IMST, Urdu UDTB, Tamil TTB, Bulgarian BTB,
+Galician CTG); a mean of 600 sentence vectors is what dedup keeps of them. Arabic's mean comes
+from the Arabic PUD treebank: the PADT treebank's files were too large to fetch here.
 
 Get the treebanks with ``git clone https://github.com/UniversalDependencies/UD_<Language>-<Name>``
 into one folder (the names are in :data:`TREEBANKS`); a bare mirror of each works too.
@@ -44,8 +50,32 @@ TREEBANKS: dict[str, str] = {
     "UD_Dutch-Alpino": "nl",
     "UD_Greek-GDT": "el",
     "UD_Turkish-IMST": "tr",
-    "UD_Arabic-PADT": "ar",
+    "UD_Arabic-PUD": "ar",
     "UD_Korean-Kaist": "ko",
+    "UD_Persian-PerDT": "fa",
+    "UD_Urdu-UDTB": "ur",
+    "UD_Thai-TUD": "th",
+    "UD_Vietnamese-VTB": "vi",
+    "UD_Indonesian-GSD": "id",
+    "UD_Welsh-CCG": "cy",
+    "UD_Irish-IDT": "ga",
+    "UD_Scottish_Gaelic-ARCOSG": "gd",
+    "UD_Armenian-ArmTDP": "hy",
+    "UD_Georgian-GLC": "ka",
+    "UD_Tamil-TTB": "ta",
+    "UD_Telugu-MTG": "te",
+    "UD_Marathi-UFAL": "mr",
+    "UD_Kazakh-KTB": "kk",
+    "UD_Uzbek-UT": "uz",
+    "UD_Uyghur-UDT": "ug",
+    "UD_Belarusian-HSE": "be",
+    "UD_Bulgarian-BTB": "bg",
+    "UD_Lithuanian-ALKSNIS": "lt",
+    "UD_Slovak-SNK": "sk",
+    "UD_Galician-CTG": "gl",
+    "UD_Afrikaans-AfriBooms": "af",
+    "UD_Maltese-MUDT": "mt",
+    "UD_Yoruba-YTB": "yo",
 }
 MIN_CHARS = 30
 
@@ -57,7 +87,7 @@ def text_lines(conllu: str) -> Iterator[str]:
             yield line[len("# text = ") :].strip()
 
 
-def _conllu_files(treebank: Path) -> Iterator[str]:
+def conllu_texts(treebank: Path) -> Iterator[str]:
     """Texts of a treebank's .conllu files: a plain folder, or a bare git mirror (missing blobs skipped)."""
     files = sorted(treebank.rglob("*.conllu"))
     if files:
@@ -93,7 +123,7 @@ def read_ud_sentences(root: Path, *, per_language: int = 600, seed: int = 0) -> 
         if folder is None:
             continue
         sentences = sorted(
-            {s for text in _conllu_files(folder) for s in text_lines(text) if len(s) >= MIN_CHARS}
+            {s for text in conllu_texts(folder) for s in text_lines(text) if len(s) >= MIN_CHARS}
         )
         random.Random(f"{seed}:{name}").shuffle(sentences)
         if sentences:

@@ -30,6 +30,19 @@ def test_fit_background_keeps_a_mean_per_language_and_a_bank_sample():
     assert np.array_equal(bg.mean_of("xx"), bg.global_mean)
 
 
+def test_bank_languages_limit_the_bank_but_not_the_means():
+    rng = np.random.default_rng(1)
+    vectors = _unit(rng.normal(size=(300, 8)))
+    langs = ["en"] * 100 + ["de"] * 100 + ["th"] * 100
+    bg = fit_background(
+        vectors, langs, np.ones(300, dtype=np.float32), bank_per_language=40, bank_languages={"en", "de"}
+    )
+    assert bg.langs == ("de", "en", "th")
+    assert sorted(set(bg.bank_langs)) == ["de", "en"] and len(bg.bank_langs) == 80
+    thai_rows = {row.tobytes() for row in vectors[200:]}
+    assert not any(row.tobytes() in thai_rows for row in bg.bank)
+
+
 def test_background_round_trips_through_its_file(tmp_path):
     bg = _background()
     save_background(bg, tmp_path / "bg.npz")

@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,7 @@ def fit_background(
     weights: npt.NDArray[np.float32],
     *,
     bank_per_language: int = 200,
+    bank_languages: Collection[str] | None = None,
     min_sentences: int = 50,
     prior_weight: float = 200.0,
     seed: int = 0,
@@ -100,6 +102,7 @@ def fit_background(
         langs: Language of each row.
         weights: (n,) row weights (as the scan weighs sentences).
         bank_per_language: Rows sampled into the bank per language (fewer where fewer exist).
+        bank_languages: The languages sampled into the bank (None: every language with a mean).
         min_sentences: Languages with fewer rows get no mean of their own.
         prior_weight: Stored as :attr:`Background.prior_weight`.
         seed: Seed of the bank sample.
@@ -122,7 +125,8 @@ def fit_background(
         kept_langs.append(lang)
         weighted = (vectors[rows].astype(np.float64) * w[rows, None]).sum(axis=0)
         means.append(weighted / max(w[rows].sum(), 1e-12))
-        bank_rows.append(np.sort(rng.choice(rows, size=min(bank_per_language, len(rows)), replace=False)))
+        if bank_languages is None or lang in bank_languages:
+            bank_rows.append(np.sort(rng.choice(rows, size=min(bank_per_language, len(rows)), replace=False)))
     chosen = np.concatenate(bank_rows) if bank_rows else np.zeros(0, dtype=np.int64)
     return Background(
         langs=tuple(kept_langs),
