@@ -475,7 +475,7 @@ def fit_all(
             stories += [doc.story] * len(emb)
     matrix = np.concatenate(vectors)
     # The bank holds the training archives' languages only: the extra languages' rows in every
-    # margin neighbourhood lowered validation P / R and raised ECE (see models/README.md).
+    # margin neighbourhood raised the article model's cross-validated log loss (models/README.md).
     archive_langs = set(langs[n_extra:])
     background = fit_background(
         matrix, langs, np.concatenate(weights), bank_languages=archive_langs, seed=SEED, meta=meta or {}

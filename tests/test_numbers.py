@@ -75,3 +75,34 @@ def test_a_french_time_and_a_date_in_digits_meet_their_other_spellings() -> None
     assert number_checks([("Booked before 6/13/22.", "Bestilt før juni 2022.")]) == (1, 0)
     assert number_checks([("Depuis 23 h 15.", "Seit 22.45 Uhr.")]) == (0, 1)
     assert number_checks([("Booked before June 13, 2022.", "Bestilt før 14.7.21.")]) == (0, 1)
+
+
+def test_a_century_meets_its_years_written_as_hundreds() -> None:
+    trade = ("Handelen vokste på 1500-tallet.", "贸易在16世纪发展起来。")
+    city = ("Pada abad ke-5 SM kota itu tumbuh.", "Staden växte under 400-talet f.Kr.")
+    castle = ("Das Schloss stammt aus dem 17. Jahrhundert.", "The castle dates from the 1600s.")
+    other_century = ("The castle dates from the 17th century.", "Le château date des années 1500.")
+    assert [number_checks([pair]) for pair in (trade, city, castle, other_century)] == [
+        (1, 0),
+        (1, 0),
+        (1, 0),
+        (0, 1),
+    ]
+
+
+def test_a_decade_meets_its_years_however_it_is_written() -> None:
+    assert number_checks([("Sie starb Mitte der 80er-Jahre.", "She died in the mid-1980s.")]) == (1, 0)
+    assert number_checks([("Fotos dos anos 70.", "Photos from the 1970s.")]) == (1, 0)
+    assert number_checks([("В 90-х годах завод закрылся.", "The plant closed in the 1990s.")]) == (1, 0)
+    assert number_checks([("在20世纪70年代中期。", "In the mid-1970s.")]) == (1, 0)
+    assert number_checks([("Myndir frá 8. áratugnum.", "Photos from the 1970s.")]) == (
+        1,
+        0,
+    )  # the eighth decade
+    assert number_checks([("Sie starb Mitte der 80er-Jahre.", "She died in the mid-1990s.")]) == (0, 1)
+
+
+def test_round_figures_do_not_meet_as_centuries() -> None:
+    """Only a century or decade written as one is read as one: 400 euros is not the fifth century."""
+    assert number_checks([("It cost 400 euros.", "Det kostet 500 euro.")]) == (0, 1)
+    assert number_checks([("15 people died.", "Il y a eu 16 morts.")]) == (0, 1)

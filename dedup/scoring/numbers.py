@@ -58,6 +58,29 @@ _ERA_YEAR = re.compile(r"(令和|平成|昭和|民國|民国)\s?(\d{1,3}|元)\s?
 _ERA_BASE = {"令和": 2018, "平成": 1988, "昭和": 1925, "民國": 1911, "民国": 1911}
 
 
+# A century by its number ("16th century", "16. Jahrhundert", "16世纪", "abad ke-16"): its years are
+# written (N - 1) * 100 elsewhere ("1500-talet", "the 1500s"). Roman numerals are not read.
+_CENTURY_WORDS = (
+    r"century|centuries|siècles?|siglos?|séculos?|secol[oi]|jahrhunderts?|eeuw|århundre(?:de|t|det)?|"
+    r"århundradet|vuosisa\w*|wiek\w*|stolet\w*|век\w*|столітт\w*|yüzyıl\w*|öld|aldar|世纪|世紀|세기|"
+    r"सदी|शताब्दी"
+)
+_CENTURY_AFTER = re.compile(
+    rf"(?<![\d.,])(\d{{1,2}})(?:st|nd|rd|th|e|er|ème|º|\.|-?(?:й|го|м))?\s?(?:{_CENTURY_WORDS})",
+    re.IGNORECASE,
+)
+_CENTURY_BEFORE = re.compile(r"(?:abad\s?ke-?|ศตวรรษที่\s?|القرن\s?)(\d{1,2})(?!\d)", re.IGNORECASE)
+
+# A decade in two digits ("the '70s", "70er-Jahre", "70年代", "años 70") is the years of the decade
+# ("1970s", "décadas de 1970"); Icelandic counts decades by ordinal ("8. áratugnum": the 1970s).
+_SHORT_DECADE = re.compile(
+    r"(?<![\d.,])'?([1-9]0)(?:s\b|'s\b|er\b|er-|年代|-[ех]\b|'l[ae]r|-lu[kv]\w*|-tal(?:et|let)\b|-an\b)",
+    re.IGNORECASE,
+)
+_DECADE_AFTER_WORD = re.compile(r"(?:años|anos|anni|années|lata)\s'?([1-9]0)(?![\d])", re.IGNORECASE)
+_ORDINAL_DECADE = re.compile(r"(?<![\d.,])([1-9]|10)\.\s?áratug", re.IGNORECASE)
+
+
 def number_keys(text: str) -> frozenset[str]:
     """The numbers of a text, each reduced to its significant digits, so a translation's numbers meet
     the original's however it writes them: separators dropped ("1,5" and "1.5", "40 000" and
@@ -86,8 +109,10 @@ def number_equivalents(text: str) -> frozenset[str]:
     figures: an afternoon time on the 24-hour clock ("5.30pm" as 17.30), an imperial quantity in
     metric units, rounded as translators round (130 miles as 209 or 210 km, 75°F as 24 °C), an
     era year as its Gregorian year (令和5年 as 2023), a French time as the dotted one ("23 h 15" as
-    23.15), and a date written as digits as its day, month and full year ("13.6.22" as 13, 6 and 2022
-    or 1922: the order of day and month is not guessed).
+    23.15), a date written as digits as its day, month and full year ("13.6.22" as 13, 6 and 2022
+    or 1922: the order of day and month is not guessed), a century by its number as its first year
+    ("16世纪" as 1500, how "1500-talet" and "the 1500s" write it) and a decade in two digits or by
+    ordinal as its years ("70年代", "80er-Jahre" and Icelandic "8. áratugnum" as 1970 and 1980).
 
     They are compared with the other text's written figures only, never with its equivalents: two
     weather reports in Fahrenheit must not meet through their rounded conversions.
@@ -101,6 +126,8 @@ def number_equivalents(text: str) -> frozenset[str]:
         ['2023']
         >>> sorted(number_equivalents("Booked before 13.6.22"))
         ['13', '1922', '2022', '6']
+        >>> sorted(number_equivalents("in the 16th century and the 70s"))
+        ['15', '197', '207']
     """
     keys: set[str] = set()
     for match in _PM_TIME.finditer(text):
@@ -126,6 +153,14 @@ def number_equivalents(text: str) -> frozenset[str]:
     for match in _ERA_YEAR.finditer(text):
         year = 1 if match.group(2) == "元" else int(match.group(2))
         keys.add(significant_digits(str(_ERA_BASE[match.group(1)] + year)))
+    for pattern in (_CENTURY_AFTER, _CENTURY_BEFORE):
+        for match in pattern.finditer(text):
+            if 1 <= int(match.group(1)) <= 21:
+                keys.add(significant_digits(str((int(match.group(1)) - 1) * 100)))
+    decades = [m.group(1) for p in (_SHORT_DECADE, _DECADE_AFTER_WORD) for m in p.finditer(text)]
+    decades += [str((int(m.group(1)) - 1) * 10) for m in _ORDINAL_DECADE.finditer(text)]
+    for decade in decades:
+        keys.update(significant_digits(century + decade.rjust(2, "0")) for century in ("19", "20"))
     return frozenset(keys)
 
 
