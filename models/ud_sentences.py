@@ -4,7 +4,8 @@ The calibration's training corpus (WMT22-24) covers 15 languages; a scan meets m
 background statistics (:mod:`dedup.scoring.background`) need only plain sentences of a language, not
 translations, so for 44 more languages (the Nordic ones, Basque and most of Europe's; Arabic,
 Persian, Urdu, Thai, Vietnamese, Indonesian, Korean, Georgian, Armenian, Tamil, Telugu, Marathi,
-Kazakh, Uzbek, Uyghur, Welsh, Irish, Scottish Gaelic, Maltese, Afrikaans, Yoruba ...) they come
+Kazakh, Uzbek, Uyghur, Welsh, Irish, Scottish Gaelic, Maltese, Afrikaans, Yoruba ...), and for
+traditional Chinese (``zh-Hant``, :func:`dedup.text.scripts.centring_key`), they come
 from the Universal Dependencies treebanks (news, blogs, fiction and non-fiction): the ``# text =
 ...`` line of every sentence. Nothing of them is committed; only their mean vectors are (their
 sentences join the bank only in Icelandic, a language of the training archives too:
@@ -76,6 +77,8 @@ TREEBANKS: dict[str, str] = {
     "UD_Afrikaans-AfriBooms": "af",
     "UD_Maltese-MUDT": "mt",
     "UD_Yoruba-YTB": "yo",
+    # Traditional Chinese (Wikipedia): centred apart from simplified (dedup.text.scripts.centring_key).
+    "UD_Chinese-GSD": "zh-Hant",
 }
 MIN_CHARS = 30
 

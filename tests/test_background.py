@@ -114,3 +114,24 @@ def test_build_corpus_ignores_a_background_of_another_width():
     corpus = build_corpus([["a b c", "d e f"]], emb, ["en"], background=bg)
     plain = build_corpus([["a b c", "d e f"]], emb, ["en"])
     np.testing.assert_array_equal(corpus.embeddings, plain.embeddings)
+
+
+def test_traditional_chinese_is_centred_on_its_own_background_mean():
+    dim = 8
+    hans, hant = np.zeros(dim, dtype=np.float32), np.zeros(dim, dtype=np.float32)
+    hans[0], hant[1] = 0.5, 0.5
+    bg = Background(
+        langs=("zh", "zh-Hant"),
+        lang_means=np.stack([hans, hant]),
+        global_mean=np.zeros(dim, dtype=np.float32),
+        bank=np.zeros((0, dim), dtype=np.float32),
+        bank_langs=(),
+        prior_weight=1e6,  # the background's means decide
+    )
+    vectors = [_unit(np.ones((1, dim))), _unit(np.ones((1, dim)))]
+    texts = ["這個國家的經濟發展很快。", "这个国家的经济发展很快。"]
+    corpus = build_corpus([[t] for t in texts], vectors, ["zh", "zh"], texts=texts, background=bg)
+    traditional, simplified = corpus.embeddings
+    expected = [_unit(vectors[0][0] - hant), _unit(vectors[1][0] - hans)]
+    np.testing.assert_allclose([traditional, simplified], expected, atol=1e-3)
+    assert corpus.langs == ["zh", "zh"]  # the language stays Chinese; only the centring differs

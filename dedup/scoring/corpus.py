@@ -25,6 +25,7 @@ from dedup.scoring.signals import char_shingles, count_words, entity_keys, sente
 from dedup.search.ann import sentence_knn_mean_similarity
 from dedup.search.copies import copy_key
 from dedup.search.exact import knn_mean_similarity
+from dedup.text.scripts import centring_key
 
 # Language means use at least this many sentences' worth of the global mean as a prior,
 # so a language seen in one short document is not centred onto itself.
@@ -228,7 +229,9 @@ def build_corpus(
         sentences: Per document, its sentences (may be empty).
         embeddings: Per document, (n_sentences, dim) float32 L2-normalised embeddings; or one
             (total sentences, dim) array with every document's rows in document order.
-        langs: Per document, its language code.
+        langs: Per document, its language code. Sentences are centred on the mean of their
+            document's :func:`dedup.text.scripts.centring_key` (the language; traditional
+            Chinese apart from simplified).
         margin_k: Neighbours in the margin denominator (>= 1).
         margin_skip: Nearest foreign neighbours left out of the denominator (a sentence's
             copies and translations), >= 0.
@@ -237,7 +240,7 @@ def build_corpus(
             versions among them (:func:`dedup.search.exact.version_skips`), so a sentence's
             translations never make up its neighbourhood.
         shingle_size: Character n-gram size for the lexical-overlap feature.
-        texts: Per document, the full text for shingles and exact-copy hashes
+        texts: Per document, the full text for shingles, exact-copy hashes and the centring key
             (defaults to the joined sentences).
         knn_ann_above: With more sentences than this, the margin denominators come from a faiss
             HNSW index (:func:`dedup.search.ann.sentence_knn_mean_similarity`); None: always exact.
@@ -264,11 +267,13 @@ def build_corpus(
     dim = flat.shape[1]
     owners = np.repeat(np.arange(len(sentences)), lengths)
     weights = sentence_weights(sentences)
-    sent_langs = [langs[o] for o in owners]
+    full_texts = texts if texts is not None else ["\n".join(s) for s in sentences]
+    keys = [centring_key(lang, text) for lang, text in zip(langs, full_texts, strict=True)]
+    sent_keys = [keys[o] for o in owners]
     if background is not None and background.dim != dim:
         background = None
-    means = language_means(flat, sent_langs, weights, background=background) if len(flat) else {}
-    centred = subtract_language_means(flat, sent_langs, means)
+    means = language_means(flat, sent_keys, weights, background=background) if len(flat) else {}
+    centred = subtract_language_means(flat, sent_keys, means)
     doc_vectors = np.zeros((len(sentences), dim), dtype=np.float32)
     story_vectors = np.zeros_like(doc_vectors)
     lead_vectors = np.zeros_like(doc_vectors)
@@ -298,7 +303,6 @@ def build_corpus(
             ann_above=knn_ann_above,
             skip_versions=margin_skip_versions,
         )
-    full_texts = texts if texts is not None else ["\n".join(s) for s in sentences]
     return Corpus(
         sentences=sentences,
         offsets=offsets,

@@ -7,7 +7,8 @@ those, and sends a document on to full encoding only when a gate says a partner 
 
 * **Candidates.** The top-``top_k`` neighbours of each document by its lead vector (the mean of
   its lead sentences, each centred by the shipped background mean of its language,
-  :mod:`dedup.scoring.background`, so no statistic of the input is needed).
+  :mod:`dedup.scoring.background`, with Chinese split by script as
+  :func:`dedup.text.scripts.centring_key` does it, so no statistic of the input is needed).
 * **The gate**, per candidate pair: the two leads *align* (some lead sentence and some lead
   sentence of the other are each other's best match, at a level >= ``min_level`` on the
   language pair's cosine scale, :mod:`dedup.scoring.cosine_reference`), or (off by default) the
@@ -52,6 +53,7 @@ from dedup.scoring.signals import char_shingles, count_words, entity_keys
 from dedup.search.ann import nearest_neighbours
 from dedup.search.copies import copy_groups, copy_key, normalise_for_hash
 from dedup.search.first_tier import MIN_JACCARD, minhash_partners, minhash_signatures
+from dedup.text.scripts import centring_key
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +213,8 @@ def select_documents(
     if n < 2 or not flat:
         return LeadTier(copies.copy(), leads, empty.reshape(0, 2), empty.astype(np.float32), empty, copies)
 
-    vectors = _centred(np.asarray(encode(flat), dtype=np.float32), [langs[i] for i in owners], background)
+    keys = [centring_key(lang, text) for lang, text in zip(langs, full, strict=True)]
+    vectors = _centred(np.asarray(encode(flat), dtype=np.float32), [keys[i] for i in owners], background)
     docs = np.zeros((n, vectors.shape[1]), dtype=np.float32)
     np.add.at(docs, owners, vectors)
     docs /= np.maximum(np.linalg.norm(docs, axis=1, keepdims=True), 1e-12)

@@ -100,3 +100,31 @@ def char_script(ch: str) -> str:
 def script_of_lang(lang: str) -> str:
     """The script a language is written in (``latin`` when not listed)."""
     return LANG_SCRIPT.get(lang, "latin")
+
+
+# Frequent characters whose traditional and simplified forms differ (traditional first).
+_HANT_HANS = (
+    "這这 個个 們们 來来 時时 為为 會会 說说 國国 對对 學学 發发 經经 與与 過过 還还 進进 從从 開开 關关 "
+    "長长 問问 間间 東东 見见 現现 點点 動动 電电 車车 業业 機机 無无 議议 認认 總总 選选 將将 區区 場场 "
+    "產产 實实 員员 給给 讓让 應应 於于 樣样 麼么 頭头 條条 達达 義义 體体 報报 灣湾 華华 書书 萬万 億亿"
+).split()
+_TRADITIONAL = frozenset(pair[0] for pair in _HANT_HANS)
+_SIMPLIFIED = frozenset(pair[1] for pair in _HANT_HANS)
+
+
+def centring_key(lang: str, text: str) -> str:
+    """The key a text's sentence vectors are centred under: its language, with Chinese split by
+    script. Traditional and simplified Chinese sit apart in the model's space (their mean vectors
+    differ about as much as a language's mean differs from the mean of all languages), so Chinese
+    written with more traditional than simplified forms of the characters that differ is
+    ``zh-Hant``; everything else keeps its language code.
+
+    Example:
+        >>> centring_key("zh", "這個國家"), centring_key("zh", "这个国家"), centring_key("en", "Hi")
+        ('zh-Hant', 'zh', 'en')
+    """
+    if lang != "zh":
+        return lang
+    traditional = sum(ch in _TRADITIONAL for ch in text)
+    simplified = sum(ch in _SIMPLIFIED for ch in text)
+    return "zh-Hant" if traditional > simplified else lang
