@@ -70,6 +70,7 @@ from dedup.scoring.cosine_reference import CosineReference, pair_key, script_of,
 from dedup.scoring.input_levels import estimate_pair_levels
 from dedup.scoring.score import is_exact_copy, mutual_best, score_pair
 from dedup.scoring.signals import sentence_weights
+from dedup.text.scripts import centring_key
 from dedup.types import PairFeatures
 from models.archives import (
     MAX_STORIES,
@@ -466,11 +467,13 @@ def fit_all(
             stories += [""] * len(emb)
     n_extra = len(langs)
     for archive, e in zip(train, train_emb, strict=True):
-        for doc, doc_lang, sents, emb in zip(archive, e.langs, e.sentences, e.embeddings, strict=True):
+        for doc, doc_lang, text, sents, emb in zip(
+            archive, e.langs, e.texts, e.sentences, e.embeddings, strict=True
+        ):
             if doc.lang == held_out or not len(emb):
                 continue
             vectors.append(emb)
-            langs += [doc_lang] * len(emb)
+            langs += [centring_key(doc_lang, text)] * len(emb)  # as a scan centres them
             weights.append(sentence_weights([sents]))
             stories += [doc.story] * len(emb)
     matrix = np.concatenate(vectors)

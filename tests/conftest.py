@@ -72,6 +72,17 @@ def _isolated_embedding_cache(
     monkeypatch.setattr(dedup.text.preprocess, "default_cache_dir", lambda: folder)
 
 
+def scan_texts(folder: Path, texts: dict[str, str]):
+    """Write ``texts`` (file name -> text) into ``folder`` and scan it with the real model, reporting
+    every scored pair (no embedding cache)."""
+    import dedup
+
+    for name, text in texts.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    config = dedup.ScanConfig(use_cache=False, report_threshold=0.0)
+    return dedup.scan(folder, encoder=dedup.load_encoder(), config=config)
+
+
 def write_warc(path: Path, records: list[dict], *, compress: bool | None = None) -> list[str]:
     """Write a small WARC file by hand (one gzip member per record for ``.gz``); return the record ids.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from conftest import scan_texts
 
 import dedup
 
@@ -152,11 +153,7 @@ OTHERS = {
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> dedup.ScanResult:
-    folder = tmp_path_factory.mktemp("many-languages")
-    for name, text in (STORY | TUNNEL | OTHERS).items():
-        (folder / name).write_text(text + "\n", encoding="utf-8")
-    config = dedup.ScanConfig(use_cache=False, report_threshold=0.0)
-    return dedup.scan(folder, encoder=dedup.load_encoder(), config=config)
+    return scan_texts(tmp_path_factory.mktemp("many-languages"), STORY | TUNNEL | OTHERS)
 
 
 def test_a_story_in_eight_languages_is_one_group(result: dedup.ScanResult) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from conftest import scan_texts
 
 import dedup
 
@@ -89,11 +90,7 @@ OTHERS = {
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> dedup.ScanResult:
-    folder = tmp_path_factory.mktemp("treebank-languages")
-    for name, text in (STORY | OTHERS).items():
-        (folder / name).write_text(text + "\n", encoding="utf-8")
-    config = dedup.ScanConfig(use_cache=False, report_threshold=0.0)
-    return dedup.scan(folder, encoder=dedup.load_encoder(), config=config)
+    return scan_texts(tmp_path_factory.mktemp("treebank-languages"), STORY | OTHERS)
 
 
 def test_every_pair_of_versions_links(result: dedup.ScanResult) -> None:
