@@ -114,6 +114,12 @@ def conllu_texts(treebank: Path) -> Iterator[str]:
             yield shown.stdout.decode("utf-8")
 
 
+def treebank_folder(root: Path, name: str) -> Path | None:
+    """The treebank ``name`` under ``root``: a ``UD_<Language>-<Name>`` clone or its
+    ``UniversalDependencies+UD_<Language>-<Name>`` mirror folder; None when neither is there."""
+    return next((p for p in (root / name, root / f"UniversalDependencies+{name}") if p.is_dir()), None)
+
+
 def read_ud_sentences(root: Path, *, per_language: int = 600, seed: int = 0) -> dict[str, list[str]]:
     """Up to ``per_language`` sentences (>= 30 characters, seeded sample) per language of ``root``.
 
@@ -122,7 +128,7 @@ def read_ud_sentences(root: Path, *, per_language: int = 600, seed: int = 0) -> 
     """
     out: dict[str, list[str]] = {}
     for name, lang in sorted(TREEBANKS.items()):
-        folder = next((p for p in (root / name, root / f"UniversalDependencies+{name}") if p.is_dir()), None)
+        folder = treebank_folder(root, name)
         if folder is None:
             continue
         sentences = sorted(
