@@ -123,3 +123,15 @@ def test_index_repair_drops_the_damaged_shard(idx: Path) -> None:
     assert r.exit_code == 0 and "dropped shard-00001" in r.stderr
     assert r.stdout.split() == [first]  # the ids of the dropped shard that can still be read
     assert CliRunner().invoke(app, ["index", "verify", str(idx)]).exit_code == 0
+
+
+def test_model_languages_names_each_identifiable_language_and_its_mean_source():
+    r = CliRunner().invoke(app, ["model", "languages", "--json"])
+    assert r.exit_code == 0, r.output
+    sources = json.loads(r.stdout)
+    assert {"en", "is", "eu", "nb", "nn", "sah", "km", "sw"} <= set(sources)
+    assert "und" not in sources and "bs" not in sources  # Bosnian is reported as hr
+    assert sources["en"] == sources["ja"] == "training corpus"
+    assert sources["cy"] == sources["th"] == "treebank"
+    assert sources["km"] == sources["sw"] == "estimated: udhr"
+    assert set(sources.values()) <= {"training corpus", "treebank", "estimated: udhr", "none"}

