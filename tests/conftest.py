@@ -83,6 +83,24 @@ def scan_texts(folder: Path, texts: dict[str, str]):
     return dedup.scan(folder, encoder=dedup.load_encoder(), config=config)
 
 
+def weak_pairs(result, names) -> dict[tuple[str, str], float]:
+    """The pairs of ``names`` (documents of one story) that a scan's ``result`` links below 0.5."""
+    import itertools
+
+    confidence = {(p.doc_a, p.doc_b): p.confidence for p in result.pairs}
+    return {
+        (a, b): round(confidence.get((a, b), 0.0), 2)
+        for a, b in itertools.combinations(sorted(names), 2)
+        if confidence.get((a, b), 0.0) < 0.5
+    }
+
+
+def story_and_singletons(result, story, others) -> tuple[bool, list[tuple[str, ...]]]:
+    """Whether ``story``'s documents form one group of ``result``, and the groups holding ``others``."""
+    groups = sorted(g.members for g in result.groups)
+    return tuple(sorted(story)) in groups, [g for g in groups if g[0] in others]
+
+
 def write_warc(path: Path, records: list[dict], *, compress: bool | None = None) -> list[str]:
     """Write a small WARC file by hand (one gzip member per record for ``.gz``); return the record ids.
 

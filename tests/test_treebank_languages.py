@@ -8,10 +8,8 @@ and two such languages align poorly: this folder then split into a Celtic and an
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
-from conftest import scan_texts
+from conftest import scan_texts, story_and_singletons, weak_pairs
 
 import dedup
 
@@ -94,16 +92,8 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dedup.ScanResult:
 
 
 def test_every_pair_of_versions_links(result: dedup.ScanResult) -> None:
-    confidence = {(p.doc_a, p.doc_b): p.confidence for p in result.pairs}
-    weak = {
-        (a, b): round(confidence.get((a, b), 0.0), 2)
-        for a, b in itertools.combinations(sorted(STORY), 2)
-        if confidence.get((a, b), 0.0) < 0.5
-    }
-    assert weak == {}
+    assert weak_pairs(result, STORY) == {}
 
 
 def test_the_versions_are_one_group_and_the_other_stories_stay_alone(result: dedup.ScanResult) -> None:
-    groups = sorted(g.members for g in result.groups)
-    assert tuple(sorted(STORY)) in groups
-    assert [g for g in groups if g[0] in OTHERS] == [(name,) for name in sorted(OTHERS)]
+    assert story_and_singletons(result, STORY, OTHERS) == (True, [(name,) for name in sorted(OTHERS)])

@@ -9,10 +9,8 @@ Burmese group and a group of the other four versions.
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
-from conftest import scan_texts
+from conftest import scan_texts, story_and_singletons, weak_pairs
 
 import dedup
 
@@ -86,10 +84,11 @@ OTHERS = {
         "việc tăng giá, nói rằng các chuyến tàu thường xuyên bị trễ. Vé theo mùa giữa Harrowgate "
         "và thủ đô sẽ đắt hơn khoảng 300 bảng mỗi năm. Chính phủ vẫn phải phê duyệt giá vé mới."
     ),
-    "museum-pl.txt": (
-        "W sobotę w Akureyri otwarto nowe muzeum sztuki po dwóch latach budowy. Muzeum pokazuje "
-        "prace islandzkich malarzy z ubiegłego wieku. Burmistrz powiedział, że muzeum będzie "
-        "przyciągać turystów przez cały rok. Wstęp będzie bezpłatny przez pierwszy miesiąc."
+    "library-pl.txt": (
+        "Biblioteka miejska w Gdyni wydłuży od przyszłego miesiąca godziny otwarcia w soboty. "
+        "Czytelnicy będą mogli korzystać z czytelni do godziny 20. Dyrektorka biblioteki "
+        "powiedziała, że zmiana jest odpowiedzią na prośby studentów. Wypożyczanie książek "
+        "pozostanie bezpłatne."
     ),
 }
 
@@ -113,16 +112,8 @@ def test_the_languages_are_identified(result: dedup.ScanResult) -> None:
 
 
 def test_every_pair_of_versions_links(result: dedup.ScanResult) -> None:
-    confidence = {(p.doc_a, p.doc_b): p.confidence for p in result.pairs}
-    weak = {
-        (a, b): round(confidence.get((a, b), 0.0), 2)
-        for a, b in itertools.combinations(sorted(STORY), 2)
-        if confidence.get((a, b), 0.0) < 0.5
-    }
-    assert weak == {}
+    assert weak_pairs(result, STORY) == {}
 
 
 def test_the_versions_are_one_group_and_the_other_stories_stay_alone(result: dedup.ScanResult) -> None:
-    groups = sorted(g.members for g in result.groups)
-    assert tuple(sorted(STORY)) in groups
-    assert [g for g in groups if g[0] in OTHERS] == [(name,) for name in sorted(OTHERS)]
+    assert story_and_singletons(result, STORY, OTHERS) == (True, [(name,) for name in sorted(OTHERS)])
