@@ -162,8 +162,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from dedup.config import ScanConfig
-    from dedup.encoders.base import embed_sentences
-    from dedup.encoders.cache import maybe_cached
     from dedup.encoders.loading import load_encoder
     from dedup.scoring.background import load_background, transfer_means, with_means
     from dedup.scoring.calibration import load_confidence_model
@@ -178,11 +176,9 @@ def main(argv: list[str] | None = None) -> None:
     embedded = [embed_archive(a, config, encoder) for a in archives]
     udhr_means: dict[str, np.ndarray] = {}
     if args.udhr is not None:
-        from models.udhr import read_udhr_sentences
+        from models.udhr import declaration_means
 
-        with maybe_cached(encoder) as cached:
-            for lang, sentences in read_udhr_sentences(args.udhr).items():
-                udhr_means[lang] = embed_sentences(cached, sentences).astype(np.float64).mean(axis=0)
+        udhr_means = declaration_means(args.udhr, encoder)
 
     # The shipped arm's pairs are scored once; each "unseen" arm scores them again with its background.
     shipped_rows = score_archives(archives, embedded, config, background, model)

@@ -662,11 +662,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"embedded UD sentences {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     parallel: dict[str, np.ndarray] = {}
     if args.udhr is not None:
-        from models.udhr import read_udhr_sentences
+        from models.udhr import declaration_means
 
-        with maybe_cached(encoder) as cached:
-            for lang, sentences in read_udhr_sentences(args.udhr).items():
-                parallel[lang] = embed_sentences(cached, sentences).astype(np.float64).mean(axis=0)
+        parallel = declaration_means(args.udhr, encoder)
         print(f"embedded UDHR sentences {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     corpus_meta = {
         "corpus": "WMT22-24 general test sets (models/wmt_documents.py), reworked by models/rework.py",

