@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dedup.scoring.numbers import number_checks, number_equivalents, number_keys
+from dedup.scoring.numbers import number_checks, number_equivalents, number_keys, score_pairs
 
 
 def test_numbers_are_read_alike_however_a_language_writes_them() -> None:
@@ -12,7 +12,7 @@ def test_numbers_are_read_alike_however_a_language_writes_them() -> None:
     assert number_keys("４０万人") == number_keys("400,000 people")  # full-width digits, 万 vs thousands
     assert number_keys("3,5 %") == number_keys("3.5%")
     assert number_keys("at 09:30 on Sunday") & number_keys("kl. 9.30 søndag")  # a time
-    assert number_keys("won 2:1") & number_keys("won 2-1")  # a score
+    assert score_pairs("won 2:1") == score_pairs("won 2-1") == score_pairs("lost 1–2")  # a score
     assert not number_keys("at 14:00") & number_keys("at 15:00")
     assert number_keys("No digits here.") == frozenset()
 
@@ -25,6 +25,27 @@ def test_number_checks_count_only_sentence_pairs_with_numbers_on_both_sides() ->
     assert number_checks([one_sided]) == (0, 0)
     assert number_checks([agree, one_sided]) == (1, 0)
     assert number_checks([agree, clash, one_sided, clash]) == (1, 2)
+
+
+def test_a_score_meets_only_the_same_score() -> None:
+    # Two match reports on one template share the loser's goal, not the result.
+    assert number_checks([("Betis slo Valencia 3:1 i Sevilla.", "Brann beat Rosenborg 2-1 in Bergen.")]) == (
+        0,
+        1,
+    )
+    assert number_checks([("Brann slo Rosenborg 2:1 i Bergen.", "Brann beat Rosenborg 2-1 in Bergen.")]) == (
+        1,
+        0,
+    )
+    assert number_checks([("Rosenborg tapte 1-2 i Bergen.", "Brann beat Rosenborg 2-1 in Bergen.")]) == (1, 0)
+    assert number_checks([("ノリッジは3対1で勝った。", "Norwich won 3-1.")]) == (1, 0)
+    assert number_checks([("ノリッジは3対1で勝った。", "ミルウォールは2対1で勝った。")]) == (0, 1)
+    assert number_checks([("诺维奇3比1获胜。", "Norwich won 2-1.")]) == (0, 1)
+    # A range meets the same range written with words between its numbers.
+    assert number_checks([("Es dauert 3 bis 4 Tage.", "It takes 3-4 days.")]) == (1, 0)
+    assert number_checks([("Es dauert 5 bis 6 Tage.", "It takes 3-4 days.")]) == (0, 1)
+    # Dates and season spans are not scores.
+    assert score_pairs("Dated 13-6-2022, in the 2020-21 season.") == frozenset()
 
 
 def test_an_afternoon_time_meets_the_24_hour_clock() -> None:

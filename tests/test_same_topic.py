@@ -102,6 +102,45 @@ def test_reports_on_one_template_with_other_figures_are_not_linked(tmp_path: Pat
     assert groups == [("shipping-en.txt",), ("timber-de.txt", "timber-en.txt")]
 
 
+# Two league reports written on one pattern (Norwegian; German of another match) and the Norwegian
+# report's English version: their scores share the loser's goal, 2-1 against 3:1.
+MATCHES = {
+    "brann-nb.txt": (
+        "Brann slo Rosenborg 2-1 i Bergen søndag og er nå tre poeng foran på toppen av Eliteserien. "
+        "Rosenborg tok ledelsen etter 20 minutter på en heading etter et hjørnespark. "
+        "Brann utlignet like før pause med et langskudd. "
+        "Vinnermålet kom i det 78. minutt da et lavt innlegg ble satt inn ved bakerste stolpe. "
+        "Hjemmelaget fikk et nytt mål annullert for offside på overtid. "
+        "Brann møter Molde på bortebane neste helg.\n"
+    ),
+    "brann-en.txt": (
+        "Brann beat Rosenborg 2-1 in Bergen on Sunday to move three points clear at the top of the "
+        "Norwegian league. Rosenborg took the lead after 20 minutes through a header from a corner. "
+        "Brann equalised just before half-time with a long-range shot. "
+        "The winning goal came in the 78th minute when a low cross was turned in at the far post. "
+        "The home side had a second goal ruled out for offside in stoppage time. "
+        "Brann play Molde away next weekend.\n"
+    ),
+    "betis-de.txt": (
+        "Betis hat am Samstag in Sevilla Valencia mit 3:1 besiegt und ist in der Liga auf Platz vier "
+        "vorgerückt. Valencia ging nach zehn Minuten durch einen Kopfball nach einer Ecke in Führung. "
+        "Betis glich vor der Pause mit einem Distanzschuss aus. "
+        "Die Siegtreffer fielen in der zweiten Halbzeit, einer per Elfmeter und einer nach einem Konter. "
+        "Den Gästen wurde in der Nachspielzeit ein Tor wegen Abseits aberkannt. "
+        "Betis tritt am nächsten Wochenende bei Getafe an.\n"
+    ),
+}
+
+
+def test_match_reports_on_one_pattern_with_other_scores_are_not_linked(tmp_path: Path):
+    result = _scan(tmp_path, MATCHES)
+    confidence = {frozenset((p.doc_a, p.doc_b)): p.confidence for p in result.pairs}
+    assert confidence[frozenset(("brann-en.txt", "brann-nb.txt"))] > 0.9
+    assert confidence.get(frozenset(("betis-de.txt", "brann-nb.txt")), 0.0) < 0.3
+    groups = sorted(g.members for g in result.groups)
+    assert groups == [("betis-de.txt",), ("brann-en.txt", "brann-nb.txt")]
+
+
 # A wire story and its update: the toll changed in one sentence, the other figures kept.
 UPDATE = {
     "derailment-first.txt": (

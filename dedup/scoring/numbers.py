@@ -4,7 +4,8 @@ Two articles written on one template (two earnings reports, two match reports) a
 sentence; only their figures tell them apart. A translation keeps its figures, but writes them its
 own way: other separators, other digits, a 24-hour clock, kilometres for miles, an era year.
 :func:`number_keys` reads what is written, :func:`number_equivalents` what a translator may have
-written instead, and :func:`number_checks` counts aligned sentence pairs that agree or conflict.
+written instead, :func:`score_pairs` the scores and ranges written as two numbers ("2-1", "3:1",
+"10–15"), and :func:`number_checks` counts aligned sentence pairs that agree or conflict.
 
 Example:
     >>> from dedup.scoring.numbers import number_checks
@@ -24,6 +25,13 @@ from collections.abc import Sequence
 # A number as written: digit groups joined by thousands separators (".", ",", "'", spaces before three
 # digits), then an optional decimal part or minutes ("3,5", "09:30", "9.30").
 _NUMBER = re.compile(r"\d+(?:[.,'\u00a0\u202f ]\d{3})*(?:[.,:]\d+)?")
+
+# A score or range: two numbers of one or two digits joined by a colon, a dash or the CJK "to" of a
+# score ("2-1", "3:1", "10–15", "3比1", "2対0", "1대0"), not part of a longer run of figures (a date
+# "13-6-2022", a year span "2020-21").
+_SCORE = re.compile(
+    r"(?<![\d.,:\u2013-])(\d{1,2})\s?(?:[:\u2013-]|比|対|對|대)\s?(\d{1,2})(?![\d]|[.,:\u2013-]\d)"
+)
 
 # An afternoon time on a 12-hour clock: "1 pm", "5.30pm", "7:15 p.m.".
 _PM_TIME = re.compile(r"\b(\d{1,2})(?:[.:](\d{2}))?\s?p\.?\s?m\b\.?", re.IGNORECASE)
@@ -85,23 +93,37 @@ def number_keys(text: str) -> frozenset[str]:
     """The numbers of a text, each reduced to its significant digits, so a translation's numbers meet
     the original's however it writes them: separators dropped ("1,5" and "1.5", "40 000" and
     "40,000", "09:30" and "9.30"), leading and trailing zeros dropped (40 million and 4000万 are both
-    "4"), any script's digits read as 0-9. A time or score written with a colon also gives its parts
-    ("2:1" meets "2-1"; a part that is all zeros is left out).
+    "4"), any script's digits read as 0-9. A time written with a colon is one figure ("09:30" meets
+    "9.30"); a score or range written with a dash is left to :func:`score_pairs`, so its two
+    numbers do not meet another text's one by one (a 2-1 win is not a 3-1 win).
 
     Example:
         >>> sorted(number_keys("It costs 1,500 euros (3.5 %) from 2029."))
         ['15', '2029', '35']
         >>> number_keys("Det koster 1 500 euro.") == number_keys("费用为１５００欧元。")
         True
-        >>> sorted(number_keys("Kick-off at 20:45, final score 2:1."))
-        ['1', '2', '2045', '21', '45']
+        >>> sorted(number_keys("Kick-off at 20:45, final score 2-1."))
+        ['2045']
     """
-    keys = set()
-    for match in _NUMBER.finditer(text):
-        keys.add(significant_digits(match.group()))
-        if ":" in match.group():
-            keys.update(k for k in map(significant_digits, match.group().split(":")) if k != "0")
-    return frozenset(keys)
+    dashed = _SCORE.sub(lambda m: m.group() if ":" in m.group() else " ", text)
+    return frozenset(significant_digits(match.group()) for match in _NUMBER.finditer(dashed))
+
+
+def score_pairs(text: str) -> frozenset[tuple[str, str]]:
+    """The scores and ranges of a text: two numbers of one or two digits joined by a colon, a dash or
+    a CJK score's 比, 対 or 대, each pair in ascending order, so "2:1", "2-1" and "1–2" (a result told
+    from the loser's side) are one score.
+
+    Example:
+        >>> sorted(score_pairs("Brann won 2-1; the first leg ended 0:0, crowds of 10–15 thousand."))
+        [('0', '0'), ('1', '2'), ('10', '15')]
+        >>> score_pairs("Dated 13-6-2022, the 2020-21 season.")
+        frozenset()
+    """
+    return frozenset(
+        tuple(sorted((str(int(m.group(1))), str(int(m.group(2)))), key=int))  # type: ignore[misc]
+        for m in _SCORE.finditer(text)
+    )
 
 
 def number_equivalents(text: str) -> frozenset[str]:
@@ -181,17 +203,34 @@ def number_checks(pairs: Sequence[tuple[str, str]]) -> tuple[int, int]:
         (1, 0)
         >>> number_checks([("Doors open at 7 pm.", "Dørene åpner kl. 19.00.")])
         (1, 0)
+        >>> number_checks([("Brann vant 2-1.", "Brann won 2:1."), ("Betis won 3:1.", "Brann won 2-1.")])
+        (1, 1)
     """
     agreements = conflicts = 0
     for text_a, text_b in pairs:
         keys_a, keys_b = number_keys(text_a), number_keys(text_b)
-        if keys_a and keys_b:
+        scores_a, scores_b = score_pairs(text_a), score_pairs(text_b)
+        if (keys_a or scores_a) and (keys_b or scores_b):
             shared = bool(
-                keys_a & keys_b or number_equivalents(text_a) & keys_b or keys_a & number_equivalents(text_b)
+                keys_a & keys_b
+                or number_equivalents(text_a) & keys_b
+                or keys_a & number_equivalents(text_b)
+                or _scores_meet(scores_a, scores_b, keys_b)
+                or _scores_meet(scores_b, scores_a, keys_a)
             )
             agreements += shared
             conflicts += not shared
     return agreements, conflicts
+
+
+def _scores_meet(
+    scores: frozenset[tuple[str, str]], other_scores: frozenset[tuple[str, str]], other_keys: frozenset[str]
+) -> bool:
+    """Whether one of ``scores`` is among the other text's scores, or written there as two separate
+    numbers ("3-4 days" against "3 bis 4 Tage")."""
+    return any(
+        score in other_scores or {significant_digits(n) for n in score} <= other_keys for score in scores
+    )
 
 
 def significant_digits(number: str) -> str:
