@@ -14,10 +14,10 @@ other documents and the background bank, as in alignment) is taken for a transla
 median cosine of all mutually best sentence pairs of those documents is then measured exactly as
 the reference measures its levels on known translations (:mod:`models.calibrate`). On the
 calibration's training archives, for the 15 language pairs the reference knows, this estimate lies
-within 0.014 of the measured level (Icelandic-English 0.496 against 0.482, the others within 0.007;
+within 0.017 of the measured level (Icelandic-English 0.508 against 0.491, the others within 0.008;
 ``benchmarks/input_levels.py``); two articles of different languages that are not translations
-rarely have two such matches (3 of 67,257 document pairs there; one striking shared sentence is
-not enough).
+rarely have two such matches (5 of 67,257 document pairs there; one striking shared sentence is
+not enough), though two reports written on one pattern can (see the README).
 
 The estimate replaces the fallback only when at least ``min_evidence`` sentence pairs support it,
 and is shrunk towards the fallback by ``prior_weight`` pairs' worth. A pair with fewer, one of whose
