@@ -49,6 +49,11 @@ def _scan(folder: Path, texts: dict[str, str]) -> dedup.ScanResult:
     return dedup.scan(folder, encoder=dedup.load_encoder(), config=config)
 
 
+def _confidence_by_pair(result: dedup.ScanResult) -> dict[frozenset[str], float]:
+    """Article confidence of every scored pair, keyed by its two document ids in either order."""
+    return {frozenset((p.doc_a, p.doc_b)): p.confidence for p in result.pairs}
+
+
 def test_same_topic_pages_in_two_languages_are_not_linked(tmp_path: Path):
     result = _scan(tmp_path, PAGES)
     assert all(len(g.members) == 1 for g in result.groups)
@@ -134,7 +139,7 @@ MATCHES = {
 
 def test_match_reports_on_one_pattern_with_other_scores_are_not_linked(tmp_path: Path):
     result = _scan(tmp_path, MATCHES)
-    confidence = {frozenset((p.doc_a, p.doc_b)): p.confidence for p in result.pairs}
+    confidence = _confidence_by_pair(result)
     assert confidence[frozenset(("brann-en.txt", "brann-nb.txt"))] > 0.9
     assert confidence.get(frozenset(("betis-de.txt", "brann-nb.txt")), 0.0) < 0.3
     groups = sorted(g.members for g in result.groups)
@@ -224,7 +229,7 @@ COMPANY = {
 
 def test_same_language_reports_on_one_company_are_not_near_duplicates(tmp_path: Path):
     result = _scan(tmp_path, COMPANY)
-    confidence = {frozenset((p.doc_a, p.doc_b)): p.confidence for p in result.pairs}
+    confidence = _confidence_by_pair(result)
     # a shared name and a shared word are not a re-edited copy, in either language
     assert confidence.get(frozenset(("fares-ja.txt", "recall-ja.txt")), 0.0) < 0.3
     assert confidence.get(frozenset(("fares-zh.txt", "recall-zh.txt")), 0.0) < 0.3
@@ -261,7 +266,7 @@ BRIEF = {
 
 def test_a_one_sentence_brief_links_to_its_story_and_not_to_the_same_company_s_other_news(tmp_path: Path):
     result = _scan(tmp_path, BRIEF)
-    confidence = {frozenset((p.doc_a, p.doc_b)): p.confidence for p in result.pairs}
+    confidence = _confidence_by_pair(result)
     assert confidence[frozenset(("fares-brief-zh.txt", "fares-en.txt"))] > 0.7
     # its one sentence meets the other report's sentence on passenger groups, loosely: in a folder
     # this small the margin has no competition, and one aligned sentence covers the whole brief
