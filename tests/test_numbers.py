@@ -28,16 +28,11 @@ def test_number_checks_count_only_sentence_pairs_with_numbers_on_both_sides() ->
 
 
 def test_a_score_meets_only_the_same_score() -> None:
+    brann_en = "Brann beat Rosenborg 2-1 in Bergen."
     # Two match reports on one template share the loser's goal, not the result.
-    assert number_checks([("Betis slo Valencia 3:1 i Sevilla.", "Brann beat Rosenborg 2-1 in Bergen.")]) == (
-        0,
-        1,
-    )
-    assert number_checks([("Brann slo Rosenborg 2:1 i Bergen.", "Brann beat Rosenborg 2-1 in Bergen.")]) == (
-        1,
-        0,
-    )
-    assert number_checks([("Rosenborg tapte 1-2 i Bergen.", "Brann beat Rosenborg 2-1 in Bergen.")]) == (1, 0)
+    assert number_checks([("Betis slo Valencia 3:1 i Sevilla.", brann_en)]) == (0, 1)
+    assert number_checks([("Brann slo Rosenborg 2:1 i Bergen.", brann_en)]) == (1, 0)
+    assert number_checks([("Rosenborg tapte 1-2 i Bergen.", brann_en)]) == (1, 0)
     assert number_checks([("ノリッジは3対1で勝った。", "Norwich won 3-1.")]) == (1, 0)
     assert number_checks([("ノリッジは3対1で勝った。", "ミルウォールは2対1で勝った。")]) == (0, 1)
     assert number_checks([("诺维奇3比1获胜。", "Norwich won 2-1.")]) == (0, 1)

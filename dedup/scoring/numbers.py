@@ -105,8 +105,7 @@ def number_keys(text: str) -> frozenset[str]:
         >>> sorted(number_keys("Kick-off at 20:45, final score 2-1."))
         ['2045']
     """
-    dashed = _SCORE.sub(lambda m: m.group() if ":" in m.group() else " ", text)
-    return frozenset(significant_digits(match.group()) for match in _NUMBER.finditer(dashed))
+    return _read_figures(text)[0]
 
 
 def score_pairs(text: str) -> frozenset[tuple[str, str]]:
@@ -120,10 +119,23 @@ def score_pairs(text: str) -> frozenset[tuple[str, str]]:
         >>> score_pairs("Dated 13-6-2022, the 2020-21 season.")
         frozenset()
     """
-    return frozenset(
-        tuple(sorted((str(int(m.group(1))), str(int(m.group(2)))), key=int))  # type: ignore[misc]
-        for m in _SCORE.finditer(text)
-    )
+    return _read_figures(text)[1]
+
+
+def _read_figures(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """(:func:`number_keys`, :func:`score_pairs`) of a text, read in one pass over its scores."""
+    scores: set[tuple[str, str]] = set()
+    pieces: list[str] = []
+    end = 0
+    for match in _SCORE.finditer(text):
+        low, high = sorted((int(match.group(1)), int(match.group(2))))
+        scores.add((str(low), str(high)))
+        if ":" not in match.group():  # a colon score is also a time ("20:45"), kept as one number
+            pieces += [text[end : match.start()], " "]
+            end = match.end()
+    dashed = "".join(pieces) + text[end:]
+    keys = frozenset(significant_digits(match.group()) for match in _NUMBER.finditer(dashed))
+    return keys, frozenset(scores)
 
 
 def number_equivalents(text: str) -> frozenset[str]:
@@ -208,8 +220,7 @@ def number_checks(pairs: Sequence[tuple[str, str]]) -> tuple[int, int]:
     """
     agreements = conflicts = 0
     for text_a, text_b in pairs:
-        keys_a, keys_b = number_keys(text_a), number_keys(text_b)
-        scores_a, scores_b = score_pairs(text_a), score_pairs(text_b)
+        (keys_a, scores_a), (keys_b, scores_b) = _read_figures(text_a), _read_figures(text_b)
         if (keys_a or scores_a) and (keys_b or scores_b):
             shared = bool(
                 keys_a & keys_b
