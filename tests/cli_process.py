@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -104,6 +105,10 @@ def _pause_at(name: str, folder: Path) -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C as a terminal delivers it, even where the test runner was started with SIGINT ignored
+    # (a background job of a non-interactive shell, nohup): Python leaves an inherited SIG_IGN as it
+    # is, and the SIGINT the process tests send would then never arrive.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     dedup.encoders.loading.load_encoder = lambda *args, **kwargs: HashingEncoder()
     if os.environ.get("DEDUP_TEST_PAUSE_AT"):
         _pause_at(os.environ["DEDUP_TEST_PAUSE_AT"], Path(os.environ["DEDUP_TEST_PAUSE_DIR"]))
