@@ -21,6 +21,7 @@ import re
 import unicodedata
 
 from dedup.io.html_text import extract_html_with_log, html_charset
+from dedup.io.subtitles import subtitle_text
 
 __all__ = [
     "SNIFF_BYTES",
@@ -190,13 +191,21 @@ def decode_bytes(data: bytes, *, final: bool = True) -> tuple[str | None, str]:
 
 
 def bytes_to_text(
-    data: bytes, *, html: bool, max_chars: int, charset: str | None = None, final: bool = True
+    data: bytes,
+    *,
+    html: bool,
+    max_chars: int,
+    charset: str | None = None,
+    final: bool = True,
+    subtitles: bool = False,
 ) -> tuple[str | None, str]:
     """Decoded, extracted, normalised and capped text of one file or record, never raising.
 
     Args:
         data: The bytes (possibly only the head of a longer file).
         html: Extract the page's article text (:func:`dedup.io.html_text.extract_html`).
+        subtitles: Keep the spoken text of SRT or WebVTT captions
+            (:func:`dedup.io.subtitles.subtitle_text`).
         max_chars: The text is cut to at most this many characters (:func:`cap_text`).
         charset: The declared charset (an HTTP header's), tried first; for HTML, else the page's
             ``<meta charset>``.
@@ -216,6 +225,11 @@ def bytes_to_text(
         if not text.strip():
             said = f" (extractor: {'; '.join(dict.fromkeys(messages))})" if messages else ""
             return None, f"HTML page without article or visible text{said}"
+    if subtitles:
+        spoken, why = subtitle_text(text)
+        if spoken is None:
+            return None, why
+        text = spoken
     text = cap_text(normalize_text(text), max_chars)
     if not text:
         return None, "no text after extraction" if html else "whitespace-only file"

@@ -1,6 +1,7 @@
 """Record files: one article per object or row of JSON, JSON Lines, CSV, TSV and Parquet; and the
-file name endings a scan reads (each text, HTML, record and news XML ending also gzip-, bzip2-, xz-
-or Zstandard-compressed; zip and tar bundles of any of them, :mod:`dedup.io.bundles`).
+file name endings a scan reads (each text, HTML, subtitle, record, news XML and MIME ending also
+gzip-, bzip2-, xz- or Zstandard-compressed; zip and tar bundles of any of them,
+:mod:`dedup.io.bundles`).
 
 Functions over decoded text or an already open binary stream (they never open a path);
 :mod:`dedup.io.read_records` opens the files and turns each :class:`Record` into a
@@ -31,6 +32,7 @@ from dedup.io.email_messages import EMAIL_EXTENSIONS, MHTML_EXTENSIONS
 from dedup.io.office import OFFICE_EXTENSIONS, office_text
 from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 from dedup.io.rtf import RTF_EXTENSIONS, rtf_text
+from dedup.io.subtitles import SUBTITLE_EXTENSIONS
 
 __all__ = [
     "TEXT_EXTENSIONS",
@@ -45,6 +47,7 @@ __all__ = [
     "OFFICE_EXTENSIONS",
     "PDF_EXTENSIONS",
     "RTF_EXTENSIONS",
+    "SUBTITLE_EXTENSIONS",
     "BINARY_EXTENSIONS",
     "BUNDLE_EXTENSIONS",
     "COMPRESSED_EXTENSIONS",
@@ -73,14 +76,16 @@ BINARY_EXTENSIONS = OFFICE_EXTENSIONS + RTF_EXTENSIONS + PDF_EXTENSIONS
 # Any of these compressed with gzip, bzip2, xz or Zstandard (news.jsonl.gz) is read as the file
 # inside, streamed (dedup.io.compressed); Parquet compresses its own pages and .warc.gz is WARC's own
 # gzip framing.
+_COMPRESSIBLE = TEXT_EXTENSIONS + HTML_EXTENSIONS + SUBTITLE_EXTENSIONS + RECORD_EXTENSIONS
 COMPRESSED_EXTENSIONS = tuple(
     ext + suffix
-    for ext in TEXT_EXTENSIONS + HTML_EXTENSIONS + RECORD_EXTENSIONS + NEWS_XML_EXTENSIONS + MIME_EXTENSIONS
+    for ext in _COMPRESSIBLE + NEWS_XML_EXTENSIONS + MIME_EXTENSIONS
     for suffix in COMPRESSION_SUFFIXES
 )
 SUPPORTED_EXTENSIONS = (
     TEXT_EXTENSIONS
     + HTML_EXTENSIONS
+    + SUBTITLE_EXTENSIONS
     + RECORD_EXTENSIONS
     + PARQUET_EXTENSIONS
     + WARC_EXTENSIONS

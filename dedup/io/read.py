@@ -63,7 +63,13 @@ from dedup.io.bundles import (
 )
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
 from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, decode_bytes, normalize_text
-from dedup.io.formats import BINARY_EXTENSIONS, HTML_EXTENSIONS, SUPPORTED_EXTENSIONS, binary_text
+from dedup.io.formats import (
+    BINARY_EXTENSIONS,
+    HTML_EXTENSIONS,
+    SUBTITLE_EXTENSIONS,
+    SUPPORTED_EXTENSIONS,
+    binary_text,
+)
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.progress import ByteMeter, ByteProgress
 from dedup.io.read_records import RECORD_FILE_EXTENSIONS, iter_record_file
@@ -283,7 +289,9 @@ def _read_open_file(
         return
     inner, compression = split_compression(name)
     is_html = inner.endswith(HTML_EXTENSIONS)
-    max_bytes = byte_cap(reading.max_chars, html=is_html)
+    is_subtitles = inner.endswith(SUBTITLE_EXTENSIONS)
+    # captions spend most of their bytes on timings and cue numbers, as pages do on markup
+    max_bytes = byte_cap(reading.max_chars, html=is_html or is_subtitles)
     if compression:
         try:
             with open_decompressed(fd, compression) as stream:
@@ -295,7 +303,13 @@ def _read_open_file(
     if why:
         yield Skipped(where, why)
         return
-    text, why = bytes_to_text(head, html=is_html, final=len(head) < max_bytes, max_chars=reading.max_chars)
+    text, why = bytes_to_text(
+        head,
+        html=is_html,
+        subtitles=is_subtitles,
+        final=len(head) < max_bytes,
+        max_chars=reading.max_chars,
+    )
     if text is None:
         yield Skipped(where, why)
         return

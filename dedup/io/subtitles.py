@@ -1,0 +1,164 @@
+"""Subtitle and caption files (``.srt``, ``.vtt``): what a broadcast said, as one article.
+
+A newsroom's video archive keeps its reports' words as SubRip (``.srt``) or WebVTT (``.vtt``)
+captions: cues, each a time span and one to three display lines. :func:`subtitle_text` keeps the
+words and drops the rest: cue numbers and identifiers, timings and cue settings, WebVTT's header
+and its ``NOTE``, ``STYLE`` and ``REGION`` blocks, markup (``<i>``, ``<font …>``, ``<v Anchor>``,
+``<c.yellow>``, inline timestamps, ``{\\an8}``), lines that only describe sound (``[music]``,
+``(applause)``, ``♪``) and HTML entities.
+
+dedup splits sentences within a line and never across one (:mod:`dedup.text.segment`), and a spoken
+sentence runs across display lines and cues, so the lines are joined back into paragraphs (Chinese
+and Japanese lines without a space). A paragraph ends at a pause of :data:`PAUSE_SECONDS` or more
+between two cues, and where the speaker changes (a line opening with ``>>``, as broadcast closed
+captions mark a new speaker and ``>>>`` a new story, or with a dialogue dash). Roll-up captions
+(live television, automatic captions) repeat the line the previous cue ended with as the next cue's
+first line; such a repeated line is kept once.
+
+Example:
+    >>> srt = '''1
+    ... 00:00:01,000 --> 00:00:03,500
+    ... <i>Floods closed the main road</i>
+    ... into the valley on Monday.
+    ...
+    ... 2
+    ... 00:00:03,600 --> 00:00:06,000
+    ... Crews expect to reopen it by Friday.
+    ...
+    ... 3
+    ... 00:00:09,000 --> 00:00:11,000
+    ... >> The school stays shut.
+    ... '''
+    >>> print(subtitle_text(srt)[0])
+    Floods closed the main road into the valley on Monday. Crews expect to reopen it by Friday.
+    The school stays shut.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+__all__ = ["PAUSE_SECONDS", "SUBTITLE_EXTENSIONS", "Cue", "parse_cues", "subtitle_text"]
+
+SUBTITLE_EXTENSIONS = (".srt", ".vtt")
+PAUSE_SECONDS = 2.0
+"""A gap this long between two cues ends a paragraph (a new shot, a new report); sentences spoken
+in one go follow each other within a fraction of a second."""
+
+_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:[,.](\d{1,3}))?"
+_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
+_TAG = re.compile(r"<[^<>]*>")  # <i>, </i>, <font color="…">, <v Anchor>, <c.yellow>, <00:00:01.000>
+_ASS_OVERRIDE = re.compile(r"\{\\[^{}]*\}")  # {\an8}, {\i1}: SubStation overrides that SRT files carry
+_SOUND_ONLY = re.compile(r"^(?:\[[^\[\]]*\]|\([^()]*\)|[♪♫#\s])+$")
+_SPEAKER = re.compile(r"^(?:>>+|[-–—](?=\s))\s*")
+_VTT_BLOCKS = ("WEBVTT", "NOTE", "STYLE", "REGION")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One timed caption: its span in seconds and its display lines, markup removed."""
+
+    start: float
+    end: float
+    lines: tuple[str, ...]
+
+
+def parse_cues(text: str) -> list[Cue]:
+    """The cues of an SRT or WebVTT file's text, in file order, with their markup removed.
+
+    A cue is a timing line (``00:00:01,000 --> 00:00:03,500``, WebVTT's ``00:01.000 --> …`` with
+    optional settings after it) and the lines after it up to a blank line; a counter or identifier
+    line before the timing is not text. Blocks without a timing line (the ``WEBVTT`` header,
+    ``NOTE``, ``STYLE`` and ``REGION`` blocks) are passed over.
+
+    Example:
+        >>> parse_cues("WEBVTT\\n\\nNOTE made by hand\\n\\nintro\\n00:01.000 --> 00:02.500 align:start\\n"
+        ...            "<v Anchor>Good <b>evening</b>.\\n")
+        [Cue(start=1.0, end=2.5, lines=('Good evening.',))]
+    """
+    cues: list[Cue] = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = block.strip("\n").split("\n")
+        if lines[0].lstrip("\ufeff").strip().startswith(_VTT_BLOCKS) and not _TIMING.match(lines[0]):
+            continue
+        start = end = 0.0
+        current: list[str] | None = None
+        for line in lines:
+            timing = _TIMING.match(line)
+            if timing:
+                if current is not None:
+                    if current and current[-1].strip().isdigit():  # the next cue's counter (no blank line)
+                        current.pop()
+                    cues.append(Cue(start, end, _clean_lines(current)))
+                start, end = _seconds(timing.groups()[:4]), _seconds(timing.groups()[4:])
+                current = []
+            elif current is not None:
+                current.append(line)
+        if current is not None:
+            cues.append(Cue(start, end, _clean_lines(current)))
+    return [cue for cue in cues if cue.lines]
+
+
+def subtitle_text(text: str) -> tuple[str | None, str]:
+    """The spoken text of an SRT or WebVTT file as paragraphs: ``(text, "")`` or ``(None, why)``.
+
+    See the module docstring for what is kept and how lines are joined.
+    """
+    cues = parse_cues(text)
+    if not cues:
+        return None, "no subtitle cues (no line timed as 00:00:01,000 --> 00:00:02,000)"
+    paragraphs: list[list[str]] = []
+    previous: Cue | None = None
+    for cue in cues:
+        lines = list(cue.lines)
+        if previous is not None:
+            lines = _without_repeat(previous.lines, lines)
+        for k, line in enumerate(lines):
+            speaker = _SPEAKER.match(line)
+            if speaker:
+                line = line[speaker.end() :]
+            paused = k == 0 and previous is not None and cue.start - previous.end >= PAUSE_SECONDS
+            if not paragraphs or speaker or paused:
+                paragraphs.append([])
+            if line:
+                paragraphs[-1].append(line)
+        previous = cue
+    joined = [_join(words) for words in paragraphs if words]
+    return "\n".join(joined), ""
+
+
+def _clean_lines(lines: list[str]) -> tuple[str, ...]:
+    out = []
+    for line in lines:
+        line = html.unescape(_ASS_OVERRIDE.sub("", _TAG.sub("", line))).replace("\u00a0", " ")
+        line = " ".join(line.split())
+        if line and not _SOUND_ONLY.match(line):
+            out.append(line.replace("♪", "").strip())
+    return tuple(line for line in out if line)
+
+
+def _without_repeat(before: tuple[str, ...], lines: list[str]) -> list[str]:
+    """``lines`` without the leading lines that repeat the end of the previous cue (roll-up captions)."""
+    for n in range(min(len(before), len(lines)), 0, -1):
+        if tuple(lines[:n]) == before[-n:]:
+            return lines[n:]
+    return lines
+
+
+def _join(lines: list[str]) -> str:
+    text = lines[0]
+    for line in lines[1:]:
+        text = text + line if _is_cjk(text[-1]) and _is_cjk(line[0]) else f"{text} {line}"
+    return text
+
+
+def _is_cjk(ch: str) -> bool:
+    """Kana, CJK ideographs and their punctuation: scripts written without spaces (Korean has them)."""
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or ch in "。、！？「」"
+
+
+def _seconds(parts: tuple[str | None, ...]) -> float:
+    hours, minutes, seconds, fraction = parts
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(seconds or 0) + float(f"0.{fraction or 0}")

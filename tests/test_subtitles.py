@@ -1,0 +1,156 @@
+"""Subtitle files (.srt, .vtt): a broadcast's spoken text as one article, its display lines rejoined."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dedup.io.read import read_documents
+from dedup.io.subtitles import parse_cues, subtitle_text
+
+# SubRip as subtitlers deliver it: counters, CRLF, italics, a font tag, a SubStation position
+# override, an entity, a sound line, a sentence run across two cues, a pause and a new speaker.
+REPORT_SRT = (
+    "1\r\n00:00:00,500 --> 00:00:03,000\r\n{\\an8}<i>Heavy rain flooded</i> the lower town\r\n"
+    "on Sunday night.\r\n\r\n"
+    '2\r\n00:00:03,100 --> 00:00:05,900\r\n<font color="#ffff00">About 200 homes</font>\r\n'
+    "were evacuated, police said.\r\n\r\n"
+    "3\r\n00:00:06,000 --> 00:00:07,000\r\n[sirens]\r\n\r\n"
+    "4\r\n00:00:07,100 --> 00:00:09,000\r\nThe river rose faster\r\n\r\n"
+    "5\r\n00:00:09,100 --> 00:00:11,000\r\nthan anyone expected.\r\n\r\n"
+    "6\r\n00:00:14,000 --> 00:00:16,000\r\nSchools &amp; shops stay shut\r\ntoday.\r\n\r\n"
+    "7\r\n00:00:16,100 --> 00:00:18,000\r\n>> We lost everything downstairs.\r\n"
+)
+
+# WebVTT with a header, a NOTE and a STYLE block, cue identifiers, cue settings, voice and class
+# spans, hours left out, and automatic captions' roll-up (each cue repeats the line before).
+ROLLUP_VTT = (
+    "WEBVTT\nKind: captions\nLanguage: en\n\n"
+    "NOTE exported by the desk\n\n"
+    "STYLE\n::cue { color: white }\n\n"
+    "intro\n00:01.000 --> 00:03.000 align:start position:0%\n<v Anchor>Good evening.\n\n"
+    "00:03.000 --> 00:05.000\nGood evening.\n<c.yellow>the ferry</c><00:03.500><c> strike</c> is over\n\n"
+    "00:05.000 --> 00:07.000\nthe ferry strike is over\nafter nine days of talks.\n"
+)
+
+
+def test_an_srt_file_gives_its_spoken_text_in_paragraphs() -> None:
+    text, why = subtitle_text(REPORT_SRT)
+    assert why == ""
+    assert text == (
+        "Heavy rain flooded the lower town on Sunday night. About 200 homes were evacuated, police said."
+        " The river rose faster than anyone expected.\n"  # a 3 s pause ends the paragraph
+        "Schools & shops stay shut today.\n"
+        "We lost everything downstairs."  # a new speaker
+    )
+
+
+def test_a_webvtt_file_without_its_header_blocks_markup_and_roll_up_repeats() -> None:
+    text, why = subtitle_text(ROLLUP_VTT)
+    assert why == ""
+    assert text == "Good evening. the ferry strike is over after nine days of talks."
+
+
+def test_cue_times_are_read_with_and_without_hours() -> None:
+    cues = parse_cues(ROLLUP_VTT) + parse_cues(REPORT_SRT)
+    assert [(c.start, c.end) for c in cues[:2]] == [(1.0, 3.0), (3.0, 5.0)]
+    assert (cues[3].start, cues[3].end) == (0.5, 3.0)
+    assert parse_cues("1\n01:02:03,040 --> 01:02:04,500\nLate news.\n")[0].start == 3723.04
+
+
+def test_cues_without_blank_lines_between_them_keep_their_counters_out() -> None:
+    squeezed = (
+        "1\n00:00:01,000 --> 00:00:02,000\nFirst line.\n2\n00:00:02,100 --> 00:00:03,000\nSecond line.\n"
+    )
+    assert subtitle_text(squeezed) == ("First line. Second line.", "")
+
+
+def test_chinese_and_japanese_lines_join_without_a_space_and_korean_with_one() -> None:
+    def two_cues(first: str, second: str) -> str:
+        return f"1\n00:00:01,000 --> 00:00:02,000\n{first}\n\n2\n00:00:02,100 --> 00:00:03,000\n{second}\n"
+
+    assert subtitle_text(two_cues("大雨で川が", "氾濫しました。"))[0] == "大雨で川が氾濫しました。"
+    assert subtitle_text(two_cues("暴雨导致河水", "泛滥。"))[0] == "暴雨导致河水泛滥。"
+    assert subtitle_text(two_cues("폭우로 강물이", "범람했습니다."))[0] == "폭우로 강물이 범람했습니다."
+
+
+def test_a_file_without_timed_cues_is_not_a_subtitle() -> None:
+    text, why = subtitle_text("WEBVTT\n\nNOTE nothing was said\n")
+    assert text is None and "no subtitle cues" in why
+
+
+def test_subtitle_files_are_read_plain_compressed_and_bundled_and_an_empty_one_is_skipped(
+    tmp_path: Path,
+) -> None:
+    # a legacy code page, decoded as any text file is
+    (tmp_path / "flood.srt").write_bytes(REPORT_SRT.encode("cp1252"))
+    (tmp_path / "ferry.vtt.gz").write_bytes(gzip.compress(ROLLUP_VTT.encode("utf-8")))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("clips/flood.srt", REPORT_SRT)
+    (tmp_path / "clips.zip").write_bytes(buf.getvalue())
+    (tmp_path / "blank.vtt").write_text("WEBVTT\n\n", encoding="utf-8")
+    docs, skipped = read_documents(tmp_path)
+    by_id = {d.doc_id: d.text for d in docs}
+    assert sorted(by_id) == ["clips.zip#clips/flood.srt", "ferry.vtt.gz", "flood.srt"]
+    assert by_id["flood.srt"] == by_id["clips.zip#clips/flood.srt"] == subtitle_text(REPORT_SRT)[0]
+    assert by_id["ferry.vtt.gz"] == subtitle_text(ROLLUP_VTT)[0]
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("blank.vtt", "no subtitle cues (no line timed as 00:00:01,000 --> 00:00:02,000)")
+    ]
+
+
+# The same news item as broadcast captions (English, cut into two-line cues mid-sentence) and as a
+# Norwegian article: the captions' sentences only align with the article's once their lines are rejoined.
+NEWS_SRT = """1
+00:00:01,000 --> 00:00:03,500
+The city council in Bergen voted on Tuesday
+to build a new bridge
+
+2
+00:00:03,600 --> 00:00:06,000
+over the harbour, ending ten years
+of argument about the crossing.
+
+3
+00:00:06,100 --> 00:00:09,000
+Work on the bridge will start in the spring
+and should take about three years.
+
+4
+00:00:09,100 --> 00:00:12,000
+The old ferry will keep running
+until the bridge opens, the mayor said.
+"""
+
+NEWS_NB = (
+    "Bystyret i Bergen vedtok tirsdag å bygge en ny bro over havnen, og avsluttet dermed ti år med "
+    "strid om kryssingen. Arbeidet med broen starter til våren og skal ta omtrent tre år. Den gamle "
+    "fergen fortsetter å gå til broen åpner, sa ordføreren."
+)
+
+UNRELATED_EN = (
+    "A new exhibition of Viking jewellery opened at the university museum on Friday. The pieces were "
+    "found by farmers over the past century. The museum expects many visitors during the summer holiday."
+)
+
+
+@pytest.mark.model
+def test_broadcast_captions_link_to_their_article_with_whole_sentences_as_evidence(tmp_path: Path) -> None:
+    import dedup
+
+    (tmp_path / "bridge.srt").write_text(NEWS_SRT, encoding="utf-8")
+    (tmp_path / "bro.txt").write_text(NEWS_NB, encoding="utf-8")
+    (tmp_path / "museum.txt").write_text(UNRELATED_EN, encoding="utf-8")
+    result = dedup.scan(tmp_path, encoder=dedup.load_encoder(), config=dedup.ScanConfig(use_cache=False))
+    assert [sorted(g.members) for g in result.groups if len(g.members) > 1] == [["bridge.srt", "bro.txt"]]
+    (pair,) = [p for p in result.pairs if {p.doc_a, p.doc_b} == {"bridge.srt", "bro.txt"}]
+    assert pair.relation.value == "translation" and pair.confidence >= 0.9
+    assert {a.text_a if a.text_a.startswith("The city") else a.text_b for a in pair.aligned} >= {
+        "The city council in Bergen voted on Tuesday to build a new bridge over the harbour, ending ten"
+        " years of argument about the crossing."
+    }
