@@ -154,3 +154,55 @@ def test_broadcast_captions_link_to_their_article_with_whole_sentences_as_eviden
         "The city council in Bergen voted on Tuesday to build a new bridge over the harbour, ending ten"
         " years of argument about the crossing."
     }
+
+
+# TTML as broadcasters archive it (EBU-TT): frames at 25 per second, a div that starts 10 s in, a
+# styled span and a <br/> in one paragraph, source line breaks that are only whitespace, a sound
+# line, a pause and a new speaker.
+EBU_TT = """<?xml version="1.0" encoding="UTF-8"?>
+<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"
+    xmlns:tts="http://www.w3.org/ns/ttml#styling" ttp:frameRate="25" xml:lang="en">
+  <head><metadata><p>Not a caption: head metadata.</p></metadata></head>
+  <body><div begin="00:00:10:00">
+    <p begin="00:00:00:00" end="00:00:02:12"><span tts:color="yellow">Floods closed the main
+      road</span><br/>into the valley on Monday.</p>
+    <p begin="00:00:02:15" end="00:00:05:00">Crews expect to reopen it by Friday.</p>
+    <p begin="00:00:05:05" end="00:00:06:00">[sirens]</p>
+    <p begin="00:00:09:00" end="00:00:11:00">The river rose faster than expected.</p>
+    <p begin="00:00:11:05" end="00:00:13:00">&gt;&gt; We lost everything downstairs.</p>
+  </div></body>
+</tt>
+"""
+
+# DFXP as streaming services deliver it: times in ticks, one paragraph given a duration.
+DFXP = """<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"
+    ttp:tickRate="10000000"><body><div>
+  <p begin="10000000t" end="30000000t">The ferry strike is over</p>
+  <p begin="30500000t" dur="20000000t">after nine days of talks.</p>
+  <p begin="90000000t" end="110000000t">Services resume on Monday.</p>
+</div></body></tt>
+"""
+
+
+def test_ttml_captions_give_their_spoken_text_in_paragraphs(tmp_path: Path) -> None:
+    (tmp_path / "evening.ttml").write_text(EBU_TT, encoding="utf-8")
+    (tmp_path / "ferry.dfxp").write_text(DFXP, encoding="utf-8")
+    (tmp_path / "archive.xml").write_text(EBU_TT.replace("Monday", "Tuesday"), encoding="utf-8")
+    (tmp_path / "empty.ttml").write_text(
+        '<tt xmlns="http://www.w3.org/ns/ttml"><body/></tt>', encoding="utf-8"
+    )
+    docs, skipped = read_documents(tmp_path)
+    by_id = {d.doc_id: d.text for d in docs}
+    assert by_id["evening.ttml#1"] == (
+        "Floods closed the main road into the valley on Monday. Crews expect to reopen it by Friday.\n"
+        "The river rose faster than expected.\n"  # 3 s after the last caption (the sound line is no text)
+        "We lost everything downstairs."
+    )
+    assert by_id["archive.xml#1"] == by_id["evening.ttml#1"].replace("Monday", "Tuesday")
+    assert (
+        by_id["ferry.dfxp#1"]
+        == "The ferry strike is over after nine days of talks.\nServices resume on Monday."
+    )
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("empty.ttml#1", "no captions in the TTML body (no <p> with text)")
+    ]

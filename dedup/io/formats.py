@@ -66,8 +66,8 @@ HTML_EXTENSIONS = (".html", ".htm")
 RECORD_EXTENSIONS = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 PARQUET_EXTENSIONS = (".parquet",)
 WARC_EXTENSIONS = (".warc", ".warc.gz")
-# RSS/Atom feeds, NITF and NewsML-G2 (dedup.io.news_xml; the root element tells which)
-NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf")
+# RSS/Atom feeds, NITF, NewsML-G2 and TTML captions (dedup.io.news_xml; the root element tells which)
+NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf", ".ttml", ".dfxp")
 # One message (.eml) or a mailbox of them (.mbox), and web pages saved as MIME (.mht, .mhtml):
 # dedup.io.email_messages
 MIME_EXTENSIONS = EMAIL_EXTENSIONS + MHTML_EXTENSIONS

@@ -1,13 +1,17 @@
-"""News XML: RSS and Atom feeds (one article per item or entry), NITF and NewsML-G2 (newsroom archives).
+"""News XML: RSS and Atom feeds (one article per item or entry), NITF and NewsML-G2 (newsroom archives),
+TTML captions (broadcast archives).
 
 :func:`iter_xml_articles` tells the format by the root element, whatever the file is called:
 ``<rss>`` (RSS 2.0) and ``<rdf:RDF>`` (RSS 1.0) give one article per ``<item>``, Atom's ``<feed>``
-one per ``<entry>``, ``<nitf>`` one article, NewsML-G2's ``<newsMessage>`` one per ``<newsItem>``
-(a lone ``<newsItem>`` one). An article's text is its headline, then its body as paragraphs: an
-item's ``content:encoded`` or ``description`` (HTML, escaped or not), an entry's ``content`` or
-``summary``, NITF's ``body.content``, a news item's ``contentSet`` (inline NITF, XHTML or text).
-Its key is its guid / id / NITF doc-id (else its link, else its position) and its date the
-publication date, as ISO 8601 where it can be read.
+one per ``<entry>``, ``<nitf>`` one article, NewsML-G2's ``<newsMessage>`` one per ``<newsItem>`` (a
+lone ``<newsItem>`` one), and TTML's ``<tt>`` (EBU-TT, DFXP, IMSC: the XML captions broadcasters
+archive) one article, its spoken text: each ``<p>`` is a cue, its ``<br/>`` breaks display lines,
+and the cues are joined into paragraphs as SRT and WebVTT cues are (:mod:`dedup.io.subtitles`). An
+article's text is its headline, then its body as paragraphs: an item's ``content:encoded`` or
+``description`` (HTML, escaped or not), an entry's ``content`` or ``summary``, NITF's
+``body.content``, a news item's ``contentSet`` (inline NITF, XHTML or text). Its key is its guid /
+id / NITF doc-id (else its link, else its position) and its date the publication date, as ISO 8601
+where it can be read.
 
 The parser (:mod:`dedup.io.xml_parse`) never resolves entities, never fetches a DTD or anything
 else over the network, and refuses oversized trees (lxml's default against deep nesting).
@@ -31,6 +35,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO
 
 from dedup.io.html_text import visible_text
+from dedup.io.subtitles import Cue, cues_text, timed_cue, ttml_seconds
 from dedup.io.xml_parse import iterparse, local_name
 
 __all__ = ["XmlArticle", "iso_date", "iter_xml_articles"]
@@ -64,6 +69,7 @@ _UNITS = {
     "newsMessage": "newsItem",
     "newsItem": None,
     "nitf": None,
+    "tt": None,
 }
 """Root element -> the element that is one article (None: the whole document is one)."""
 
@@ -97,7 +103,7 @@ def iter_xml_articles(source: bytes | BinaryIO) -> Iterator[XmlArticle]:
                     yield XmlArticle(
                         "file",
                         None,
-                        error=f"XML that is not an RSS or Atom feed, NITF or NewsML-G2 (root <{kind}>)",
+                        error=f"XML that is not an RSS or Atom feed, NITF, NewsML-G2 or TTML (root <{kind}>)",
                     )
                     return
                 unit = _UNITS[kind]
@@ -112,7 +118,7 @@ def iter_xml_articles(source: bytes | BinaryIO) -> Iterator[XmlArticle]:
                     del el.getparent()[0]
             elif unit is None and el.getparent() is None:  # the root ends: it is the article
                 n += 1
-                yield _nitf(el, n) if kind == "nitf" else _news_item(el, n)
+                yield _ROOT_PARSERS[kind](el, n)
     except etree.XMLSyntaxError as err:
         where = f" after {n} articles" if n else ""
         yield XmlArticle("file", None, error=f"not well-formed XML{where}: {err}")
@@ -204,6 +210,53 @@ def _news_item(el: Any, n: int) -> XmlArticle:
 
 
 _PARSERS = {"item": _feed_item, "entry": _atom_entry, "newsItem": _news_item}
+
+
+def _ttml(el: Any, n: int) -> XmlArticle:
+    """A TTML document's captions as one article (see the module docstring); its key is the root's
+    ``xml:id`` where it has one."""
+    frame_rate = _float_attribute(el, "frameRate", 30.0)
+    tick_rate = _float_attribute(el, "tickRate", frame_rate if _attribute(el, "frameRate") else 1.0)
+    cues: list[Cue] = []
+    body = _child(el, "body")
+    for p in body.iter() if body is not None else ():
+        if local_name(p) != "p":
+            continue
+        offset = sum(_ttml_time(a, "begin", frame_rate, tick_rate) for a in p.iterancestors())
+        start = offset + _ttml_time(p, "begin", frame_rate, tick_rate)
+        duration = _ttml_time(p, "dur", frame_rate, tick_rate)
+        end = start + duration if duration else offset + _ttml_time(p, "end", frame_rate, tick_rate)
+        for br in p.iter():
+            if local_name(br) == "br":
+                br.tail = _LINE_BREAK + (br.tail or "")
+        cues.append(timed_cue(start, max(end, start), "".join(p.itertext()).split(_LINE_BREAK)))
+    cues = [cue for cue in cues if cue.lines]
+    key = _attribute(el, "id")
+    if not cues:
+        return XmlArticle(key or str(n), None, error="no captions in the TTML body (no <p> with text)")
+    return _article(key, n, "", cues_text(cues), "", "")
+
+
+_ROOT_PARSERS = {"nitf": _nitf, "newsItem": _news_item, "tt": _ttml}
+_LINE_BREAK = "\u2028"  # stands for <br/> while a paragraph's text is read (its own newlines are spaces)
+
+
+def _attribute(el: Any, name: str) -> str:
+    """An attribute by its local name, whatever its namespace (``ttp:frameRate``, ``xml:id``)."""
+    return next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == name), "")
+
+
+def _float_attribute(el: Any, name: str, default: float) -> float:
+    try:
+        value = float(_attribute(el, name) or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _ttml_time(el: Any, name: str, frame_rate: float, tick_rate: float) -> float:
+    value = _attribute(el, name)
+    return (ttml_seconds(value, frame_rate=frame_rate, tick_rate=tick_rate) or 0.0) if value else 0.0
 
 
 def _blocks_text(el: Any) -> str:

@@ -40,7 +40,16 @@ import html
 import re
 from dataclasses import dataclass
 
-__all__ = ["PAUSE_SECONDS", "SUBTITLE_EXTENSIONS", "Cue", "parse_cues", "subtitle_text"]
+__all__ = [
+    "PAUSE_SECONDS",
+    "SUBTITLE_EXTENSIONS",
+    "Cue",
+    "cues_text",
+    "parse_cues",
+    "subtitle_text",
+    "timed_cue",
+    "ttml_seconds",
+]
 
 SUBTITLE_EXTENSIONS = (".srt", ".vtt")
 PAUSE_SECONDS = 2.0
@@ -109,6 +118,23 @@ def subtitle_text(text: str) -> tuple[str | None, str]:
     cues = parse_cues(text)
     if not cues:
         return None, "no subtitle cues (no line timed as 00:00:01,000 --> 00:00:02,000)"
+    return cues_text(cues), ""
+
+
+def timed_cue(start: float, end: float, lines: list[str]) -> Cue:
+    """A cue of display lines whose markup is already gone (a TTML paragraph's), cleaned as SRT and
+    WebVTT cue lines are: sound descriptions and entities out, whitespace collapsed.
+
+    Example:
+        >>> timed_cue(1.0, 2.0, ["  Rain  &amp; wind", "[thunder]"])
+        Cue(start=1.0, end=2.0, lines=('Rain & wind',))
+    """
+    return Cue(start, end, _clean_lines(lines))
+
+
+def cues_text(cues: list[Cue]) -> str:
+    """The cues' lines joined into paragraphs (see the module docstring): a paragraph ends at a
+    pause of :data:`PAUSE_SECONDS` and at a new speaker; roll-up repeats are kept once."""
     paragraphs: list[list[str]] = []
     previous: Cue | None = None
     for cue in cues:
@@ -125,8 +151,44 @@ def subtitle_text(text: str) -> tuple[str | None, str]:
             if line:
                 paragraphs[-1].append(line)
         previous = cue
-    joined = [_join(words) for words in paragraphs if words]
-    return "\n".join(joined), ""
+    return "\n".join(_join(words) for words in paragraphs if words)
+
+
+_OFFSET = re.compile(r"^([\d.]+)(h|ms|m|s|f|t)$")
+_CLOCK = re.compile(r"^(\d+):(\d{2}):(\d{2})(?:\.(\d+)|:(\d+(?:\.\d+)?))?$")
+
+
+def ttml_seconds(value: str, *, frame_rate: float = 30.0, tick_rate: float = 1.0) -> float | None:
+    """A TTML time expression in seconds: clock time (``00:01:02.5``, or ``00:01:02:12`` with frames
+    at ``frame_rate``) or an offset (``62.5s``, ``1500ms``, ``2m``, ``1h``, ``75f``, ``625000t`` in
+    ticks at ``tick_rate``); None when it is neither.
+
+    Example:
+        >>> ttml_seconds("00:01:02.500"), ttml_seconds("00:00:01:15", frame_rate=25), ttml_seconds("1500ms")
+        (62.5, 1.6, 1.5)
+        >>> ttml_seconds("20000000t", tick_rate=10_000_000), ttml_seconds("soon") is None
+        (2.0, True)
+    """
+    value = value.strip()
+    clock = _CLOCK.match(value)
+    if clock:
+        hours, minutes, seconds, fraction, frames = clock.groups()
+        total = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+        if fraction:
+            total += float(f"0.{fraction}")
+        if frames:
+            total += float(frames) / frame_rate
+        return total
+    offset = _OFFSET.match(value)
+    if not offset:
+        return None
+    try:
+        amount = float(offset.group(1))
+    except ValueError:
+        return None
+    unit = offset.group(2)
+    scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "f": 1.0 / frame_rate, "t": 1.0 / tick_rate}
+    return amount * scale[unit]
 
 
 def _clean_lines(lines: list[str]) -> tuple[str, ...]:
