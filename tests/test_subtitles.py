@@ -78,6 +78,24 @@ def test_chinese_and_japanese_lines_join_without_a_space_and_korean_with_one() -
     assert subtitle_text(two_cues("폭우로 강물이", "범람했습니다."))[0] == "폭우로 강물이 범람했습니다."
 
 
+def _contiguous_srt(lines: list[str]) -> str:
+    """Cues of two seconds each, one after the other (no pause)."""
+    cues = []
+    for n, line in enumerate(lines):
+        cues.append(f"{n + 1}\n00:00:{2 * n:02d},000 --> 00:00:{2 * n + 2:02d},000\n{line}\n")
+    return "\n".join(cues)
+
+
+def test_automatic_captions_without_punctuation_break_into_sentence_sized_lines() -> None:
+    words = "so today we are going to look at how the new bridge was built and why it took so long".split()
+    cues = [" ".join(words[k % 12 : k % 12 + 6]) for k in range(24)]  # 24 cues of 6 words, no punctuation
+    lines = subtitle_text(_contiguous_srt(cues))[0].split("\n")
+    assert len(lines) > 1 and " ".join(lines) == " ".join(cues)
+    assert all(200 <= len(line) < 200 + 40 for line in lines[:-1])  # each ends at the cue that passes 200
+    punctuated = [cue.capitalize() + "." for cue in cues]  # the same words, sentences ending in each cue
+    assert subtitle_text(_contiguous_srt(punctuated))[0] == " ".join(punctuated)
+
+
 def test_a_file_without_timed_cues_is_not_a_subtitle() -> None:
     text, why = subtitle_text("WEBVTT\n\nNOTE nothing was said\n")
     assert text is None and "no subtitle cues" in why
