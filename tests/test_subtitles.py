@@ -96,6 +96,22 @@ def test_automatic_captions_without_punctuation_break_into_sentence_sized_lines(
     assert subtitle_text(_contiguous_srt(punctuated))[0] == " ".join(punctuated)
 
 
+def test_speaker_names_in_capitals_start_a_paragraph_and_notes_before_the_words_go() -> None:
+    captions = _contiguous_srt(
+        [
+            "ANCHOR: Good evening.",
+            "The ferry strike is over.",
+            "DR. BERG: We are relieved.",
+            "[laughs] It was a long week.",
+            "Note: fares stay the same.",  # a word with a colon, not a name in capitals
+        ]
+    )
+    assert subtitle_text(captions)[0] == (
+        "Good evening. The ferry strike is over.\n"
+        "We are relieved. It was a long week. Note: fares stay the same."
+    )
+
+
 def test_a_file_without_timed_cues_is_not_a_subtitle() -> None:
     text, why = subtitle_text("WEBVTT\n\nNOTE nothing was said\n")
     assert text is None and "no subtitle cues" in why

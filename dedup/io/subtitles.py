@@ -5,14 +5,15 @@ captions: cues, each a time span and one to three display lines. :func:`subtitle
 words and drops the rest: cue numbers and identifiers, timings and cue settings, WebVTT's header
 and its ``NOTE``, ``STYLE`` and ``REGION`` blocks, markup (``<i>``, ``<font …>``, ``<v Anchor>``,
 ``<c.yellow>``, inline timestamps, ``{\\an8}``), lines that only describe sound (``[music]``,
-``(applause)``, ``♪``) and HTML entities.
+``(applause)``, ``♪``), such notes before the words (``[laughs] Yes.``) and HTML entities.
 
 dedup splits sentences within a line and never across one (:mod:`dedup.text.segment`), and a spoken
 sentence runs across display lines and cues, so the lines are joined back into paragraphs (Chinese
 and Japanese lines without a space). A paragraph ends at a pause of :data:`PAUSE_SECONDS` or more
 between two cues, where the speaker changes (a line opening with ``>>``, as broadcast closed
-captions mark a new speaker and ``>>>`` a new story, or with a dialogue dash), and at the first cue
-after :data:`UNPUNCTUATED_CHARS` characters without a sentence end (automatic captions carry no
+captions mark a new speaker and ``>>>`` a new story, with a dialogue dash, or with a name in
+capitals and a colon, ``REPORTER:``; the mark is dropped), and at the first cue after
+:data:`UNPUNCTUATED_CHARS` characters without a sentence end (automatic captions carry no
 punctuation). Roll-up captions (live television, automatic captions) repeat the line the previous
 cue ended with as the next cue's first line; such a repeated line is kept once.
 
@@ -73,7 +74,9 @@ _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
 _TAG = re.compile(r"<[^<>]*>")  # <i>, </i>, <font color="…">, <v Anchor>, <c.yellow>, <00:00:01.000>
 _ASS_OVERRIDE = re.compile(r"\{\\[^{}]*\}")  # {\an8}, {\i1}: SubStation overrides that SRT files carry
 _SOUND_ONLY = re.compile(r"^(?:\[[^\[\]]*\]|\([^()]*\)|[♪♫#\s])+$")
-_SPEAKER = re.compile(r"^(?:>>+|[-–—](?=\s))\s*")
+_LEADING_NOTE = re.compile(r"^(?:\[[^\[\]]*\]|\([^()]*\))\s*")  # "[laughs] Yes.", "(JOHN) I was there."
+# a new speaker: ">>" (">>>" a new story), a dialogue dash, or a name in capitals and a colon ("ANCHOR: ")
+_SPEAKER = re.compile(r"^(?:>>+|[-–—](?=\s)|(?P<name>[^\W\d_][^:]{0,30}):(?=\s))\s*")
 _VTT_BLOCKS = ("WEBVTT", "NOTE", "STYLE", "REGION")
 
 
@@ -157,8 +160,10 @@ def cues_text(cues: list[Cue]) -> str:
             lines = _without_repeat(previous.lines, lines)
         for k, line in enumerate(lines):
             speaker = _SPEAKER.match(line)
-            if speaker:
+            if speaker and (speaker.group("name") is None or speaker.group("name").isupper()):
                 line = line[speaker.end() :]
+            else:
+                speaker = None
             paused = k == 0 and previous is not None and cue.start - previous.end >= PAUSE_SECONDS
             if not paragraphs or speaker or paused or (k == 0 and unended >= UNPUNCTUATED_CHARS):
                 paragraphs.append([])
@@ -214,6 +219,8 @@ def _clean_lines(lines: list[str]) -> tuple[str, ...]:
         line = html.unescape(_ASS_OVERRIDE.sub("", _TAG.sub("", line))).replace("\u00a0", " ")
         line = " ".join(line.split())
         if line and not _SOUND_ONLY.match(line):
+            while note := _LEADING_NOTE.match(line):
+                line = line[note.end() :]
             out.append(line.replace("♪", "").strip())
     return tuple(line for line in out if line)
 
