@@ -240,3 +240,76 @@ def test_ttml_captions_give_their_spoken_text_in_paragraphs(tmp_path: Path) -> N
     assert [(Path(s.path).name, s.reason) for s in skipped] == [
         ("empty.ttml#1", "no captions in the TTML body (no <p> with text)")
     ]
+
+
+def _odd(byte: int) -> int:
+    """The byte with CEA-608's odd parity bit."""
+    return byte | 0x80 if bin(byte).count("1") % 2 == 0 else byte
+
+
+def _words(*pairs: tuple[int, int]) -> str:
+    return " ".join(f"{_odd(a):02x}{_odd(b):02x}" for a, b in pairs)
+
+
+def _chars(text: str) -> str:
+    data = text.encode("ascii") + (b"\x00" if len(text) % 2 else b"")
+    return _words(*zip(data[::2], data[1::2], strict=True))
+
+
+def _control(first: int, second: int) -> str:
+    return _words((first, second), (first, second))  # control codes go out twice
+
+
+RCL, EOC, EDM, CR, RU2 = (0x14, 0x20), (0x14, 0x2F), (0x14, 0x2C), (0x14, 0x2D), (0x14, 0x25)
+ROW_14, ROW_15 = (0x14, 0x50), (0x14, 0x70)  # preambles: rows 14 and 15, indent 0
+
+
+def _scc_line(timecode: str, *words: str) -> str:
+    return f"{timecode}\t" + " ".join(words)
+
+
+def test_scc_pop_on_and_roll_up_captions_give_their_spoken_text(tmp_path: Path) -> None:
+    rcl, eoc, edm, cr = _control(*RCL), _control(*EOC), _control(*EDM), _control(*CR)
+    row_14, row_15 = _control(*ROW_14), _control(*ROW_15)
+    pop_on = "\n\n".join(
+        [
+            "Scenarist_SCC V1.0",
+            # row 14 then row 15: one caption of two lines; "*" is the basic set's á
+            _scc_line(
+                "00:00:01:00", rcl, row_14, _chars("Rain fell in M*laga"), row_15, _chars("all night."), eoc
+            ),
+            # a music note (special set, left out as sound), "A" replaced by "Ä" (extended set), a
+            # mid-row style code (a space)
+            _scc_line(
+                "00:00:03:00",
+                *(rcl, row_15, _words((0x11, 0x37)), _chars("A"), _words((0x13, 0x30)), _chars("rzte")),
+                *(_words((0x11, 0x2E)), _chars("warn."), eoc),
+            ),
+            _scc_line("00:00:05:00", edm),
+            # shown 6 s after the last caption was erased: a new paragraph
+            _scc_line("00:00:11:00", rcl, row_15, _chars("Roads reopen today."), eoc),
+        ]
+    )
+    roll_up = "\n\n".join(
+        [
+            "Scenarist_SCC V1.0",
+            _scc_line("00:00:01:00", _control(*RU2), row_15, _chars(">> The council met"), cr),
+            _scc_line("00:00:02:10", _chars("on Monday night."), cr),
+            # written by hand: RCL, a preamble, HELLO, EOC
+            "00:00:04:00\t9420 9420 94d0 94d0 c845 4c4c cf80 942f 942f",
+        ]
+    )
+    (tmp_path / "storm.scc").write_text(pop_on, encoding="ascii")
+    (tmp_path / "council.scc.gz").write_bytes(gzip.compress(roll_up.encode("ascii")))
+    (tmp_path / "notes.scc").write_text("00:00:01:00\t9420 9420\n", encoding="ascii")  # no header
+    (tmp_path / "empty.scc").write_text("Scenarist_SCC V1.0\n\n00:00:01:00\t942c 942c\n", encoding="ascii")
+    docs, skipped = read_documents(tmp_path)
+    by_id = {d.doc_id: d.text for d in docs}
+    assert by_id == {
+        "storm.scc": "Rain fell in Málaga all night. Ärzte warn.\nRoads reopen today.",
+        "council.scc.gz": "The council met on Monday night. HELLO",
+    }
+    assert sorted((Path(s.path).name, s.reason) for s in skipped) == [
+        ("empty.scc", "no captions in the SCC file"),
+        ("notes.scc", "not a Scenarist SCC file (it does not start with Scenarist_SCC)"),
+    ]

@@ -42,7 +42,7 @@ SCAN_EPILOG = (
     "format (ids: its name, file#id for records) or several paths (ids relative to their common "
     "parent). Formats: .txt .md .html .htm .json .jsonl .ndjson .csv .tsv .parquet .warc .warc.gz, "
     "and .xml .rss .atom .nitf (RSS/Atom feeds, NITF, NewsML-G2: one article per item), .eml .mbox "
-    "(e-mail: one article per message), .mht .mhtml (saved web pages), .srt .vtt .ttml .dfxp (captions: "
+    "(e-mail: one article per message), .mht .mhtml (saved web pages), .srt .vtt .scc .ttml .dfxp (captions: "
     "the spoken text), .docx .odt .rtf .pdf; all but "
     "Parquet, WARC, .docx, .odt, .rtf and .pdf also gzip-, bzip2-, xz- or zstd-compressed "
     "(news.jsonl.gz, read streamed). Zip and tar bundles (.zip .tar .tar.gz .tgz .tar.bz2 .tar.xz "

@@ -19,9 +19,9 @@ import codecs
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 
 from dedup.io.html_text import extract_html_with_log, html_charset
-from dedup.io.subtitles import subtitle_text
 
 __all__ = [
     "SNIFF_BYTES",
@@ -197,15 +197,15 @@ def bytes_to_text(
     max_chars: int,
     charset: str | None = None,
     final: bool = True,
-    subtitles: bool = False,
+    captions: Callable[[str], tuple[str | None, str]] | None = None,
 ) -> tuple[str | None, str]:
     """Decoded, extracted, normalised and capped text of one file or record, never raising.
 
     Args:
         data: The bytes (possibly only the head of a longer file).
         html: Extract the page's article text (:func:`dedup.io.html_text.extract_html`).
-        subtitles: Keep the spoken text of SRT or WebVTT captions
-            (:func:`dedup.io.subtitles.subtitle_text`).
+        captions: Keeps the spoken text of a caption file's decoded text, ``(text, "")`` or
+            ``(None, why)`` (:func:`dedup.io.formats.caption_reader`).
         max_chars: The text is cut to at most this many characters (:func:`cap_text`).
         charset: The declared charset (an HTTP header's), tried first; for HTML, else the page's
             ``<meta charset>``.
@@ -225,8 +225,8 @@ def bytes_to_text(
         if not text.strip():
             said = f" (extractor: {'; '.join(dict.fromkeys(messages))})" if messages else ""
             return None, f"HTML page without article or visible text{said}"
-    if subtitles:
-        spoken, why = subtitle_text(text)
+    if captions is not None:
+        spoken, why = captions(text)
         if spoken is None:
             return None, why
         text = spoken

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -32,7 +32,8 @@ from dedup.io.email_messages import EMAIL_EXTENSIONS, MHTML_EXTENSIONS
 from dedup.io.office import OFFICE_EXTENSIONS, office_text
 from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 from dedup.io.rtf import RTF_EXTENSIONS, rtf_text
-from dedup.io.subtitles import SUBTITLE_EXTENSIONS
+from dedup.io.scc import SCC_EXTENSIONS, scc_text
+from dedup.io.subtitles import SUBTITLE_EXTENSIONS, subtitle_text
 
 __all__ = [
     "TEXT_EXTENSIONS",
@@ -47,13 +48,14 @@ __all__ = [
     "OFFICE_EXTENSIONS",
     "PDF_EXTENSIONS",
     "RTF_EXTENSIONS",
-    "SUBTITLE_EXTENSIONS",
+    "CAPTION_EXTENSIONS",
     "BINARY_EXTENSIONS",
     "BUNDLE_EXTENSIONS",
     "COMPRESSED_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "Record",
     "binary_text",
+    "caption_reader",
     "iter_parquet_records",
     "iter_json_records",
     "iter_json_lines",
@@ -63,6 +65,8 @@ __all__ = [
 
 TEXT_EXTENSIONS = (".txt", ".md")
 HTML_EXTENSIONS = (".html", ".htm")
+# Broadcast captions read as text: SubRip, WebVTT (dedup.io.subtitles) and Scenarist (dedup.io.scc)
+CAPTION_EXTENSIONS = SUBTITLE_EXTENSIONS + SCC_EXTENSIONS
 RECORD_EXTENSIONS = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 PARQUET_EXTENSIONS = (".parquet",)
 WARC_EXTENSIONS = (".warc", ".warc.gz")
@@ -76,7 +80,7 @@ BINARY_EXTENSIONS = OFFICE_EXTENSIONS + RTF_EXTENSIONS + PDF_EXTENSIONS
 # Any of these compressed with gzip, bzip2, xz or Zstandard (news.jsonl.gz) is read as the file
 # inside, streamed (dedup.io.compressed); Parquet compresses its own pages and .warc.gz is WARC's own
 # gzip framing.
-_COMPRESSIBLE = TEXT_EXTENSIONS + HTML_EXTENSIONS + SUBTITLE_EXTENSIONS + RECORD_EXTENSIONS
+_COMPRESSIBLE = TEXT_EXTENSIONS + HTML_EXTENSIONS + CAPTION_EXTENSIONS + RECORD_EXTENSIONS
 COMPRESSED_EXTENSIONS = tuple(
     ext + suffix
     for ext in _COMPRESSIBLE + NEWS_XML_EXTENSIONS + MIME_EXTENSIONS
@@ -85,7 +89,7 @@ COMPRESSED_EXTENSIONS = tuple(
 SUPPORTED_EXTENSIONS = (
     TEXT_EXTENSIONS
     + HTML_EXTENSIONS
-    + SUBTITLE_EXTENSIONS
+    + CAPTION_EXTENSIONS
     + RECORD_EXTENSIONS
     + PARQUET_EXTENSIONS
     + WARC_EXTENSIONS
@@ -139,6 +143,22 @@ def binary_text(stream: BinaryIO, name: str, *, max_chars: int, max_xml_bytes: i
         return rtf_text(stream, max_bytes=max_xml_bytes)
     ending = next(e for e in OFFICE_EXTENSIONS if lowered.endswith(e))
     return office_text(stream, ending, max_bytes=max_xml_bytes)
+
+
+def caption_reader(name: str) -> Callable[[str], tuple[str | None, str]] | None:
+    """The reader of a caption file's decoded text by its name's ending (``.srt``/``.vtt``: SubRip
+    and WebVTT, ``.scc``: Scenarist), or None for any other file.
+
+    Example:
+        >>> caption_reader("evening.srt").__name__, caption_reader("news.txt") is None
+        ('subtitle_text', True)
+    """
+    lowered = name.lower()
+    if lowered.endswith(SUBTITLE_EXTENSIONS):
+        return subtitle_text
+    if lowered.endswith(SCC_EXTENSIONS):
+        return scc_text
+    return None
 
 
 def record_from_object(

@@ -2,21 +2,22 @@
 
 Formats (by file name ending, case-insensitive): ``.txt`` and ``.md`` are read as they are;
 ``.html``/``.htm`` give their main article text (see :func:`dedup.io.html_text.extract_html`);
-``.srt`` and ``.vtt`` captions their spoken text (:mod:`dedup.io.subtitles`);
-``.jsonl``/``.ndjson``, ``.json``, ``.csv``, ``.tsv`` and ``.parquet`` give one article per object
-or row, with ``doc_id`` ``<file>#<id>`` (the record's id field) or ``<file>#<n>`` (its 1-based line,
-item or data-row number); ``.warc``/``.warc.gz`` give one article per HTML or plain-text
-``response`` record, with ``doc_id`` ``<file>#<WARC-Record-ID>`` (``urn:uuid:...``) and the record's
-target URI and date in ``Document.url``/``Document.date``; ``.xml``, ``.rss``, ``.atom``, ``.nitf``,
-``.ttml`` and ``.dfxp`` give one article per RSS/Atom item or entry, NITF file, NewsML-G2 news item
-or TTML captions file (:mod:`dedup.io.news_xml`); ``.eml`` gives one article and ``.mbox`` one per
-message, a saved web page (``.mht``/``.mhtml``) its main text (:mod:`dedup.io.email_messages`);
-``.docx`` and ``.odt`` give their paragraphs (:mod:`dedup.io.office`), ``.rtf`` its text
-(:mod:`dedup.io.rtf`), ``.pdf`` its text layer (:mod:`dedup.io.pdf`). Each of these endings but
-Parquet, WARC, the word-processor ones, RTF and PDF may also be compressed with gzip, bzip2, xz or
-Zstandard (``news.jsonl.gz``, ``page.html.bz2``): the file is read as the one inside, streamed, and
-keeps its own name in ids. Zip and tar bundles (:mod:`dedup.io.bundles`) are read member by member
-as the folder they pack, with ids ``<bundle>#<member path>``.
+``.srt``, ``.vtt`` and ``.scc`` captions their spoken text (:mod:`dedup.io.subtitles`,
+:mod:`dedup.io.scc`); ``.jsonl``/``.ndjson``, ``.json``, ``.csv``, ``.tsv`` and ``.parquet`` give
+one article per object or row, with ``doc_id`` ``<file>#<id>`` (the record's id field) or
+``<file>#<n>`` (its 1-based line, item or data-row number); ``.warc``/``.warc.gz`` give one article
+per HTML or plain-text ``response`` record, with ``doc_id`` ``<file>#<WARC-Record-ID>``
+(``urn:uuid:...``) and the record's target URI and date in ``Document.url``/``Document.date``;
+``.xml``, ``.rss``, ``.atom``, ``.nitf``, ``.ttml`` and ``.dfxp`` give one article per RSS/Atom item
+or entry, NITF file, NewsML-G2 news item or TTML captions file (:mod:`dedup.io.news_xml`); ``.eml``
+gives one article and ``.mbox`` one per message, a saved web page (``.mht``/``.mhtml``) its main
+text (:mod:`dedup.io.email_messages`); ``.docx`` and ``.odt`` give their paragraphs
+(:mod:`dedup.io.office`), ``.rtf`` its text (:mod:`dedup.io.rtf`), ``.pdf`` its text layer
+(:mod:`dedup.io.pdf`). Each of these endings but Parquet, WARC, the word-processor ones, RTF and PDF
+may also be compressed with gzip, bzip2, xz or Zstandard (``news.jsonl.gz``, ``page.html.bz2``): the
+file is read as the one inside, streamed, and keeps its own name in ids. Zip and tar bundles
+(:mod:`dedup.io.bundles`) are read member by member as the folder they pack, with ids
+``<bundle>#<member path>``.
 
 Every file is streamed: JSON Lines, CSV/TSV and WARC record by record, Parquet one
 record batch at a time, so a single multi-GB input is read in bounded memory (only
@@ -67,9 +68,9 @@ from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, deco
 from dedup.io.formats import (
     BINARY_EXTENSIONS,
     HTML_EXTENSIONS,
-    SUBTITLE_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
     binary_text,
+    caption_reader,
 )
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.progress import ByteMeter, ByteProgress
@@ -290,9 +291,9 @@ def _read_open_file(
         return
     inner, compression = split_compression(name)
     is_html = inner.endswith(HTML_EXTENSIONS)
-    is_subtitles = inner.endswith(SUBTITLE_EXTENSIONS)
+    captions = caption_reader(inner)
     # captions spend most of their bytes on timings and cue numbers, as pages do on markup
-    max_bytes = byte_cap(reading.max_chars, html=is_html or is_subtitles)
+    max_bytes = byte_cap(reading.max_chars, html=is_html or captions is not None)
     if compression:
         try:
             with open_decompressed(fd, compression) as stream:
@@ -307,7 +308,7 @@ def _read_open_file(
     text, why = bytes_to_text(
         head,
         html=is_html,
-        subtitles=is_subtitles,
+        captions=captions,
         final=len(head) < max_bytes,
         max_chars=reading.max_chars,
     )
