@@ -313,3 +313,25 @@ def test_scc_pop_on_and_roll_up_captions_give_their_spoken_text(tmp_path: Path) 
         ("empty.scc", "no captions in the SCC file"),
         ("notes.scc", "not a Scenarist SCC file (it does not start with Scenarist_SCC)"),
     ]
+
+
+def test_caption_tracks_in_a_web_crawl_are_read_as_captions(tmp_path: Path, make_warc) -> None:
+    vtt = ROLLUP_VTT.encode("utf-8")
+    plain_url = "https://tv.example/b.vtt?v=2"  # a caption track served as plain text: the ending tells
+    make_warc(
+        tmp_path / "crawl.warc.gz",
+        [
+            {"body": vtt, "content_type": "text/vtt", "id": "urn:uuid:vtt", "url": "https://tv.example/a"},
+            {"body": REPORT_SRT.encode(), "content_type": "application/x-subrip", "id": "urn:uuid:srt"},
+            {"body": vtt, "content_type": "text/plain", "id": "urn:uuid:plain", "url": plain_url},
+            {"body": b"Just a note.", "content_type": "text/plain", "id": "urn:uuid:note"},
+        ],
+    )
+    docs, skipped = read_documents(tmp_path)
+    assert {d.doc_id: d.text for d in docs} == {
+        "crawl.warc.gz#urn:uuid:vtt": subtitle_text(ROLLUP_VTT)[0],
+        "crawl.warc.gz#urn:uuid:srt": subtitle_text(REPORT_SRT)[0],
+        "crawl.warc.gz#urn:uuid:plain": subtitle_text(ROLLUP_VTT)[0],
+        "crawl.warc.gz#urn:uuid:note": "Just a note.",
+    }
+    assert skipped == []

@@ -28,6 +28,14 @@ __all__ = ["WarcItem", "iter_warc_records"]
 # Content types read from WARC records; the first group is HTML.
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain",)
+# Caption tracks a video player fetched, read as caption files of that format (dedup.io.subtitles);
+# a plain-text response is one too when its URL's path ends in the format's ending.
+_CAPTION_TYPES = {
+    "text/vtt": "vtt",
+    "application/x-subrip": "srt",
+    "application/srt": "srt",
+    "text/srt": "srt",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +48,7 @@ class WarcItem:
         date: WARC-Date as written (ISO 8601, "" when missing).
         payload: The HTTP body (de-chunked and decompressed), at most the requested bytes; None
             when the record is not used.
-        kind: ``html`` or ``text`` for a usable payload.
+        kind: ``html``, ``text``, or a caption format (``vtt``, ``srt``) for a usable payload.
         charset: Charset from the HTTP Content-Type, or None.
         error: Why the record is not used (non-HTML content, an error status, ...), or None.
     """
@@ -59,8 +67,8 @@ def iter_warc_records(stream: IO[bytes], *, max_bytes: int = 4 << 20) -> Iterato
 
     Uses FastWARC (``fastwarc``); the stream is read once, one record at a time. Request,
     metadata, warcinfo and revisit records are not articles and are passed over silently.
-    A response whose HTTP status is not 2xx, or whose content type is neither HTML nor plain
-    text, comes back with ``error`` set.
+    A response whose HTTP status is not 2xx, or whose content type is neither HTML, plain text nor
+    WebVTT or SubRip captions, comes back with ``error`` set.
 
     Args:
         stream: An open binary file (gzip members are detected).
@@ -96,8 +104,11 @@ def iter_warc_records(stream: IO[bytes], *, max_bytes: int = 4 << 20) -> Iterato
         content_type = content_type.split(";")[0].strip().lower()
         if content_type in _HTML_TYPES:
             kind = "html"
+        elif content_type in _CAPTION_TYPES:
+            kind = _CAPTION_TYPES[content_type]
         elif content_type in _TEXT_TYPES:
-            kind = "text"
+            path = url.split("?", 1)[0].split("#", 1)[0].lower()
+            kind = next((k for k in ("vtt", "srt") if path.endswith(f".{k}")), "text")
         else:
             yield replace(item, error=f"not HTML or plain text ({content_type or 'no content type'})")
             continue
@@ -107,4 +118,3 @@ def iter_warc_records(stream: IO[bytes], *, max_bytes: int = 4 << 20) -> Iterato
             yield replace(item, error=f"unreadable record body: {err}")
             continue
         yield replace(item, payload=payload, kind=kind, charset=charset)
-
