@@ -55,6 +55,27 @@ def test_a_webvtt_file_without_its_header_blocks_markup_and_roll_up_repeats() ->
     assert text == "Good evening. the ferry strike is over after nine days of talks."
 
 
+def test_a_youtube_sbv_export_reads_like_srt(tmp_path: Path) -> None:
+    sbv = (
+        "0:00:00.500,0:00:03.000\nHeavy rain flooded the lower town\non Sunday night.\n\n"
+        "0:00:03.100,0:00:05.900\nAbout 200 homes were evacuated.\n\n"
+        "0:00:09.000,0:00:11.000\nSchools stay shut today.\n"
+    )
+    assert [(c.start, c.end) for c in parse_cues(sbv)] == [(0.5, 3.0), (3.1, 5.9), (9.0, 11.0)]
+    (tmp_path / "flood.sbv").write_text(sbv, encoding="utf-8")
+    docs, skipped = read_documents(tmp_path)
+    assert [(d.doc_id, d.text) for d in docs] == [
+        (
+            "flood.sbv",
+            "Heavy rain flooded the lower town on Sunday night. About 200 homes were evacuated.\n"
+            "Schools stay shut today.",  # a pause of 3 s
+        )
+    ]
+    assert skipped == []
+    # a caption line that only lists two times is text, not an SBV timing
+    assert subtitle_text("1\n00:00:01,000 --> 00:00:02,000\n10:30,11:45\n")[0] == "10:30,11:45"
+
+
 def test_cue_times_are_read_with_and_without_hours() -> None:
     cues = parse_cues(ROLLUP_VTT) + parse_cues(REPORT_SRT)
     assert [(c.start, c.end) for c in cues[:2]] == [(1.0, 3.0), (3.0, 5.0)]

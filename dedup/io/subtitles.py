@@ -1,11 +1,12 @@
-"""Subtitle and caption files (``.srt``, ``.vtt``): what a broadcast said, as one article.
+"""Subtitle and caption files (``.srt``, ``.vtt``, ``.sbv``): what a broadcast said, as one article.
 
 A newsroom's video archive keeps its reports' words as SubRip (``.srt``) or WebVTT (``.vtt``)
-captions: cues, each a time span and one to three display lines. :func:`subtitle_text` keeps the
-words and drops the rest: cue numbers and identifiers, timings and cue settings, WebVTT's header
-and its ``NOTE``, ``STYLE`` and ``REGION`` blocks, markup (``<i>``, ``<font …>``, ``<v Anchor>``,
-``<c.yellow>``, inline timestamps, ``{\\an8}``), lines that only describe sound (``[music]``,
-``(applause)``, ``♪``), such notes before the words (``[laughs] Yes.``) and HTML entities.
+captions, or as YouTube's SubViewer export (``.sbv``, cues timed ``0:00:01.000,0:00:03.500``): cues,
+each a time span and one to three display lines. :func:`subtitle_text` keeps the words and drops the
+rest: cue numbers and identifiers, timings and cue settings, WebVTT's header and its ``NOTE``,
+``STYLE`` and ``REGION`` blocks, markup (``<i>``, ``<font …>``, ``<v Anchor>``, ``<c.yellow>``,
+inline timestamps, ``{\\an8}``), lines that only describe sound (``[music]``, ``(applause)``,
+``♪``), such notes before the words (``[laughs] Yes.``) and HTML entities.
 
 dedup splits sentences within a line and never across one (:mod:`dedup.text.segment`), and a spoken
 sentence runs across display lines and cues, so the lines are joined back into paragraphs (Chinese
@@ -55,7 +56,7 @@ __all__ = [
     "ttml_seconds",
 ]
 
-SUBTITLE_EXTENSIONS = (".srt", ".vtt")
+SUBTITLE_EXTENSIONS = (".srt", ".vtt", ".sbv")
 PAUSE_SECONDS = 2.0
 """A gap this long between two cues ends a paragraph (a new shot, a new report); sentences spoken
 in one go follow each other within a fraction of a second."""
@@ -70,7 +71,10 @@ and 80 with breaks after 100, 200 and 300 characters."""
 _SENTENCE_ENDS = ".!?…。！？"
 
 _TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:[,.](\d{1,3}))?"
-_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
+_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")  # SRT, WebVTT: "00:00:01,000 --> 00:00:03,500"
+_SBV_TIME = r"(\d+):(\d{2}):(\d{2})\.(\d{3})"
+# YouTube's SubViewer export: "0:00:01.000,0:00:03.500"
+_SBV_TIMING = re.compile(rf"^\s*{_SBV_TIME},{_SBV_TIME}\s*$")
 _TAG = re.compile(r"<[^<>]*>")  # <i>, </i>, <font color="…">, <v Anchor>, <c.yellow>, <00:00:01.000>
 _ASS_OVERRIDE = re.compile(r"\{\\[^{}]*\}")  # {\an8}, {\i1}: SubStation overrides that SRT files carry
 _SOUND_ONLY = re.compile(r"^(?:\[[^\[\]]*\]|\([^()]*\)|[♪♫#\s])+$")
@@ -90,12 +94,12 @@ class Cue:
 
 
 def parse_cues(text: str) -> list[Cue]:
-    """The cues of an SRT or WebVTT file's text, in file order, with their markup removed.
+    """The cues of an SRT, WebVTT or SBV file's text, in file order, with their markup removed.
 
     A cue is a timing line (``00:00:01,000 --> 00:00:03,500``, WebVTT's ``00:01.000 --> …`` with
-    optional settings after it) and the lines after it up to a blank line; a counter or identifier
-    line before the timing is not text. Blocks without a timing line (the ``WEBVTT`` header,
-    ``NOTE``, ``STYLE`` and ``REGION`` blocks) are passed over.
+    optional settings after it, SBV's ``0:00:01.000,0:00:02.500``) and the lines after it up to a
+    blank line; a counter or identifier line before the timing is not text. Blocks without a timing
+    line (the ``WEBVTT`` header, ``NOTE``, ``STYLE`` and ``REGION`` blocks) are passed over.
 
     Example:
         >>> parse_cues("WEBVTT\\n\\nNOTE made by hand\\n\\nintro\\n00:01.000 --> 00:02.500 align:start\\n"
@@ -110,7 +114,7 @@ def parse_cues(text: str) -> list[Cue]:
         start = end = 0.0
         current: list[str] | None = None
         for line in lines:
-            timing = _TIMING.match(line)
+            timing = _TIMING.match(line) or _SBV_TIMING.match(line)
             if timing:
                 if current is not None:
                     if current and current[-1].strip().isdigit():  # the next cue's counter (no blank line)
