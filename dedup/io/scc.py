@@ -104,7 +104,9 @@ class _Decoder:
 
     def flush(self) -> None:
         """Whatever is still being written when the file ends."""
-        self._show(self.loading if self.pop_on else [], self.line)
+        if self.pop_on:
+            self._show_loading()
+        self._show_line()
 
     def _control(self, first: int, second: int) -> None:
         if first in (0x14, 0x15) and 0x20 <= second <= 0x2F:
@@ -121,16 +123,16 @@ class _Decoder:
 
     def _command(self, code: int) -> None:
         if code == _RCL:
-            self._show([], self.line)
+            self._show_line()
             self.pop_on = True
         elif code in _ROLL_UP or code == _RDC:
             if self.pop_on:
-                self._show(self.loading, [])
+                self._show_loading()
             self.pop_on = False
         elif code == _EOC and self.pop_on:
-            self._show(self.loading, [])
+            self._show_loading()
         elif code == _CR and not self.pop_on:
-            self._show([], self.line)
+            self._show_line()
         elif code == _EDM and self.shown and self.shown[-1][1] is None:
             self.shown[-1] = (self.shown[-1][0], self.time, self.shown[-1][2])
         elif code == _BS:
@@ -154,13 +156,17 @@ class _Decoder:
         if target and target[-1].strip():
             target.append("")
 
-    def _show(self, loading: list[str], line: list[str]) -> None:
-        """A caption made of ``loading`` (a pop-on caption) or ``line`` (a roll-up line) is shown now."""
-        shown = loading or line
-        cue = timed_cue(self.time, self.time, [part for part in shown if part.strip()])
+    def _show_loading(self) -> None:
+        """The pop-on caption loaded so far is shown now."""
+        self._show(self.loading)
+        self.loading = []
+
+    def _show_line(self) -> None:
+        """The roll-up or paint-on line written so far is shown now."""
+        self._show(self.line)
+        self.line = []
+
+    def _show(self, lines: list[str]) -> None:
+        cue = timed_cue(self.time, self.time, [part for part in lines if part.strip()])
         if cue.lines:
             self.shown.append((self.time, None, cue.lines))
-        if shown is self.loading:
-            self.loading = []
-        if shown is self.line:
-            self.line = []

@@ -41,8 +41,9 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from dedup.text.segment import display_width
 
 __all__ = [
     "PAUSE_SECONDS",
@@ -175,7 +176,10 @@ def cues_text(cues: list[Cue]) -> str:
             if line:
                 paragraphs[-1].append(line)
                 last_end = max(line.rfind(ch) for ch in _SENTENCE_ENDS)
-                unended = _width(line[last_end + 1 :]) if last_end >= 0 else unended + 1 + _width(line)
+                if last_end >= 0:
+                    unended = display_width(line[last_end + 1 :])
+                else:
+                    unended += 1 + display_width(line)
         previous = cue
     return "\n".join(_join(words) for words in paragraphs if words)
 
@@ -242,11 +246,6 @@ def _join(lines: list[str]) -> str:
     for line in lines[1:]:
         text = text + line if _is_cjk(text[-1]) and _is_cjk(line[0]) else f"{text} {line}"
     return text
-
-
-def _width(text: str) -> int:
-    """Characters, a wide (CJK) one counting two."""
-    return len(text) + sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
 
 
 def _is_cjk(ch: str) -> bool:

@@ -33,7 +33,7 @@ import unicodedata
 
 from dedup.errors import InvalidParameterError
 
-__all__ = ["split_sentences"]
+__all__ = ["display_width", "split_sentences"]
 
 # Terminators that end a sentence only when whitespace follows.
 _SPACED_TERMINATORS = ".!?…‼⁇⁈⁉"
@@ -189,8 +189,14 @@ def _is_cjk(ch: str) -> bool:
     return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
 
 
-def _weighted_len(piece: str) -> int:
-    return len(piece) + sum(1 for ch in piece if unicodedata.east_asian_width(ch) in "WF")
+def display_width(text: str) -> int:
+    """Characters, a wide (CJK) one counting two: how much of a line ``text`` takes.
+
+    Example:
+        >>> display_width("Oslo"), display_width("東京")
+        (4, 4)
+    """
+    return len(text) + sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
 
 
 def _merge_short(line: str, spans: list[tuple[int, int]], min_chars: int) -> list[tuple[int, int]]:
@@ -200,7 +206,7 @@ def _merge_short(line: str, spans: list[tuple[int, int]], min_chars: int) -> lis
     for start, end in spans:
         if carry is not None:
             start, carry = carry, None
-        if _weighted_len(line[start:end].strip()) >= min_chars:
+        if display_width(line[start:end].strip()) >= min_chars:
             merged.append((start, end))
         elif merged:
             merged[-1] = (merged[-1][0], end)
