@@ -25,7 +25,8 @@ class Relation(str, Enum):
     """How two linked documents relate.
 
     ``exact``: same text after whitespace normalisation. ``near_duplicate``: same
-    language, same article (re-edited, boilerplate added, truncated).
+    language, same article (re-edited, boilerplate added, truncated), or the same text
+    written in another script (Serbian in Cyrillic and in Latin letters).
     ``translation``: different languages, most sentences align. ``same_story``:
     partial overlap; the same event, not the same article.
     """

@@ -32,7 +32,8 @@ How the canonical document of a group is chosen: members are ranked by the rules
     The smallest path; always applied last, so the choice is deterministic.
 
 Roles in the manifest: ``keep`` (the canonical document of a group of two or more), ``duplicate_of``
-(same language as the canonical one), ``translation_of`` (another language), ``unique`` (a group of
+(same language as the canonical one, or linked to it as a copy or near-duplicate: the same text in
+another script), ``translation_of`` (another language), ``unique`` (a group of
 one; kept too) and ``skipped`` (the scan could not read the file: it is listed, never copied).
 
 Example:
@@ -314,9 +315,10 @@ def _original_language(
 def _other_row(
     info: DocumentInfo, canonical: DocumentInfo, group: Group, pairs: Mapping[tuple[str, str], Pair]
 ) -> ManifestRow:
-    role = "duplicate_of" if info.lang == canonical.lang else "translation_of"
     a, b = sorted((info.doc_id, canonical.doc_id))
     pair = pairs.get((a, b))
+    same_text = pair is not None and pair.relation in (Relation.EXACT, Relation.NEAR_DUPLICATE)
+    role = "duplicate_of" if info.lang == canonical.lang or same_text else "translation_of"
     if pair is not None:
         confidence = pair.confidence
         reason = f"{pair.relation.value} of {canonical.doc_id}"

@@ -8,20 +8,35 @@ from dataclasses import replace
 from dedup.scoring.cluster import group_confidence
 from dedup.scoring.corpus import Corpus
 from dedup.scoring.score import Alignment, is_exact_copy
+from dedup.scoring.transliteration import TransliterationCheck
 from dedup.types import AlignedSentence, Document, DocumentInfo, Group, Pair, PairFeatures, Relation
 
 # (features, alignment, article confidence, story confidence) of one scored pair
 ScoredPair = tuple[PairFeatures, Alignment, float, float]
 
 
-def relation_of(corpus: Corpus, i: int, j: int, article: float, threshold: float) -> Relation:
-    """``exact`` for copies; at or above ``threshold``: ``near_duplicate`` within a language,
-    ``translation`` across languages; below it ``same_story``."""
+def relation_of(
+    corpus: Corpus,
+    i: int,
+    j: int,
+    article: float,
+    threshold: float,
+    same_text: TransliterationCheck | None = None,
+) -> Relation:
+    """``exact`` for copies; at or above ``threshold``: ``near_duplicate`` within a language or for one
+    text written in two scripts (Serbian Cyrillic and Latin, :mod:`dedup.scoring.transliteration`),
+    ``translation`` otherwise; below it ``same_story``. ``same_text`` is the corpus's
+    :class:`~dedup.scoring.transliteration.TransliterationCheck`, shared over a scan's pairs so each
+    document is romanised once (one is made for this pair when it is None)."""
     if is_exact_copy(corpus, i, j):
         return Relation.EXACT
-    if article >= threshold:
-        return Relation.NEAR_DUPLICATE if corpus.langs[i] == corpus.langs[j] else Relation.TRANSLATION
-    return Relation.SAME_STORY
+    if article < threshold:
+        return Relation.SAME_STORY
+    if corpus.langs[i] == corpus.langs[j]:
+        return Relation.NEAR_DUPLICATE
+    if same_text is None:
+        same_text = TransliterationCheck(lambda k: "\n".join(corpus.sentences[k]))
+    return Relation.NEAR_DUPLICATE if same_text(i, j) else Relation.TRANSLATION
 
 
 def linked_pairs(
@@ -34,11 +49,12 @@ def linked_pairs(
     """The reported pairs as :class:`~dedup.types.Pair` records, ``doc_a < doc_b``, with their aligned
     sentences as evidence, strongest first; pairs below ``report_threshold`` at both levels are left out."""
     pairs = []
+    same_text = TransliterationCheck(lambda k: "\n".join(corpus.sentences[k]))
     for (i, j), (feats, alignment, article, story) in scored.items():
         if max(article, story) < report_threshold:
             continue
         a, b = (i, j) if ids[i] < ids[j] else (j, i)
-        relation = relation_of(corpus, i, j, article, threshold)
+        relation = relation_of(corpus, i, j, article, threshold, same_text)
         aligned = tuple(
             AlignedSentence(
                 i=p[0] if a == i else p[1],
