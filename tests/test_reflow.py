@@ -69,3 +69,12 @@ def test_a_word_hyphenated_at_the_wrap_is_rejoined() -> None:
 def test_text_with_a_paragraph_or_item_per_line_is_left_as_it_is(text: str) -> None:
     assert not is_hard_wrapped(text)
     assert unwrap(text) == text
+
+
+def test_wrapped_chinese_joins_without_a_space_and_korean_with_one() -> None:
+    from dedup.text.reflow import reflow
+
+    chinese = "市议会周一投票决定在河上修建一座新桥，结束了关于\n渡口长达十年的争论。"
+    assert reflow(chinese) == "市议会周一投票决定在河上修建一座新桥，结束了关于渡口长达十年的争论。"
+    korean = "시의회는 월요일 강 위에 새 다리를 건설하기로 의결해 10년 동안 이어진\n논쟁을 끝냈다."
+    assert reflow(korean) == korean.replace("\n", " ")

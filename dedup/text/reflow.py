@@ -118,4 +118,6 @@ def _goes_on(line: str, following: str, width: int) -> bool:
 
 
 def _is_cjk(ch: str) -> bool:
-    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+    """Kana and CJK ideographs, written without spaces between words (Korean puts spaces between
+    its words, so Hangul lines are joined with one)."""
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff"
