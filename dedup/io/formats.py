@@ -33,6 +33,7 @@ from dedup.io.office import OFFICE_EXTENSIONS, office_text
 from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 from dedup.io.rtf import RTF_EXTENSIONS, rtf_text
 from dedup.io.scc import SCC_EXTENSIONS, scc_text
+from dedup.io.sgml_docs import SGML_EXTENSIONS
 from dedup.io.subtitles import SUBTITLE_EXTENSIONS, subtitle_text
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "PARQUET_EXTENSIONS",
     "WARC_EXTENSIONS",
     "NEWS_XML_EXTENSIONS",
+    "SGML_EXTENSIONS",
     "EMAIL_EXTENSIONS",
     "MHTML_EXTENSIONS",
     "MIME_EXTENSIONS",
@@ -72,6 +74,8 @@ PARQUET_EXTENSIONS = (".parquet",)
 WARC_EXTENSIONS = (".warc", ".warc.gz")
 # RSS/Atom feeds, NITF, NewsML-G2 and TTML captions (dedup.io.news_xml; the root element tells which)
 NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf", ".ttml", ".dfxp")
+# LDC and TREC news collections, one article per <DOC> (Gigaword, TDT, TREC, CLEF): dedup.io.sgml_docs
+# (SGML_EXTENSIONS, imported above: .sgml, .sgm)
 # One message (.eml) or a mailbox of them (.mbox), and web pages saved as MIME (.mht, .mhtml):
 # dedup.io.email_messages
 MIME_EXTENSIONS = EMAIL_EXTENSIONS + MHTML_EXTENSIONS
@@ -83,7 +87,7 @@ BINARY_EXTENSIONS = OFFICE_EXTENSIONS + RTF_EXTENSIONS + PDF_EXTENSIONS
 _COMPRESSIBLE = TEXT_EXTENSIONS + HTML_EXTENSIONS + CAPTION_EXTENSIONS + RECORD_EXTENSIONS
 COMPRESSED_EXTENSIONS = tuple(
     ext + suffix
-    for ext in _COMPRESSIBLE + NEWS_XML_EXTENSIONS + MIME_EXTENSIONS
+    for ext in _COMPRESSIBLE + NEWS_XML_EXTENSIONS + SGML_EXTENSIONS + MIME_EXTENSIONS
     for suffix in COMPRESSION_SUFFIXES
 )
 SUPPORTED_EXTENSIONS = (
@@ -94,6 +98,7 @@ SUPPORTED_EXTENSIONS = (
     + PARQUET_EXTENSIONS
     + WARC_EXTENSIONS
     + NEWS_XML_EXTENSIONS
+    + SGML_EXTENSIONS
     + MIME_EXTENSIONS
     + BINARY_EXTENSIONS
     + COMPRESSED_EXTENSIONS

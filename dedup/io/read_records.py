@@ -45,6 +45,7 @@ from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.html_text import markup_to_text
 from dedup.io.news_xml import XmlArticle, iter_xml_articles
 from dedup.io.progress import ByteMeter, format_bytes
+from dedup.io.sgml_docs import iter_sgml_articles
 from dedup.io.warc import iter_warc_records
 from dedup.types import Document, Skipped
 
@@ -57,11 +58,17 @@ RECORD_FILE_EXTENSIONS = (
     + formats.PARQUET_EXTENSIONS
     + formats.WARC_EXTENSIONS
     + formats.NEWS_XML_EXTENSIONS
+    + formats.SGML_EXTENSIONS
     + formats.MIME_EXTENSIONS
     + tuple(
         ext
         for ext in formats.COMPRESSED_EXTENSIONS
-        if ext.startswith(formats.RECORD_EXTENSIONS + formats.NEWS_XML_EXTENSIONS + formats.MIME_EXTENSIONS)
+        if ext.startswith(
+            formats.RECORD_EXTENSIONS
+            + formats.NEWS_XML_EXTENSIONS
+            + formats.SGML_EXTENSIONS
+            + formats.MIME_EXTENSIONS
+        )
     )
 )
 # A .json file is parsed whole: at most this many times max_chars characters (JSON Lines stream).
@@ -107,6 +114,8 @@ def iter_record_file(
         yield from _warc_documents(fd, reader)
     elif split_compression(name)[0].endswith(formats.NEWS_XML_EXTENSIONS):
         yield from _news_xml_documents(fd, reader)
+    elif split_compression(name)[0].endswith(formats.SGML_EXTENSIONS):
+        yield from _sgml_documents(fd, reader)
     elif split_compression(name)[0].endswith(formats.MIME_EXTENSIONS):
         yield from _mime_documents(fd, reader)
     else:
@@ -245,6 +254,18 @@ def _news_xml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Ski
             compression,
             unit="articles",
             empty="no items or entries (an empty feed)",
+        )
+
+
+def _sgml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
+    """One Document per ``<DOC>`` of an LDC/TREC SGML collection, streamed."""
+    compression = split_compression(reader.name)[1]
+    if (skipped := _empty_start(fd, reader, compression)) is not None:
+        yield skipped
+        return
+    with open_decompressed(fd, compression) as stream:
+        yield from _article_documents(
+            fd, reader, iter_sgml_articles(stream), compression, unit="articles", empty="no <DOC> element"
         )
 
 
