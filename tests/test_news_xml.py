@@ -182,3 +182,20 @@ def test_items_are_streamed_from_a_stream() -> None:
     assert first.key == "g0"
     assert stream.tell() < len(stream.getvalue())  # the rest of the file is not read yet
     assert sum(1 for _ in articles) == 4999
+
+
+def test_a_post_s_links_and_emphasis_stay_inside_their_paragraph_line() -> None:
+    # a CMS writes one block per line; the text after a paragraph's first link or bold word used to
+    # start a line of its own, splitting the sentence in two
+    post = (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><item>'
+        "<title>Bridge vote</title><guid>b1</guid><content:encoded><![CDATA["
+        '<p>The council voted <a href="https://town.example/vote">on Monday</a> to build a '
+        "<strong>new</strong> bridge.</p>\n<p>Work starts in the spring.</p>\n"
+        "<ul>\n<li>Cost: <em>about</em> 90 million.</li>\n</ul>\n]]></content:encoded></item></channel></rss>"
+    )
+    (item,) = iter_xml_articles(post.encode())
+    assert item.text == (
+        "Bridge vote\nThe council voted on Monday to build a new bridge.\n"
+        "Work starts in the spring.\nCost: about 90 million."
+    )

@@ -55,6 +55,7 @@ _PAGE_TAG = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
 _ENTITY = re.compile(
     r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|amp|lt|gt|quot|apos|nbsp|[a-z]{2,7}quo|[a-z]dash|hellip);"
 )
+_SPACES = re.compile(r"\s+")
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol br tr table blockquote pre section article main dd dt".split()
 )
@@ -179,22 +180,28 @@ def _fallback_text(html: str) -> str:
         root = lxml.html.document_fromstring(html)
     except Exception:  # malformed beyond repair (or empty after parsing)
         return _strip_tags(html)
+    from lxml import etree
+
     for el in list(root.iter(*_DROP_TAGS)):
         if el.getparent() is not None:
             el.drop_tree()
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        if el.getparent() is not None:
+            el.drop_tree()  # its tail is text of the page, and stays
+    # An element's text, then its children, then (after it ends) its tail: a block's tail follows
+    # its inline children, so "<p>lost <b>power</b>.</p>\n<ul>" stays one line. As a browser shows
+    # it, a line break in the source is a space; only blocks (and <br>) start lines.
     parts: list[str] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
+    for event, el in etree.iterwalk(root, events=("start", "end")):
         if el.tag in _BLOCK_TAGS:
             parts.append("\n")
-        if el.text:
-            parts.append(el.text)
-        if el.tail:
-            if el.tag in _BLOCK_TAGS:
-                parts.append("\n")
-            parts.append(el.tail)
-    return "\n".join(line.strip() for line in "".join(parts).splitlines() if line.strip())
+        elif el.tag in ("td", "th") and event == "end":
+            parts.append(" ")  # cells of a row: apart, on the row's line
+        text = el.text if event == "start" else el.tail
+        if text:
+            parts.append(_SPACES.sub(" ", text))
+    lines = ("".join(parts)).splitlines()
+    return "\n".join(" ".join(line.split()) for line in lines if line.strip())
 
 
 def _strip_tags(html: str) -> str:
