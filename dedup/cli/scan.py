@@ -40,7 +40,7 @@ from dedup.types import ScanResult
 SCAN_EPILOG = (
     "PATH may be a folder (ids: paths relative to it), a single file of any supported "
     "format (ids: its name, file#id for records) or several paths (ids relative to their common "
-    "parent). Formats: .txt .md .html .htm .json .jsonl .ndjson .csv .tsv .parquet .warc .warc.gz, "
+    "parent). Formats: .txt .md .markdown .html .htm .json .jsonl .ndjson .csv .tsv .parquet .warc .warc.gz, "
     "and .xml .rss .atom .nitf (RSS/Atom feeds, NITF, NewsML-G2: one article per item), .sgml .sgm "
     "(LDC/TREC collections such as Gigaword: one article per <DOC>), .eml .mbox "
     "(e-mail: one article per message), .mht .mhtml (saved web pages), .srt .vtt .sbv .scc .ttml "

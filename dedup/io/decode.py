@@ -197,15 +197,16 @@ def bytes_to_text(
     max_chars: int,
     charset: str | None = None,
     final: bool = True,
-    captions: Callable[[str], tuple[str | None, str]] | None = None,
+    reader: Callable[[str], tuple[str | None, str]] | None = None,
 ) -> tuple[str | None, str]:
     """Decoded, extracted, normalised and capped text of one file or record, never raising.
 
     Args:
         data: The bytes (possibly only the head of a longer file).
         html: Extract the page's article text (:func:`dedup.io.html_text.extract_html`).
-        captions: Keeps the spoken text of a caption file's decoded text, ``(text, "")`` or
-            ``(None, why)`` (:func:`dedup.io.formats.caption_reader`).
+        reader: Reads the article text out of a text format's decoded text, ``(text, "")`` or
+            ``(None, why)``: a caption file's spoken text, a Markdown page's text
+            (:func:`dedup.io.formats.text_reader`).
         max_chars: The text is cut to at most this many characters (:func:`cap_text`).
         charset: The declared charset (an HTTP header's), tried first; for HTML, else the page's
             ``<meta charset>``.
@@ -225,11 +226,11 @@ def bytes_to_text(
         if not text.strip():
             said = f" (extractor: {'; '.join(dict.fromkeys(messages))})" if messages else ""
             return None, f"HTML page without article or visible text{said}"
-    if captions is not None:
-        spoken, why = captions(text)
-        if spoken is None:
+    if reader is not None:
+        article, why = reader(text)
+        if article is None:
             return None, why
-        text = spoken
+        text = article
     text = cap_text(normalize_text(text), max_chars)
     if not text:
         return None, "no text after extraction" if html else "whitespace-only file"

@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 from dedup.io.bundles import BUNDLE_EXTENSIONS
 from dedup.io.compressed import COMPRESSION_SUFFIXES
 from dedup.io.email_messages import EMAIL_EXTENSIONS, MHTML_EXTENSIONS
+from dedup.io.markdown_text import MARKDOWN_EXTENSIONS, markdown_text
 from dedup.io.office import OFFICE_EXTENSIONS, office_text
 from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 from dedup.io.rtf import RTF_EXTENSIONS, rtf_text
@@ -58,6 +59,7 @@ __all__ = [
     "Record",
     "binary_text",
     "caption_reader",
+    "text_reader",
     "iter_parquet_records",
     "iter_json_records",
     "iter_json_lines",
@@ -65,7 +67,9 @@ __all__ = [
     "record_from_object",
 ]
 
-TEXT_EXTENSIONS = (".txt", ".md")
+# Plain text, and Markdown read as the text it renders (front matter, markup and images left out:
+# dedup.io.markdown_text)
+TEXT_EXTENSIONS = (".txt",) + MARKDOWN_EXTENSIONS
 HTML_EXTENSIONS = (".html", ".htm")
 # Broadcast captions read as text: SubRip, WebVTT (dedup.io.subtitles) and Scenarist (dedup.io.scc)
 CAPTION_EXTENSIONS = SUBTITLE_EXTENSIONS + SCC_EXTENSIONS
@@ -164,6 +168,20 @@ def caption_reader(name: str) -> Callable[[str], tuple[str | None, str]] | None:
     if lowered.endswith(SCC_EXTENSIONS):
         return scc_text
     return None
+
+
+def text_reader(name: str) -> Callable[[str], tuple[str | None, str]] | None:
+    """The reader of a text format's decoded text by its name's ending: a caption file's
+    (:func:`caption_reader`) or a Markdown file's (:func:`dedup.io.markdown_text.markdown_text`);
+    None for plain text and any other file.
+
+    Example:
+        >>> text_reader("post.md").__name__, text_reader("evening.srt").__name__, text_reader("a.txt")
+        ('markdown_text', 'subtitle_text', None)
+    """
+    if name.lower().endswith(MARKDOWN_EXTENSIONS):
+        return markdown_text
+    return caption_reader(name)
 
 
 def record_from_object(

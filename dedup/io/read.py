@@ -71,6 +71,7 @@ from dedup.io.formats import (
     SUPPORTED_EXTENSIONS,
     binary_text,
     caption_reader,
+    text_reader,
 )
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.progress import ByteMeter, ByteProgress
@@ -291,9 +292,9 @@ def _read_open_file(
         return
     inner, compression = split_compression(name)
     is_html = inner.endswith(HTML_EXTENSIONS)
-    captions = caption_reader(inner)
+    reader = text_reader(inner)
     # captions spend most of their bytes on timings and cue numbers, as pages do on markup
-    max_bytes = byte_cap(reading.max_chars, html=is_html or captions is not None)
+    max_bytes = byte_cap(reading.max_chars, html=is_html or caption_reader(inner) is not None)
     if compression:
         try:
             with open_decompressed(fd, compression) as stream:
@@ -308,7 +309,7 @@ def _read_open_file(
     text, why = bytes_to_text(
         head,
         html=is_html,
-        captions=captions,
+        reader=reader,
         final=len(head) < max_bytes,
         max_chars=reading.max_chars,
     )

@@ -392,7 +392,7 @@ def _warc_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped
                 text, why = bytes_to_text(
                     item.payload,
                     html=item.kind == "html",
-                    captions=formats.caption_reader(f".{item.kind}"),
+                    reader=formats.caption_reader(f".{item.kind}"),
                     charset=item.charset,
                     final=len(item.payload) < max_bytes,
                     max_chars=reader.max_chars,
