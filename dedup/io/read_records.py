@@ -27,9 +27,9 @@ from __future__ import annotations
 import io
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from dedup.io import formats
 from dedup.io.compressed import DECOMPRESSION_ERRORS, open_decompressed, split_compression
@@ -113,9 +113,9 @@ def iter_record_file(
     elif name.endswith(formats.WARC_EXTENSIONS):
         yield from _warc_documents(fd, reader)
     elif split_compression(name)[0].endswith(formats.NEWS_XML_EXTENSIONS):
-        yield from _news_xml_documents(fd, reader)
+        yield from _streamed_articles(fd, reader, iter_xml_articles, "no items or entries (an empty feed)")
     elif split_compression(name)[0].endswith(formats.SGML_EXTENSIONS):
-        yield from _sgml_documents(fd, reader)
+        yield from _streamed_articles(fd, reader, iter_sgml_articles, "no <DOC> element")
     elif split_compression(name)[0].endswith(formats.MIME_EXTENSIONS):
         yield from _mime_documents(fd, reader)
     else:
@@ -240,33 +240,21 @@ def _decoded_records(fh: TextIO, name: str, reader: _RecordFile, fd: int) -> Ite
     yield from pending
 
 
-def _news_xml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
-    """One Document per feed item or entry, or per NITF / NewsML-G2 article, streamed."""
+def _streamed_articles(
+    fd: int,
+    reader: _RecordFile,
+    parse: Callable[[BinaryIO], Iterator[XmlArticle]],
+    empty: str,
+) -> Iterator[Document | Skipped]:
+    """One Document per article of a news XML file (feed items, NITF, NewsML-G2) or SGML collection
+    (``<DOC>`` elements), read by ``parse`` from the decompressed stream; ``empty`` is the reason
+    given for a file without any."""
     compression = split_compression(reader.name)[1]
     if (skipped := _empty_start(fd, reader, compression)) is not None:
         yield skipped
         return
     with open_decompressed(fd, compression) as stream:
-        yield from _article_documents(
-            fd,
-            reader,
-            iter_xml_articles(stream),
-            compression,
-            unit="articles",
-            empty="no items or entries (an empty feed)",
-        )
-
-
-def _sgml_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
-    """One Document per ``<DOC>`` of an LDC/TREC SGML collection, streamed."""
-    compression = split_compression(reader.name)[1]
-    if (skipped := _empty_start(fd, reader, compression)) is not None:
-        yield skipped
-        return
-    with open_decompressed(fd, compression) as stream:
-        yield from _article_documents(
-            fd, reader, iter_sgml_articles(stream), compression, unit="articles", empty="no <DOC> element"
-        )
+        yield from _article_documents(fd, reader, parse(stream), compression, unit="articles", empty=empty)
 
 
 def _mime_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
