@@ -90,3 +90,14 @@ def test_a_docx_cut_at_the_byte_cap_keeps_the_paragraphs_before_the_cut(tmp_path
     (doc,) = docs
     assert doc.text.startswith("Paragraph 0 of the long report.\nParagraph 1 of")
     assert len(doc.text) <= 2000
+
+
+def test_word_s_non_breaking_hyphen_is_a_hyphen(tmp_path: Path) -> None:
+    xml = (
+        f'<w:document xmlns:w="{W}"><w:body><w:p><w:r><w:t>Cases of COVID</w:t><w:noBreakHyphen/>'
+        "<w:t>19 fell, said Jean</w:t><w:noBreakHyphen/><w:t>Pierre Martin.</w:t></w:r></w:p>"
+        "</w:body></w:document>"
+    )
+    _zip(tmp_path / "cases.docx", "word/document.xml", xml)
+    (doc,), _ = read_documents(tmp_path)
+    assert doc.text == "Cases of COVID-19 fell, said Jean-Pierre Martin."

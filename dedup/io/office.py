@@ -75,7 +75,8 @@ def _inside(el: Any, names: tuple[str, ...]) -> bool:
 
 
 def _paragraph_text(paragraph: Any, ending: str) -> str:
-    """A paragraph's text; tabs, line breaks and ``text:s`` runs of spaces as spaces."""
+    """A paragraph's text; tabs, line breaks and ``text:s`` runs of spaces as spaces, Word's
+    non-breaking hyphens as hyphens."""
     parts: list[str] = []
     if ending == ".docx":  # the text is in w:t runs; whitespace between elements is layout
         for el in paragraph.iter():
@@ -84,6 +85,8 @@ def _paragraph_text(paragraph: Any, ending: str) -> str:
                 parts.append(el.text or "")
             elif name in ("tab", "br", "cr"):
                 parts.append(" ")
+            elif name == "noBreakHyphen" and not _inside(el, _SKIPPED):
+                parts.append("-")  # Word's non-breaking hyphen (COVID-19, Jean-Pierre) is an element
         return "".join(parts)
 
     def walk(el: Any) -> None:  # ODT: mixed content, text and tails
