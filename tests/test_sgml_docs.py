@@ -139,3 +139,17 @@ def test_a_wire_story_in_a_collection_links_to_its_translation_in_a_text_file(tm
     )
     assert pair.relation is Relation.TRANSLATION
     assert pair.confidence >= 0.9
+
+
+def test_gigaword_files_compressed_without_an_ending_inside_are_read_as_collections(tmp_path: Path):
+    (tmp_path / "data" / "xyz_eng").mkdir(parents=True)
+    (tmp_path / "data" / "xyz_eng" / "xyz_eng_202406.gz").write_bytes(gzip.compress(GIGAWORD))
+    notes = b"Call the harbour office about the ferry times.\n"
+    (tmp_path / "desk_notes.gz").write_bytes(gzip.compress(notes))
+    docs, skipped = read_documents(tmp_path)
+    assert [(d.doc_id, d.date) for d in docs] == [
+        ("data/xyz_eng/xyz_eng_202406.gz#XYZ_ENG_20240611.0007", "2024-06-11"),
+        ("desk_notes.gz", ""),  # no <DOC> at its start: compressed text
+    ]
+    assert docs[1].text == "Call the harbour office about the ferry times."
+    assert [Path(s.path).name for s in skipped] == ["xyz_eng_202406.gz#XYZ_ENG_20240611.0008"]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from dedup.io.bundles import BUNDLE_EXTENSIONS
-from dedup.io.compressed import COMPRESSION_SUFFIXES
+from dedup.io.compressed import COMPRESSION_SUFFIXES, split_compression
 from dedup.io.email_messages import EMAIL_EXTENSIONS, MHTML_EXTENSIONS
 from dedup.io.markdown_text import MARKDOWN_EXTENSIONS, markdown_text
 from dedup.io.office import OFFICE_EXTENSIONS, office_text
@@ -60,6 +60,7 @@ __all__ = [
     "binary_text",
     "caption_reader",
     "text_reader",
+    "is_bare_compressed",
     "iter_parquet_records",
     "iter_json_records",
     "iter_json_lines",
@@ -168,6 +169,18 @@ def caption_reader(name: str) -> Callable[[str], tuple[str | None, str]] | None:
     if lowered.endswith(SCC_EXTENSIONS):
         return scc_text
     return None
+
+
+def is_bare_compressed(name: str) -> bool:
+    """Whether ``name`` is a compressed file with no ending inside (``afp_eng_199405.gz``), the way LDC
+    ships Gigaword: such a file is read as an SGML collection (:mod:`dedup.io.sgml_docs`).
+
+    Example:
+        >>> [is_bare_compressed(name) for name in ("afp_eng_199405.gz", "news.jsonl.gz", "notes")]
+        [True, False, False]
+    """
+    inner, compression = split_compression(name.rsplit("/", 1)[-1])
+    return bool(compression and inner) and "." not in inner
 
 
 def text_reader(name: str) -> Callable[[str], tuple[str | None, str]] | None:

@@ -46,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -71,6 +72,7 @@ from dedup.io.formats import (
     SUPPORTED_EXTENSIONS,
     binary_text,
     caption_reader,
+    is_bare_compressed,
     text_reader,
 )
 from dedup.io.hashing import sha256_bytes, text_sha256
@@ -278,6 +280,9 @@ def _read_open_file(
     if name.endswith(BINARY_EXTENSIONS):
         yield _binary_document(fd, where, doc_id, name, reading.max_chars)
         return
+    if is_bare_compressed(name) and _holds_sgml_docs(fd, name):  # Gigaword's afp_eng_199405.gz
+        inner, compression = split_compression(name)
+        name = f"{inner}.sgml{compression}"
     if name.endswith(RECORD_FILE_EXTENSIONS):
         yield from iter_record_file(
             fd,
@@ -342,7 +347,8 @@ def _bundle_documents(
                 key = member.name if member.name not in seen else f"{member.name}~{members + 1}"
                 seen.add(key)
                 members += 1
-                if is_hidden_member(member.name) or not member.name.lower().endswith(SUPPORTED_EXTENSIONS):
+                wanted = member.name.lower().endswith(SUPPORTED_EXTENSIONS) or is_bare_compressed(member.name)
+                if is_hidden_member(member.name) or not wanted:
                     continue
                 read += 1
                 if stream is None:
@@ -370,6 +376,21 @@ def _bundle_documents(
         yield Skipped(where, "an empty bundle (no files)")
     elif not read:
         yield Skipped(where, f"no file in the bundle has an ending dedup reads ({members} other files)")
+
+
+_SGML_DOC = re.compile(rb"<DOC[\s>]", re.IGNORECASE)
+
+
+def _holds_sgml_docs(fd: int, name: str) -> bool:
+    """Whether the compressed file ``fd`` starts (within SNIFF_BYTES) with an SGML ``<DOC>``; ``fd`` is
+    left at its start. Damaged data is not: the text reader then reports it."""
+    try:
+        with open_decompressed(fd, split_compression(name)[1]) as stream:
+            head = stream.read(SNIFF_BYTES)
+    except DECOMPRESSION_ERRORS:
+        head = b""
+    os.lseek(fd, 0, os.SEEK_SET)
+    return _SGML_DOC.search(head) is not None
 
 
 def _binary_document(fd: int, where: str, doc_id: str, name: str, max_chars: int) -> Document | Skipped:
