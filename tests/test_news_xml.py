@@ -199,3 +199,19 @@ def test_a_post_s_links_and_emphasis_stay_inside_their_paragraph_line() -> None:
         "Bridge vote\nThe council voted on Monday to build a new bridge.\n"
         "Work starts in the spring.\nCost: about 90 million."
     )
+
+
+def test_a_nitf_paragraph_wrapped_in_the_xml_source_stays_one_line() -> None:
+    nitf = (
+        '<nitf><head><docdata><doc-id id-string="n1"/></docdata></head><body><body.head><hedline>'
+        "<hl1>Bridge vote</hl1></hedline></body.head><body.content>\n"
+        '<p>The council voted <a href="https://town.example/vote">on Monday</a> to build\n'
+        "    a <em>new</em> bridge.</p>\n<block><p>Work starts in the spring.</p></block>\n"
+        "</body.content></body></nitf>"
+    )
+    (article,) = iter_xml_articles(nitf.encode())
+    assert article.text.splitlines() == [
+        "Bridge vote",
+        "The council voted on Monday to build a new bridge.",
+        "Work starts in the spring.",
+    ]

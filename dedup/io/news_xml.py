@@ -260,12 +260,13 @@ def _ttml_time(el: Any, name: str, frame_rate: float, tick_rate: float) -> float
 
 
 def _blocks_text(el: Any) -> str:
-    """Paragraphs of a NITF ``body.content``: one line per ``p``, ``hl2`` or ``block``."""
+    """Paragraphs of a NITF ``body.content``: one line per ``p``, ``hl2`` or ``block``, a line break
+    in the XML source inside one a space."""
     if el is None:
         return ""
     blocks = [d for d in el.iter() if local_name(d) in _BODY_BLOCKS and not any(
         local_name(a) in _BODY_BLOCKS for a in d.iterancestors() if a is not el)]  # fmt: skip
-    return "\n".join(_text(b) for b in blocks) if blocks else _text(el)
+    return "\n".join(" ".join(_text(b).split()) for b in blocks) if blocks else _text(el)
 
 
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?)?")
