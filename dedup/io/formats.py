@@ -173,7 +173,8 @@ def caption_reader(name: str) -> Callable[[str], tuple[str | None, str]] | None:
 
 def is_bare_compressed(name: str) -> bool:
     """Whether ``name`` is a compressed file with no ending inside (``afp_eng_199405.gz``), the way LDC
-    ships Gigaword: such a file is read as an SGML collection (:mod:`dedup.io.sgml_docs`).
+    ships Gigaword: such a file is read as an SGML collection (:mod:`dedup.io.sgml_docs`) when it
+    holds one, else as compressed text.
 
     Example:
         >>> [is_bare_compressed(name) for name in ("afp_eng_199405.gz", "news.jsonl.gz", "notes")]

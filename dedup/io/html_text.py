@@ -200,7 +200,7 @@ def _fallback_text(html: str) -> str:
         text = el.text if event == "start" else el.tail
         if text:
             parts.append(_SPACES.sub(" ", text))
-    lines = ("".join(parts)).splitlines()
+    lines = "".join(parts).splitlines()
     return "\n".join(" ".join(line.split()) for line in lines if line.strip())
 
 

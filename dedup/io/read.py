@@ -46,7 +46,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import shutil
 import stat
 import tempfile
@@ -78,6 +77,7 @@ from dedup.io.formats import (
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.progress import ByteMeter, ByteProgress
 from dedup.io.read_records import RECORD_FILE_EXTENSIONS, iter_record_file
+from dedup.io.sgml_docs import holds_docs
 from dedup.io.walk import OUTSIDE_REASON, is_inside, list_inputs, os_reason
 from dedup.types import Document, Skipped
 
@@ -378,9 +378,6 @@ def _bundle_documents(
         yield Skipped(where, f"no file in the bundle has an ending dedup reads ({members} other files)")
 
 
-_SGML_DOC = re.compile(rb"<DOC[\s>]", re.IGNORECASE)
-
-
 def _holds_sgml_docs(fd: int, name: str) -> bool:
     """Whether the compressed file ``fd`` starts (within SNIFF_BYTES) with an SGML ``<DOC>``; ``fd`` is
     left at its start. Damaged data is not: the text reader then reports it."""
@@ -390,7 +387,7 @@ def _holds_sgml_docs(fd: int, name: str) -> bool:
     except DECOMPRESSION_ERRORS:
         head = b""
     os.lseek(fd, 0, os.SEEK_SET)
-    return _SGML_DOC.search(head) is not None
+    return holds_docs(head)
 
 
 def _binary_document(fd: int, where: str, doc_id: str, name: str, max_chars: int) -> Document | Skipped:

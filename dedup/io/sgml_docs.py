@@ -48,7 +48,7 @@ from dedup.io.decode import decode_bytes, try_decode
 from dedup.io.news_xml import XmlArticle, iso_date
 from dedup.text.reflow import reflow
 
-__all__ = ["MAX_DOC_BYTES", "SGML_EXTENSIONS", "iter_sgml_articles"]
+__all__ = ["MAX_DOC_BYTES", "SGML_EXTENSIONS", "holds_docs", "iter_sgml_articles"]
 
 SGML_EXTENSIONS = (".sgml", ".sgm")
 MAX_DOC_BYTES = 16 * 1024 * 1024
@@ -100,6 +100,16 @@ def iter_sgml_articles(stream: BinaryIO) -> Iterator[XmlArticle]:
             if used not in ("utf-8", "utf-8-sig"):
                 encoding = used
         yield _article(text, n)
+
+
+def holds_docs(head: bytes) -> bool:
+    """Whether a file's first bytes hold the start of a ``<DOC>`` (not a ``<DOCNO>``).
+
+    Example:
+        >>> holds_docs(b'<DOC id="A1" type="story">'), holds_docs(b"<DOCNO> 1 </DOCNO>"), holds_docs(b"Hi")
+        (True, False, False)
+    """
+    return _DOC_START.search(head) is not None
 
 
 def _doc_chunks(stream: BinaryIO) -> Iterator[tuple[bytes | None, str]]:
