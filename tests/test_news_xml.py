@@ -215,3 +215,21 @@ def test_a_nitf_paragraph_wrapped_in_the_xml_source_stays_one_line() -> None:
         "The council voted on Monday to build a new bridge.",
         "Work starts in the spring.",
     ]
+
+
+def test_a_wordpress_post_s_raw_content_keeps_its_blank_line_paragraphs() -> None:
+    # WXR exports hold a post as typed: paragraphs apart by blank lines, no <p> tags, inline HTML
+    wxr = (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:wp="http://wordpress.org/export/1.2/"><channel><item><title>Bridge vote</title>'
+        "<guid>https://town.example/?p=7</guid><wp:post_type>post</wp:post_type><content:encoded><![CDATA["
+        'Photo: Jane Roe\n\nThe council voted <a href="https://town.example/vote">on Monday</a> to\n'
+        "build a new bridge.\n\nWork starts in the spring.]]></content:encoded></item></channel></rss>"
+    )
+    (post,) = iter_xml_articles(wxr.encode())
+    assert post.text.splitlines() == [
+        "Bridge vote",
+        "Photo: Jane Roe",
+        "The council voted on Monday to build a new bridge.",
+        "Work starts in the spring.",
+    ]

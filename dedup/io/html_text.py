@@ -56,6 +56,7 @@ _ENTITY = re.compile(
     r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|amp|lt|gt|quot|apos|nbsp|[a-z]{2,7}quo|[a-z]dash|hellip);"
 )
 _SPACES = re.compile(r"\s+")
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol br tr table blockquote pre section article main dd dt".split()
 )
@@ -190,7 +191,8 @@ def _fallback_text(html: str) -> str:
             el.drop_tree()  # its tail is text of the page, and stays
     # An element's text, then its children, then (after it ends) its tail: a block's tail follows
     # its inline children, so "<p>lost <b>power</b>.</p>\n<ul>" stays one line. As a browser shows
-    # it, a line break in the source is a space; only blocks (and <br>) start lines.
+    # it, a line break in the source is a space; only blocks (and <br>) start lines, and so does a
+    # blank line, which is how WordPress stores paragraphs in a post's raw content (WXR exports).
     parts: list[str] = []
     for event, el in etree.iterwalk(root, events=("start", "end")):
         if el.tag in _BLOCK_TAGS:
@@ -199,7 +201,7 @@ def _fallback_text(html: str) -> str:
             parts.append(" ")  # cells of a row: apart, on the row's line
         text = el.text if event == "start" else el.tail
         if text:
-            parts.append(_SPACES.sub(" ", text))
+            parts.append("\n".join(_SPACES.sub(" ", p) for p in _BLANK_LINE.split(text)))
     lines = "".join(parts).splitlines()
     return "\n".join(" ".join(line.split()) for line in lines if line.strip())
 
