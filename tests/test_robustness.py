@@ -293,3 +293,15 @@ def test_same_folder_gives_byte_identical_outputs_whatever_the_listing_order(
         outputs.append({name: (out / name).read_bytes() for name in ("pairs.jsonl", "groups.jsonl")})
     assert outputs[0] == outputs[1] == outputs[2]
     assert b"copy_000" in outputs[0]["pairs.jsonl"]
+
+
+def test_cli_nothing_readable_names_the_endings_it_passed_over(tmp_path: Path, fake_model: None) -> None:
+    root = tmp_path / "in"
+    (root / "photos").mkdir(parents=True)
+    (root / "photos" / "a.png").write_bytes(PNG)
+    (root / "photos" / "b.png").write_bytes(PNG)
+    (root / "story.doc").write_bytes(b"\xd0\xcf\x11\xe0 legacy Word")
+    result = CliRunner().invoke(app, ["scan", str(root)])
+    assert result.exit_code == 1
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "3 passed over for their ending (.png 2, .doc 1)" in error

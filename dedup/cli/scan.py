@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
@@ -35,6 +36,7 @@ from dedup.cli.report import write_html_report
 from dedup.cli.session import setup_logging
 from dedup.config import ScanConfig
 from dedup.errors import InvalidParameterError
+from dedup.io.walk import list_inputs
 from dedup.types import ScanResult
 
 SCAN_EPILOG = (
@@ -304,6 +306,22 @@ def _write_outputs(
         err_console.print(f"wrote the HTML report to {html}", highlight=False)
 
 
+def _passed_over(paths: list[Path]) -> str:
+    """``", 3 passed over for their ending (.png 2, .doc 1); ..."``: the files under ``paths`` that a
+    folder walk does not read, counted by ending (most common first), or "" when there are none."""
+    every = {path for _, path in list_inputs(paths, extensions=None)[1]}
+    read = {path for _, path in list_inputs(paths)[1]}
+    endings = Counter(path.suffix.lower() or "no ending" for path in every - read)
+    if not endings:
+        return ""
+    ranked = sorted(endings.items(), key=lambda kv: (-kv[1], kv[0]))
+    listed = ", ".join(f"{ending} {n}" for ending, n in ranked)
+    return (
+        f", {sum(endings.values())} passed over for their ending ({listed}); "
+        "`dedup scan --help` lists the formats read"
+    )
+
+
 def _print_result(
     result: ScanResult, paths: list[Path], *, as_json: bool, table: bool, peak_memory: bool
 ) -> None:
@@ -317,7 +335,8 @@ def _print_result(
         err_console.print(f"peak memory: {_peak_memory_mib():.0f} MiB", highlight=False)
     if not result.documents:
         shown = " ".join(str(p) for p in paths)
-        raise fail(f"no readable documents in {shown} ({len(result.skipped)} inputs skipped).")
+        passed_over = _passed_over(paths)
+        raise fail(f"no readable documents in {shown} ({len(result.skipped)} inputs skipped{passed_over}).")
     if as_json:
         for group in result.groups:
             typer.echo(json.dumps(group.to_dict(), ensure_ascii=False, sort_keys=True))
