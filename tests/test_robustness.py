@@ -300,8 +300,8 @@ def test_cli_nothing_readable_names_the_endings_it_passed_over(tmp_path: Path, f
     (root / "photos").mkdir(parents=True)
     (root / "photos" / "a.png").write_bytes(PNG)
     (root / "photos" / "b.png").write_bytes(PNG)
-    (root / "story.doc").write_bytes(b"\xd0\xcf\x11\xe0 legacy Word")
+    (root / "story.wpd").write_bytes(b"\xffWPC WordPerfect")
     result = CliRunner().invoke(app, ["scan", str(root)])
     assert result.exit_code == 1
     (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert "3 passed over for their ending (.png 2, .doc 1)" in error
+    assert "3 passed over for their ending (.png 2, .wpd 1)" in error

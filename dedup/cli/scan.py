@@ -47,8 +47,8 @@ SCAN_EPILOG = (
     "(LDC/TREC collections such as Gigaword, also as shipped: afp_eng_199405.gz; one article per "
     "<DOC>), .eml .mbox "
     "(e-mail: one article per message), .mht .mhtml (saved web pages), .srt .vtt .sbv .scc .ttml "
-    ".dfxp (captions: the spoken text), .docx .odt .rtf .pdf; all but "
-    "Parquet, WARC, .docx, .odt, .rtf and .pdf also gzip-, bzip2-, xz- or zstd-compressed "
+    ".dfxp (captions: the spoken text), .docx .odt .doc .rtf .pdf; all but "
+    "Parquet, WARC, .docx, .odt, .doc, .rtf and .pdf also gzip-, bzip2-, xz- or zstd-compressed "
     "(news.jsonl.gz, read streamed). Zip and tar bundles (.zip .tar .tar.gz .tgz .tar.bz2 .tar.xz "
     ".tar.zst) are read member by member like a folder (ids: june.zip#2024/a.txt)."
 )
@@ -307,7 +307,7 @@ def _write_outputs(
 
 
 def _passed_over(paths: list[Path]) -> str:
-    """``", 3 passed over for their ending (.png 2, .doc 1); ..."``: the files under ``paths`` that a
+    """``", 3 passed over for their ending (.png 2, .wpd 1); ..."``: the files under ``paths`` that a
     folder walk does not read, counted by ending (most common first), or "" when there are none."""
     every = {path for _, path in list_inputs(paths, extensions=None)[1]}
     read = {path for _, path in list_inputs(paths)[1]}

@@ -36,6 +36,7 @@ from dedup.io.rtf import RTF_EXTENSIONS, rtf_text
 from dedup.io.scc import SCC_EXTENSIONS, scc_text
 from dedup.io.sgml_docs import SGML_EXTENSIONS
 from dedup.io.subtitles import SUBTITLE_EXTENSIONS, subtitle_text
+from dedup.io.word_binary import DOC_EXTENSIONS, doc_text
 
 __all__ = [
     "TEXT_EXTENSIONS",
@@ -85,7 +86,7 @@ NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf", ".ttml", ".dfxp")
 # dedup.io.email_messages
 MIME_EXTENSIONS = EMAIL_EXTENSIONS + MHTML_EXTENSIONS
 # One article per file, read by a parser of its own (word-processor zips, RTF, PDF): binary_text
-BINARY_EXTENSIONS = OFFICE_EXTENSIONS + RTF_EXTENSIONS + PDF_EXTENSIONS
+BINARY_EXTENSIONS = OFFICE_EXTENSIONS + DOC_EXTENSIONS + RTF_EXTENSIONS + PDF_EXTENSIONS
 # Any of these compressed with gzip, bzip2, xz or Zstandard (news.jsonl.gz) is read as the file
 # inside, streamed (dedup.io.compressed); Parquet compresses its own pages and .warc.gz is WARC's own
 # gzip framing.
@@ -136,13 +137,15 @@ class Record:
 
 
 def binary_text(stream: BinaryIO, name: str, *, max_chars: int, max_xml_bytes: int) -> tuple[str | None, str]:
-    """The text of a ``.docx``, ``.odt``, ``.rtf`` or ``.pdf`` file (``name``'s ending tells which):
+    """The text of a ``.docx``, ``.odt``, ``.doc``, ``.rtf`` or ``.pdf`` file (``name``'s ending tells
+    which):
     ``(text, "")`` or ``(None, why)``.
 
     Args:
         stream: The file, as a seekable binary stream.
         name: Its file name (one of :data:`BINARY_EXTENSIONS`).
-        max_chars: A PDF's pages are read until its text reaches this many characters.
+        max_chars: A PDF's pages are read until its text reaches this many characters, a ``.doc``
+            file's text up to this many.
         max_xml_bytes: At most this many bytes of a word-processor file's document XML, or of an RTF
             file, are read.
     """
@@ -151,6 +154,8 @@ def binary_text(stream: BinaryIO, name: str, *, max_chars: int, max_xml_bytes: i
         return pdf_text(stream, max_chars=max_chars)
     if lowered.endswith(RTF_EXTENSIONS):
         return rtf_text(stream, max_bytes=max_xml_bytes)
+    if lowered.endswith(DOC_EXTENSIONS):
+        return doc_text(stream, max_chars=max_chars)
     ending = next(e for e in OFFICE_EXTENSIONS if lowered.endswith(e))
     return office_text(stream, ending, max_bytes=max_xml_bytes)
 
