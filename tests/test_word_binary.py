@@ -56,9 +56,11 @@ def _compound_file(streams: dict[str, bytes]) -> bytes:
     return header + struct.pack(f"<{SECTOR // 4}I", *fat) + directory + b"".join(datas)
 
 
-def _doc(pieces: list[tuple[str, bool]], *, extra_after: str = "", flags: int = 0) -> bytes:
+def _doc(
+    pieces: list[tuple[str, bool]], *, extra_after: str = "", flags: int = 0, clx: bytes | None = None
+) -> bytes:
     """A .doc file whose main text is ``pieces`` ((text, stored 8-bit?) in order), followed by
-    ``extra_after`` (footnotes, headers: past ccpText, never read)."""
+    ``extra_after`` (footnotes, headers: past ccpText, never read); ``clx`` replaces the piece table."""
     word = bytearray(0x800)
     struct.pack_into("<HH", word, 0, 0xA5EC, 0x00C1)
     struct.pack_into("<H", word, 0x0A, flags)
@@ -79,7 +81,8 @@ def _doc(pieces: list[tuple[str, bool]], *, extra_after: str = "", flags: int = 
     main = sum(len(text) for text, _ in pieces)
     struct.pack_into("<I", word, 0x4C, main)
     plc = struct.pack(f"<{len(cps)}I", *cps) + pcds
-    clx = b"\x01" + struct.pack("<H", 2) + b"\0\0" + b"\x02" + struct.pack("<I", len(plc)) + plc
+    if clx is None:
+        clx = b"\x01" + struct.pack("<H", 2) + b"\0\0" + b"\x02" + struct.pack("<I", len(plc)) + plc
     struct.pack_into("<II", word, 0x1A2, 0, len(clx))
     return _compound_file({"WordDocument": bytes(word), "1Table" if flags & 0x0200 else "0Table": clx})
 
@@ -133,6 +136,7 @@ def test_files_that_are_not_readable_doc_files_are_skipped_with_the_reason(tmp_p
     (tmp_path / "a.doc").write_bytes(b"{\\rtf1 an RTF file named .doc}")
     (tmp_path / "b.doc").write_bytes(_compound_file({"Book": b"spreadsheet"}))
     (tmp_path / "c.doc").write_bytes(_doc([("Secret.\r", True)], flags=0x0100))
+    (tmp_path / "d.doc").write_bytes(_doc([("Cut short.\r", True)], clx=b"\x01"))
     docs, skipped = read_documents(tmp_path)
     assert not docs
     reasons = {Path(s.path).name: s.reason for s in skipped}
@@ -140,4 +144,5 @@ def test_files_that_are_not_readable_doc_files_are_skipped_with_the_reason(tmp_p
         "a.doc": "not a Word 97-2003 .doc file (no OLE2 compound file header)",
         "b.doc": "not a Word .doc file (an OLE2 file without a WordDocument stream)",
         "c.doc": "encrypted .doc file (dedup asks for no password)",
+        "d.doc": "damaged .doc file (unreadable piece table)",
     }

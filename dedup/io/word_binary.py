@@ -78,7 +78,10 @@ def doc_text(stream: BinaryIO, *, max_chars: int) -> tuple[str | None, str]:
             table = ole.openstream(table_name).read()
     except (OSError, ValueError, struct.error) as err:  # olefile raises OSError for a broken file
         return None, f"unreadable .doc file: {err}"
-    characters = _main_text(word, table, min(_u32(word, _CCP_TEXT), max_chars))
+    try:
+        characters = _main_text(word, table, min(_u32(word, _CCP_TEXT), max_chars))
+    except struct.error:  # a piece table that runs past its stream
+        characters = None
     if characters is None:
         return None, "damaged .doc file (unreadable piece table)"
     text = doc_text_from_characters(characters)
