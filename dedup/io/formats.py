@@ -62,6 +62,7 @@ __all__ = [
     "caption_reader",
     "text_reader",
     "is_bare_compressed",
+    "reads_by_name",
     "iter_parquet_records",
     "iter_json_records",
     "iter_json_lines",
@@ -187,6 +188,18 @@ def is_bare_compressed(name: str) -> bool:
     """
     inner, compression = split_compression(name.rsplit("/", 1)[-1])
     return bool(compression and inner) and "." not in inner
+
+
+def reads_by_name(name: str, extensions: tuple[str, ...] = SUPPORTED_EXTENSIONS) -> bool:
+    """Whether a folder walk or a bundle reads the file ``name``: its ending is one of ``extensions``,
+    or it is a compressed file with no ending inside (:func:`is_bare_compressed`) and SGML
+    collections are among ``extensions``.
+
+    Example:
+        >>> [reads_by_name(name) for name in ("a.txt", "afp_eng_199405.gz", "photo.png")]
+        [True, True, False]
+    """
+    return name.lower().endswith(extensions) or (".sgml.gz" in extensions and is_bare_compressed(name))
 
 
 def text_reader(name: str) -> Callable[[str], tuple[str | None, str]] | None:

@@ -72,11 +72,12 @@ from dedup.io.formats import (
     binary_text,
     caption_reader,
     is_bare_compressed,
+    reads_by_name,
     text_reader,
 )
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.progress import ByteMeter, ByteProgress
-from dedup.io.read_records import RECORD_FILE_EXTENSIONS, iter_record_file
+from dedup.io.read_records import RECORD_FILE_EXTENSIONS, iter_record_file, read_start
 from dedup.io.sgml_docs import holds_docs
 from dedup.io.walk import OUTSIDE_REASON, is_inside, list_inputs, os_reason
 from dedup.types import Document, Skipped
@@ -347,8 +348,7 @@ def _bundle_documents(
                 key = member.name if member.name not in seen else f"{member.name}~{members + 1}"
                 seen.add(key)
                 members += 1
-                wanted = member.name.lower().endswith(SUPPORTED_EXTENSIONS) or is_bare_compressed(member.name)
-                if is_hidden_member(member.name) or not wanted:
+                if is_hidden_member(member.name) or not reads_by_name(member.name):
                     continue
                 read += 1
                 if stream is None:
@@ -381,13 +381,9 @@ def _bundle_documents(
 def _holds_sgml_docs(fd: int, name: str) -> bool:
     """Whether the compressed file ``fd`` starts (within SNIFF_BYTES) with an SGML ``<DOC>``; ``fd`` is
     left at its start. Damaged data is not: the text reader then reports it."""
-    try:
-        with open_decompressed(fd, split_compression(name)[1]) as stream:
-            head = stream.read(SNIFF_BYTES)
-    except DECOMPRESSION_ERRORS:
-        head = b""
+    head = read_start(fd, name, split_compression(name)[1], SNIFF_BYTES)
     os.lseek(fd, 0, os.SEEK_SET)
-    return holds_docs(head)
+    return isinstance(head, bytes) and holds_docs(head)
 
 
 def _binary_document(fd: int, where: str, doc_id: str, name: str, max_chars: int) -> Document | Skipped:

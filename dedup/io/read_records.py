@@ -49,7 +49,7 @@ from dedup.io.sgml_docs import iter_sgml_articles
 from dedup.io.warc import iter_warc_records
 from dedup.types import Document, Skipped
 
-__all__ = ["RECORD_FILE_EXTENSIONS", "iter_record_file"]
+__all__ = ["RECORD_FILE_EXTENSIONS", "iter_record_file", "read_start"]
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class _RecordFile:
         return Document(doc_id=doc_id, text=text, path=self.where, sha256=text_sha256(record.text))
 
 
-def _read_start(fd: int, where: str, compression: str, n: int) -> bytes | Skipped:
+def read_start(fd: int, where: str, compression: str, n: int) -> bytes | Skipped:
     """The first ``n`` (decompressed) bytes of the file, or why compressed data cannot be read."""
     try:
         with open_decompressed(fd, compression) as stream:
@@ -174,7 +174,7 @@ def _json_csv_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Ski
     """
     where = reader.where
     name, compression = split_compression(reader.name)
-    head = _read_start(fd, where, compression, 4 * SNIFF_BYTES)
+    head = read_start(fd, where, compression, 4 * SNIFF_BYTES)
     if isinstance(head, Skipped):
         yield head
         return
@@ -291,7 +291,7 @@ def _mime_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped
 
 def _empty_start(fd: int, reader: _RecordFile, compression: str) -> Skipped | None:
     """Why the file cannot be read from its start (damaged compressed data, or empty), or None."""
-    head = _read_start(fd, reader.where, compression, SNIFF_BYTES)
+    head = read_start(fd, reader.where, compression, SNIFF_BYTES)
     if isinstance(head, Skipped):
         return head
     return Skipped(reader.where, "empty file") if not head.strip() else None

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from dedup.errors import InputError
-from dedup.io.formats import SUPPORTED_EXTENSIONS, is_bare_compressed
+from dedup.io.formats import SUPPORTED_EXTENSIONS, reads_by_name
 from dedup.types import Skipped
 
 __all__ = ["OUTSIDE_REASON", "is_inside", "list_inputs", "os_reason"]
@@ -155,16 +155,9 @@ def _walk_folder(
                         continue
                 stack.append((path, rel + "/"))
                 continue
-            if exts is not None and not _wanted(entry.name, exts):
+            if exts is not None and not reads_by_name(entry.name, exts):
                 continue
             yield rel, path
-
-
-def _wanted(name: str, exts: tuple[str, ...]) -> bool:
-    """Whether a folder walk reads the file ``name``: its ending is one of ``exts``, or it is a
-    compressed file with no ending inside (Gigaword's ``afp_eng_199405.gz``) and SGML collections
-    are among ``exts``."""
-    return name.lower().endswith(exts) or (".sgml.gz" in exts and is_bare_compressed(name))
 
 
 def is_inside(target: str, real_root: str) -> bool:

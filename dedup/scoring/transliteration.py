@@ -95,10 +95,11 @@ def skeleton_jaccard(text_a: str, text_b: str) -> float:
         >>> round(skeleton_jaccard("Ташкент шаҳри", "Toshkent shahri"), 2)
         1.0
     """
-    return jaccard(
-        char_shingles(consonant_skeleton(text_a), size=SKELETON_SHINGLE_SIZE),
-        char_shingles(consonant_skeleton(text_b), size=SKELETON_SHINGLE_SIZE),
-    )
+    return jaccard(_skeleton_shingles(text_a), _skeleton_shingles(text_b))
+
+
+def _skeleton_shingles(text: str) -> npt.NDArray[np.uint64]:
+    return char_shingles(consonant_skeleton(text), size=SKELETON_SHINGLE_SIZE)
 
 
 def writing_script(text: str) -> str:
@@ -146,6 +147,5 @@ class TransliterationCheck:
 
     def _skeleton_shingles(self, i: int) -> npt.NDArray[np.uint64]:
         if i not in self._shingles:
-            skeleton = consonant_skeleton(self._text_of(i))
-            self._shingles[i] = char_shingles(skeleton, size=SKELETON_SHINGLE_SIZE)
+            self._shingles[i] = _skeleton_shingles(self._text_of(i))
         return self._shingles[i]
