@@ -153,3 +153,28 @@ def test_gigaword_files_compressed_without_an_ending_inside_are_read_as_collecti
     ]
     assert docs[1].text == "Call the harbour office about the ferry times."
     assert [Path(s.path).name for s in skipped] == ["xyz_eng_202406.gz#XYZ_ENG_20240611.0008"]
+
+
+def test_trec_files_without_an_ending_are_read_and_other_such_files_passed_over(tmp_path: Path):
+    (tmp_path / "CITY880102").write_bytes(TREC)  # TREC ships its collections without an ending
+    (tmp_path / "FR880104.0").write_bytes(TREC.replace(b"CITY880102-0042", b"FR880104-0-00001"))
+    (tmp_path / "README").write_bytes(b"Disk 1 of the collection. See the guide.\n")
+    (tmp_path / "Makefile").write_bytes(b"all:\n\ttrue\n")
+    docs, skipped = read_documents(tmp_path)
+    assert [d.doc_id for d in docs] == ["CITY880102#CITY880102-0042", "FR880104.0#FR880104-0-00001"]
+    assert docs[0].date == "1988-01-02" and docs[0].text.startswith("COUNCIL BACKS NEW BRIDGE\n")
+    assert skipped == []
+
+
+def test_trec_files_without_an_ending_inside_a_tarball_are_read(tmp_path: Path):
+    import tarfile
+
+    bundle = tmp_path / "disk1.tar.gz"
+    with tarfile.open(bundle, "w:gz") as tar:
+        for name, data in (("city/CITY880102", TREC), ("city/README", b"Disk 1 of the collection.\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    docs, skipped = read_documents(tmp_path)
+    assert [d.doc_id for d in docs] == ["disk1.tar.gz#city/CITY880102#CITY880102-0042"]
+    assert skipped == []

@@ -62,6 +62,7 @@ __all__ = [
     "caption_reader",
     "text_reader",
     "is_bare_compressed",
+    "has_no_format_ending",
     "reads_by_name",
     "iter_parquet_records",
     "iter_json_records",
@@ -188,6 +189,21 @@ def is_bare_compressed(name: str) -> bool:
     """
     inner, compression = split_compression(name.rsplit("/", 1)[-1])
     return bool(compression and inner) and "." not in inner
+
+
+def has_no_format_ending(name: str) -> bool:
+    """Whether the file ``name`` has no ending that names a format: none at all (TREC's
+    ``LA010189``, ``AP880212``) or only digits (``FR940104.0``). A folder walk or a bundle reads such a
+    file when its first bytes hold an SGML ``<DOC>`` (:func:`dedup.io.sgml_docs.holds_docs`), and
+    passes it over otherwise.
+
+    Example:
+        >>> [has_no_format_ending(name) for name in ("LA010189", "docs/FR940104.0", "a.txt", "a.gz")]
+        [True, True, False, False]
+    """
+    base = name.rsplit("/", 1)[-1]
+    stem, dot, ending = base.rpartition(".")
+    return bool(base) and (not dot or (bool(stem) and ending.isdigit()))
 
 
 def reads_by_name(name: str, extensions: tuple[str, ...] = SUPPORTED_EXTENSIONS) -> bool:

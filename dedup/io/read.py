@@ -71,6 +71,7 @@ from dedup.io.formats import (
     SUPPORTED_EXTENSIONS,
     binary_text,
     caption_reader,
+    has_no_format_ending,
     is_bare_compressed,
     reads_by_name,
     text_reader,
@@ -284,6 +285,8 @@ def _read_open_file(
     if is_bare_compressed(name) and _holds_sgml_docs(fd, name):  # Gigaword's afp_eng_199405.gz
         inner, compression = split_compression(name)
         name = f"{inner}.sgml{compression}"
+    elif has_no_format_ending(name) and _holds_sgml_docs(fd, name):  # TREC's LA010189
+        name = f"{name}.sgml"
     if name.endswith(RECORD_FILE_EXTENSIONS):
         yield from iter_record_file(
             fd,
@@ -333,7 +336,8 @@ def _bundle_documents(
     A member is copied into an anonymous temporary file (removed when it is closed) and read there
     by the reader its name's ending picks, so ``news.jsonl`` inside ``june.zip`` gives the documents
     ``june.zip#news.jsonl#<id>``. Hidden members and members whose ending names no format are passed
-    over, as a folder walk passes them over.
+    over, as a folder walk passes them over (a member with no ending is read when it starts an SGML
+    ``<DOC>`` collection, as in a tarball of TREC files).
     """
     if reading.depth >= MAX_BUNDLE_DEPTH:
         yield Skipped(where, f"a bundle inside {MAX_BUNDLE_DEPTH} bundles, not read (unpack it first)")
@@ -348,11 +352,13 @@ def _bundle_documents(
                 key = member.name if member.name not in seen else f"{member.name}~{members + 1}"
                 seen.add(key)
                 members += 1
-                if is_hidden_member(member.name) or not reads_by_name(member.name):
+                by_name = reads_by_name(member.name)
+                if is_hidden_member(member.name) or not (by_name or has_no_format_ending(member.name)):
                     continue
-                read += 1
                 if stream is None:
-                    yield Skipped(f"{where}#{key}", member.error or "not read")
+                    if by_name:
+                        read += 1
+                        yield Skipped(f"{where}#{key}", member.error or "not read")
                     continue
                 with tempfile.TemporaryFile() as tmp:
                     current = key
@@ -360,6 +366,9 @@ def _bundle_documents(
                     current = ""
                     tmp.flush()
                     file_name = member.name.rsplit("/", 1)[-1]
+                    if not by_name and not _holds_sgml_docs(tmp.fileno(), file_name):
+                        continue  # a member with no ending that is not a TREC collection: passed over
+                    read += 1
                     yield from _read_open_file(
                         tmp.fileno(), f"{where}#{key}", f"{doc_id}#{key}", file_name, inner
                     )
@@ -379,8 +388,9 @@ def _bundle_documents(
 
 
 def _holds_sgml_docs(fd: int, name: str) -> bool:
-    """Whether the compressed file ``fd`` starts (within SNIFF_BYTES) with an SGML ``<DOC>``; ``fd`` is
-    left at its start. Damaged data is not: the text reader then reports it."""
+    """Whether the file ``fd`` (compressed or not, as ``name`` tells) starts (within SNIFF_BYTES) with
+    an SGML ``<DOC>``; ``fd`` is left at its start. Damaged data is not: the text reader then reports
+    it."""
     head = read_start(fd, name, split_compression(name)[1], SNIFF_BYTES)
     os.lseek(fd, 0, os.SEEK_SET)
     return isinstance(head, bytes) and holds_docs(head)

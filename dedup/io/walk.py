@@ -1,7 +1,8 @@
 """Walk the inputs of a scan read-only: which files it reads, under which document ids, in which order.
 
 A folder is walked recursively in name order (hidden entries and files with another ending
-passed over); ids are POSIX paths relative to the scan root (see :func:`list_inputs`). Symlink
+passed over; a file with no ending is read when it starts an SGML ``<DOC>`` collection, as TREC ships
+them); ids are POSIX paths relative to the scan root (see :func:`list_inputs`). Symlink
 policy: a link inside the scanned folder is read where it points (a linked folder inside it is not
 walked twice); a link pointing outside it needs ``follow_symlinks``; broken and looping links, and
 folders that cannot be listed, become :class:`~dedup.types.Skipped` entries with a reason.
@@ -24,7 +25,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from dedup.errors import InputError
-from dedup.io.formats import SUPPORTED_EXTENSIONS, reads_by_name
+from dedup.io.decode import SNIFF_BYTES
+from dedup.io.formats import SUPPORTED_EXTENSIONS, has_no_format_ending, reads_by_name
+from dedup.io.sgml_docs import holds_docs
 from dedup.types import Skipped
 
 __all__ = ["OUTSIDE_REASON", "is_inside", "list_inputs", "os_reason"]
@@ -156,8 +159,19 @@ def _walk_folder(
                 stack.append((path, rel + "/"))
                 continue
             if exts is not None and not reads_by_name(entry.name, exts):
-                continue
+                if not (".sgml" in exts and has_no_format_ending(entry.name) and _starts_docs(path)):
+                    continue
             yield rel, path
+
+
+def _starts_docs(path: Path) -> bool:
+    """Whether the file at ``path`` holds an SGML ``<DOC>`` in its first bytes (a TREC file without an
+    ending); False when it cannot be read, which leaves it passed over like any other file."""
+    try:
+        with open(path, "rb") as fh:
+            return holds_docs(fh.read(SNIFF_BYTES))
+    except OSError:
+        return False
 
 
 def is_inside(target: str, real_root: str) -> bool:
