@@ -233,3 +233,77 @@ def test_a_wordpress_post_s_raw_content_keeps_its_blank_line_paragraphs() -> Non
         "The council voted on Monday to build a new bridge.",
         "Work starts in the spring.",
     ]
+
+
+NEWSML_1 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<NewsML Version="1.2">
+  <NewsEnvelope><DateAndTime>20050314T101500Z</DateAndTime></NewsEnvelope>
+  <NewsItem>
+    <Identification><NewsIdentifier>
+      <ProviderId>agency.example</ProviderId><DateId>20050314</DateId>
+      <NewsItemId>TX-ABC-0042</NewsItemId><RevisionId>1</RevisionId>
+      <PublicIdentifier>urn:newsml:agency.example:20050314:TX-ABC-0042:1</PublicIdentifier>
+    </NewsIdentifier></Identification>
+    <NewsManagement><FirstCreated>20050314T101200Z</FirstCreated></NewsManagement>
+    <NewsComponent>
+      <NewsLines><HeadLine>Harbour cranes stop in gale</HeadLine><DateLine>ROTTERDAM</DateLine></NewsLines>
+      <NewsComponent>
+        <ContentItem><MediaType FormalName="Photo"/><DataContent/></ContentItem>
+      </NewsComponent>
+      <ContentItem>
+        <MediaType FormalName="Text"/><Format FormalName="NITF"/>
+        <DataContent><nitf><body><body.content>
+          <p>Container cranes at the port stood still on Monday as gusts
+          reached 110 km/h.</p>
+          <p>Loading is to resume once the wind drops.</p>
+        </body.content></body></nitf></DataContent>
+      </ContentItem>
+    </NewsComponent>
+  </NewsItem>
+  <NewsItem>
+    <Identification><NewsIdentifier><NewsItemId>TX-ABC-0043</NewsItemId></NewsIdentifier></Identification>
+    <NewsComponent><ContentItem>
+      <DataContent>Ferries to the islands were cancelled.</DataContent>
+    </ContentItem></NewsComponent>
+  </NewsItem>
+</NewsML>
+"""
+
+REUTERS_ITEM = """<?xml version="1.0" encoding="iso-8859-1" ?>
+<newsitem itemid="90017" id="root" date="1997-03-04" xml:lang="de">
+<title>DEUTSCHLAND: Hafenkr\xe4ne stehen still.</title>
+<headline>Hafenkr\xe4ne stehen im Sturm still</headline>
+<byline>Anna Berg</byline>
+<dateline>HAMBURG 1997-03-04</dateline>
+<text>
+<p>Die Containerkr\xe4ne im Hafen standen am Dienstag still, als B\xf6en 110 km/h erreichten.</p>
+<p>Die Verladung soll weitergehen, sobald der Wind nachl\xe4sst.</p>
+</text>
+<copyright>(c) Example Agency 1997</copyright>
+<metadata><codes class="bip:topics:1.0"><code code="GCAT"></code></codes></metadata>
+</newsitem>
+""".encode("latin-1")
+
+
+def test_newsml_1_items_are_their_headline_and_text_content() -> None:
+    first, second = iter_xml_articles(NEWSML_1)
+    assert first.key == "urn:newsml:agency.example:20050314:TX-ABC-0042:1"
+    assert first.date == "2005-03-14T10:12"
+    assert first.text == (
+        "Harbour cranes stop in gale\n"
+        "Container cranes at the port stood still on Monday as gusts reached 110 km/h.\n"
+        "Loading is to resume once the wind drops."
+    )
+    assert (second.key, second.text) == ("TX-ABC-0043", "Ferries to the islands were cancelled.")
+
+
+def test_a_reuters_corpus_item_is_its_headline_and_paragraphs(tmp_path: Path) -> None:
+    (tmp_path / "90017newsML.xml").write_bytes(REUTERS_ITEM)
+    docs, skipped = read_documents(tmp_path)
+    assert skipped == []
+    assert [(d.doc_id, d.date) for d in docs] == [("90017newsML.xml#90017", "1997-03-04")]
+    assert docs[0].text == (
+        "Hafenkräne stehen im Sturm still\n"
+        "Die Containerkräne im Hafen standen am Dienstag still, als Böen 110 km/h erreichten.\n"
+        "Die Verladung soll weitergehen, sobald der Wind nachlässt."
+    )

@@ -80,7 +80,8 @@ CAPTION_EXTENSIONS = SUBTITLE_EXTENSIONS + SCC_EXTENSIONS
 RECORD_EXTENSIONS = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 PARQUET_EXTENSIONS = (".parquet",)
 WARC_EXTENSIONS = (".warc", ".warc.gz")
-# RSS/Atom feeds, NITF, NewsML-G2 and TTML captions (dedup.io.news_xml; the root element tells which)
+# RSS/Atom feeds, NITF, NewsML (G2 and 1.x), the Reuters corpora (RCV1/RCV2) and TTML captions
+# (dedup.io.news_xml; the root element tells which)
 NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf", ".ttml", ".dfxp")
 # LDC and TREC news collections, one article per <DOC> (Gigaword, TDT, TREC, CLEF): dedup.io.sgml_docs
 # (SGML_EXTENSIONS, imported above: .sgml, .sgm)

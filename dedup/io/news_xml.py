@@ -1,17 +1,20 @@
-"""News XML: RSS and Atom feeds (one article per item or entry), NITF and NewsML-G2 (newsroom archives),
-TTML captions (broadcast archives).
+"""News XML: RSS and Atom feeds (one article per item or entry), NITF, NewsML and the Reuters corpora
+(newsroom archives), TTML captions (broadcast archives).
 
 :func:`iter_xml_articles` tells the format by the root element, whatever the file is called:
 ``<rss>`` (RSS 2.0) and ``<rdf:RDF>`` (RSS 1.0) give one article per ``<item>``, Atom's ``<feed>``
 one per ``<entry>``, ``<nitf>`` one article, NewsML-G2's ``<newsMessage>`` one per ``<newsItem>`` (a
-lone ``<newsItem>`` one), and TTML's ``<tt>`` (EBU-TT, DFXP, IMSC: the XML captions broadcasters
-archive) one article, its spoken text: each ``<p>`` is a cue, its ``<br/>`` breaks display lines,
-and the cues are joined into paragraphs as SRT and WebVTT cues are (:mod:`dedup.io.subtitles`). An
+lone ``<newsItem>`` one), NewsML 1.x's ``<NewsML>`` one per ``<NewsItem>`` (agencies' archives of the
+2000s), the Reuters corpora's ``<newsitem>`` (RCV1, RCV2) one, and TTML's ``<tt>`` (EBU-TT, DFXP,
+IMSC: the XML captions broadcasters archive) one article, its spoken text: each ``<p>`` is a cue,
+its ``<br/>`` breaks display lines, and the cues are joined into paragraphs as SRT and WebVTT cues
+are (:mod:`dedup.io.subtitles`). An
 article's text is its headline, then its body as paragraphs: an item's ``content:encoded`` or
 ``description`` (HTML, escaped or not), an entry's ``content`` or ``summary``, NITF's
-``body.content``, a news item's ``contentSet`` (inline NITF, XHTML or text). Its key is its guid /
-id / NITF doc-id (else its link, else its position) and its date the publication date, as ISO 8601
-where it can be read.
+``body.content``, a news item's ``contentSet`` (inline NITF, XHTML or text), a NewsML 1.x item's
+first text ``DataContent``, a Reuters item's ``<text>``. Its key is its guid / id / NITF doc-id /
+NewsML identifier / Reuters itemid (else its link, else its position) and its date the publication
+date, as ISO 8601 where it can be read.
 
 The parser (:mod:`dedup.io.xml_parse`) never resolves entities, never fetches a DTD or anything
 else over the network, and refuses oversized trees (lxml's default against deep nesting).
@@ -68,6 +71,9 @@ _UNITS = {
     "feed": "entry",
     "newsMessage": "newsItem",
     "newsItem": None,
+    "NewsML": "NewsItem",
+    "NewsItem": None,
+    "newsitem": None,
     "nitf": None,
     "tt": None,
 }
@@ -75,7 +81,8 @@ _UNITS = {
 
 
 def iter_xml_articles(source: bytes | BinaryIO) -> Iterator[XmlArticle]:
-    """The articles of one RSS, Atom, NITF or NewsML-G2 document (see the module docstring), streamed.
+    """The articles of one RSS, Atom, NITF, NewsML or Reuters corpus document (see the module
+    docstring), streamed.
 
     Each item, entry or news item is parsed as it ends and then dropped, so a feed or a WordPress
     export of any size is read in the memory of one article.
@@ -103,7 +110,7 @@ def iter_xml_articles(source: bytes | BinaryIO) -> Iterator[XmlArticle]:
                     yield XmlArticle(
                         "file",
                         None,
-                        error=f"XML that is not an RSS or Atom feed, NITF, NewsML-G2 or TTML (root <{kind}>)",
+                        error=f"XML that is not an RSS or Atom feed, NITF, NewsML or TTML (root <{kind}>)",
                     )
                     return
                 unit = _UNITS[kind]
@@ -209,7 +216,39 @@ def _news_item(el: Any, n: int) -> XmlArticle:
     return _article(el.get("guid", ""), n, headline, body, "", iso_date(created))
 
 
-_PARSERS = {"item": _feed_item, "entry": _atom_entry, "newsItem": _news_item}
+def _newsml1_item(el: Any, n: int) -> XmlArticle:
+    """A NewsML 1.x ``<NewsItem>``: its first ``HeadLine``, then the text of its first text
+    ``<DataContent>`` (inline NITF, XHTML or plain text; photos and their captions are other
+    components); keyed by its ``PublicIdentifier`` (else ``NewsItemId``), dated by ``FirstCreated``
+    (else the identifier's ``DateId``)."""
+    names = ("HeadLine", "PublicIdentifier", "NewsItemId", "FirstCreated", "DateId")
+    found = {name: _text(next((d for d in el.iter() if local_name(d) == name), None)) for name in names}
+    body = ""
+    for data in (d for d in el.iter() if local_name(d) == "DataContent"):
+        nitf = next((d for d in data.iter() if local_name(d) == "nitf"), None)
+        if nitf is not None:
+            content = next((d for d in nitf.iter() if local_name(d) == "body.content"), None)
+            body = _blocks_text(content)
+        elif len(data):
+            body = _markup_text(next((d for d in data.iter() if local_name(d) == "body"), data))
+        else:
+            body = _text(data)
+        if body.strip():
+            break
+    key = found["PublicIdentifier"] or found["NewsItemId"]
+    return _article(key, n, found["HeadLine"], body, "", iso_date(found["FirstCreated"] or found["DateId"]))
+
+
+def _rcv_item(el: Any, n: int) -> XmlArticle:
+    """A Reuters corpus ``<newsitem>`` (RCV1, and RCV2 in 13 languages): its ``<headline>`` (else
+    ``<title>``), then the ``<p>`` paragraphs of its ``<text>``; byline, dateline, copyright and
+    topic codes left out. Keyed by ``itemid``, dated by ``date``."""
+    headline = _text(_child(el, "headline")) or _text(_child(el, "title"))
+    return _article(el.get("itemid", ""), n, headline, _blocks_text(_child(el, "text")), "",
+                    iso_date(el.get("date", "")))  # fmt: skip
+
+
+_PARSERS = {"item": _feed_item, "entry": _atom_entry, "newsItem": _news_item, "NewsItem": _newsml1_item}
 
 
 def _ttml(el: Any, n: int) -> XmlArticle:
@@ -237,7 +276,13 @@ def _ttml(el: Any, n: int) -> XmlArticle:
     return _article(key, n, "", cues_text(cues), "", "")
 
 
-_ROOT_PARSERS = {"nitf": _nitf, "newsItem": _news_item, "tt": _ttml}
+_ROOT_PARSERS = {
+    "nitf": _nitf,
+    "newsItem": _news_item,
+    "NewsItem": _newsml1_item,
+    "newsitem": _rcv_item,
+    "tt": _ttml,
+}
 _LINE_BREAK = "\u2028"  # stands for <br/> while a paragraph's text is read (its own newlines are spaces)
 
 

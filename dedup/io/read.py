@@ -9,15 +9,15 @@ one article per object or row, with ``doc_id`` ``<file>#<id>`` (the record's id 
 per HTML or plain-text ``response`` record, with ``doc_id`` ``<file>#<WARC-Record-ID>``
 (``urn:uuid:...``) and the record's target URI and date in ``Document.url``/``Document.date``;
 ``.xml``, ``.rss``, ``.atom``, ``.nitf``, ``.ttml`` and ``.dfxp`` give one article per RSS/Atom item
-or entry, NITF file, NewsML-G2 news item or TTML captions file (:mod:`dedup.io.news_xml`); ``.eml``
-gives one article and ``.mbox`` one per message, a saved web page (``.mht``/``.mhtml``) its main
-text (:mod:`dedup.io.email_messages`); ``.docx`` and ``.odt`` give their paragraphs
-(:mod:`dedup.io.office`), ``.rtf`` its text (:mod:`dedup.io.rtf`), ``.pdf`` its text layer
-(:mod:`dedup.io.pdf`). Each of these endings but Parquet, WARC, the word-processor ones, RTF and PDF
-may also be compressed with gzip, bzip2, xz or Zstandard (``news.jsonl.gz``, ``page.html.bz2``): the
-file is read as the one inside, streamed, and keeps its own name in ids. Zip and tar bundles
-(:mod:`dedup.io.bundles`) are read member by member as the folder they pack, with ids
-``<bundle>#<member path>``.
+or entry, NITF file, NewsML news item, Reuters corpus item or TTML captions file
+(:mod:`dedup.io.news_xml`); ``.eml`` gives one article and ``.mbox`` one per message, a saved web
+page (``.mht``/``.mhtml``) its main text (:mod:`dedup.io.email_messages`); ``.docx`` and ``.odt``
+give their paragraphs (:mod:`dedup.io.office`), ``.rtf`` its text (:mod:`dedup.io.rtf`), ``.pdf``
+its text layer (:mod:`dedup.io.pdf`). Each of these endings but Parquet, WARC, the word-processor
+ones, RTF and PDF may also be compressed with gzip, bzip2, xz or Zstandard (``news.jsonl.gz``,
+``page.html.bz2``): the file is read as the one inside, streamed, and keeps its own name in ids. Zip
+and tar bundles (:mod:`dedup.io.bundles`) are read member by member as the folder they pack, with
+ids ``<bundle>#<member path>``.
 
 Every file is streamed: JSON Lines, CSV/TSV and WARC record by record, Parquet one
 record batch at a time, so a single multi-GB input is read in bounded memory (only
