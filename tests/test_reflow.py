@@ -78,3 +78,45 @@ def test_wrapped_chinese_joins_without_a_space_and_korean_with_one() -> None:
     assert reflow(chinese) == "市议会周一投票决定在河上修建一座新桥，结束了关于渡口长达十年的争论。"
     korean = "시의회는 월요일 강 위에 새 다리를 건설하기로 의결해 10년 동안 이어진\n논쟁을 끝냈다."
     assert reflow(korean) == korean.replace("\n", " ")
+
+
+def test_a_sentence_broken_by_a_stray_line_break_is_joined_back() -> None:
+    text = (
+        f"Bridge plan approved\n{STORY}\n"
+        "The council voted on Monday to build\na new bridge over the river.\n"
+        "Совет в понедельник решил построить\nновый мост через реку."
+    )
+    assert not is_hard_wrapped(text)  # a paragraph per line, but for two stray breaks
+    assert split_sentences(unwrap(text))[-2:] == [
+        "The council voted on Monday to build a new bridge over the river.",
+        "Совет в понедельник решил построить новый мост через реку.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The council voted on Monday.\nwork starts in spring",  # the line before ends a sentence
+        "Bridge plan approved\nThe council voted on Monday.",  # a headline, then a capitalised line
+        "Phones of the year\niPhone sales rose again.",  # a word that is not all lower case
+        "The plan has two parts:\nbuilding a bridge, and a tunnel.",  # a colon ends the line
+        "The council voted\n\non Monday.",  # a blank line: two paragraphs
+        "市议会周一投票决定\n在河上修建一座新桥。",  # no case to read
+    ],
+)
+def test_lines_that_do_not_go_on_with_the_sentence_before_stay_apart(text: str) -> None:
+    assert unwrap(text) == text
+
+
+def test_a_web_page_paragraph_with_a_br_inside_a_sentence_gives_whole_sentences() -> None:
+    from dedup.io.html_text import extract_html
+
+    body = [
+        "The council voted on Monday to build a new bridge over the river, ending years of argument.",
+        "Engineers say they will have to build a pier in the middle of the river mouth first.",
+        "The old ferry keeps running until the bridge opens, and the fares will not rise.",
+    ]
+    paragraphs = "".join(f"<p>{sentence.replace(' to build ', ' to build<br>')}</p>" for sentence in body)
+    page = f"<html><body><article><h1>Bridge plan approved</h1>{paragraphs}</article></body></html>"
+    assert "<br>" in paragraphs
+    assert split_sentences(unwrap(extract_html(page))) == ["Bridge plan approved", *body]

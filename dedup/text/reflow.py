@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_hard_wrapped", "reflow", "unwrap"]
+__all__ = ["is_hard_wrapped", "join_continued_lines", "reflow", "unwrap"]
 
 _SENTENCE_END = re.compile(r"[.!?。！？…:;\"'”’»)\]]$")
 _SHORT_LINE = 0.6  # a line under this share of the usual line length ends its paragraph
@@ -98,13 +98,37 @@ def is_hard_wrapped(text: str) -> bool:
 
 
 def unwrap(text: str) -> str:
-    """``text`` reflowed when it is hard-wrapped (:func:`is_hard_wrapped`), else as it is.
+    """``text`` reflowed when it is hard-wrapped (:func:`is_hard_wrapped`), else with its sentences
+    broken by a stray line break joined back (:func:`join_continued_lines`).
 
     Example:
         >>> unwrap("Storm hits the coast.\\nThousands lost power.")  # one paragraph per line: kept
         'Storm hits the coast.\\nThousands lost power.'
     """
-    return reflow(text) if is_hard_wrapped(text) else text
+    return reflow(text) if is_hard_wrapped(text) else join_continued_lines(text)
+
+
+def join_continued_lines(text: str) -> str:
+    """Join a line to the one before when it goes on with that line's sentence: the line before
+    ends without a sentence's end (see :func:`reflow`) and this one starts with a word in lower case
+    (``on Monday``, not ``iPhone`` or ``Oslo``). A single ``<br>`` in a web page's paragraph, an RTF
+    ``\\line`` or an editor's stray return breaks a sentence that way; scripts without case are left
+    as they are.
+
+    Example:
+        >>> join_continued_lines("Bridge approved\\nThe council voted to build\\na bridge.\\nWork starts.")
+        'Bridge approved\\nThe council voted to build a bridge.\\nWork starts.'
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        first_word = stripped.split(maxsplit=1)[0] if stripped else ""
+        prev = out[-1].rstrip() if out else ""
+        if prev and _is_lower_word(first_word) and not _SENTENCE_END.search(prev):
+            out[-1] = f"{prev} {stripped}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _goes_on(line: str, following: str, width: int) -> bool:
@@ -115,6 +139,13 @@ def _goes_on(line: str, following: str, width: int) -> bool:
     if first in _LIST_MARKERS:
         return False
     return len(line) + 1 + len(following.split()[0]) > width or first.islower() or not first.isalpha()
+
+
+def _is_lower_word(word: str) -> bool:
+    """A word of letters all in lower case, maybe followed by punctuation (``on``, ``la,``; not
+    ``iPhone``, ``Oslo``, ``2024`` or a word of a script without case)."""
+    letters = word.rstrip(".,;:!?)]}\"'»”’…")
+    return letters.isalpha() and letters.islower()
 
 
 def _is_cjk(ch: str) -> bool:
