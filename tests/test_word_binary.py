@@ -5,55 +5,10 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+from compound_files import compound_file
+
 from dedup.io.read import read_documents
 from dedup.io.word_binary import doc_text
-
-SECTOR = 512
-END, FREE, FAT_SECTOR, NO_STREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
-
-
-def _compound_file(streams: dict[str, bytes]) -> bytes:
-    """An OLE2 compound file (version 3) holding ``streams`` in the root storage, each padded with
-    zeros to at least the 4096 bytes from which a stream lives in regular sectors (so no mini stream
-    is needed)."""
-    names = sorted(streams, key=lambda n: (len(n), n.upper()))  # the directory's sibling order
-    datas = [streams[n].ljust(max(4096, -(-len(streams[n]) // SECTOR) * SECTOR), b"\0") for n in names]
-    fat = [FAT_SECTOR, END]  # sector 0: the FAT, sector 1: the directory
-    starts = []
-    for data in datas:
-        starts.append(len(fat))
-        n = len(data) // SECTOR
-        fat += [len(fat) + i + 1 for i in range(n - 1)] + [END]
-    assert len(fat) <= SECTOR // 4
-    fat += [FREE] * (SECTOR // 4 - len(fat))
-
-    def entry(name: str, kind: int, left: int, right: int, child: int, start: int, size: int) -> bytes:
-        encoded = name.encode("utf-16-le") + b"\0\0"
-        return (
-            encoded.ljust(64, b"\0")
-            + struct.pack("<HBBIII", len(encoded), kind, 1, left, right, child)
-            + b"\0" * 36
-            + struct.pack("<IQ", start, size)
-        )
-
-    # a chain of siblings: the first name is the root's child, each later one the right sibling
-    ids = list(range(1, len(names) + 1))
-    directory = entry("Root Entry", 5, NO_STREAM, NO_STREAM, ids[0], END, 0)
-    for k, (name, data) in enumerate(zip(names, datas, strict=True)):
-        right = ids[k + 1] if k + 1 < len(ids) else NO_STREAM
-        directory += entry(name, 2, NO_STREAM, right, NO_STREAM, starts[k], len(data))
-    directory = directory.ljust(SECTOR, b"\0")
-    header = (
-        bytes.fromhex("D0CF11E0A1B11AE1")
-        + b"\0" * 16
-        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
-        + b"\0" * 6
-        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, END, 0, END, 0)
-        + struct.pack("<I", 0)
-        + struct.pack("<108I", *([FREE] * 108))
-    )
-    assert len(header) == SECTOR
-    return header + struct.pack(f"<{SECTOR // 4}I", *fat) + directory + b"".join(datas)
 
 
 def _doc(
@@ -84,7 +39,7 @@ def _doc(
     if clx is None:
         clx = b"\x01" + struct.pack("<H", 2) + b"\0\0" + b"\x02" + struct.pack("<I", len(plc)) + plc
     struct.pack_into("<II", word, 0x1A2, 0, len(clx))
-    return _compound_file({"WordDocument": bytes(word), "1Table" if flags & 0x0200 else "0Table": clx})
+    return compound_file({"WordDocument": bytes(word), "1Table" if flags & 0x0200 else "0Table": clx})
 
 
 def test_the_main_text_is_read_from_8_bit_and_unicode_pieces(tmp_path: Path) -> None:
@@ -134,7 +89,7 @@ def test_fields_keep_their_result_and_controls_become_text(tmp_path: Path) -> No
 
 def test_files_that_are_not_readable_doc_files_are_skipped_with_the_reason(tmp_path: Path) -> None:
     (tmp_path / "a.doc").write_bytes(b"{\\rtf1 an RTF file named .doc}")
-    (tmp_path / "b.doc").write_bytes(_compound_file({"Book": b"spreadsheet"}))
+    (tmp_path / "b.doc").write_bytes(compound_file({"Book": b"spreadsheet"}))
     (tmp_path / "c.doc").write_bytes(_doc([("Secret.\r", True)], flags=0x0100))
     (tmp_path / "d.doc").write_bytes(_doc([("Cut short.\r", True)], clx=b"\x01"))
     docs, skipped = read_documents(tmp_path)

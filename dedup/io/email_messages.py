@@ -43,6 +43,7 @@ __all__ = [
     "MHTML_EXTENSIONS",
     "EmailArticle",
     "iter_mbox_articles",
+    "mail_article",
     "message_article",
     "web_page_article",
 ]
@@ -94,8 +95,20 @@ def message_article(raw: bytes, n: int) -> EmailArticle:
     content, why = _content(body)
     if content is None:
         return EmailArticle(key, None, date, why)
-    text = extract_html(content) if body.get_content_subtype() == "html" else _without_signature(content)
-    subject = " ".join(str(message.get("Subject", "") or "").split())
+    subject = str(message.get("Subject", "") or "")
+    return mail_article(key, date, subject, content, html=body.get_content_subtype() == "html")
+
+
+def mail_article(key: str, date: str, subject: str, body: str, *, html: bool) -> EmailArticle:
+    """A message's article from its parts: the subject on one line, then the body's lines (an HTML
+    body's main text, as for an ``.html`` file; a plain one without its signature).
+
+    Example:
+        >>> mail_article("a1", "", "Storm  hits", "Thousands lost power.\\n-- \\nThe desk", html=False).text
+        'Storm hits\\nThousands lost power.'
+    """
+    text = extract_html(body) if html else _without_signature(body)
+    subject = " ".join(subject.split())
     lines = [line.strip() for line in f"{subject}\n{text}".splitlines() if line.strip()]
     if not lines:
         return EmailArticle(key, None, date, "no subject or body text")

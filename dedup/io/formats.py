@@ -31,6 +31,7 @@ from dedup.io.compressed import COMPRESSION_SUFFIXES, split_compression
 from dedup.io.email_messages import EMAIL_EXTENSIONS, MHTML_EXTENSIONS
 from dedup.io.markdown_text import MARKDOWN_EXTENSIONS, markdown_text
 from dedup.io.office import OFFICE_EXTENSIONS, office_text
+from dedup.io.outlook_msg import MSG_EXTENSIONS
 from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 from dedup.io.rtf import RTF_EXTENSIONS, rtf_text
 from dedup.io.scc import SCC_EXTENSIONS, scc_text
@@ -86,8 +87,8 @@ NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf", ".ttml", ".dfxp")
 # LDC and TREC news collections, one article per <DOC> (Gigaword, TDT, TREC, CLEF): dedup.io.sgml_docs
 # (SGML_EXTENSIONS, imported above: .sgml, .sgm)
 # One message (.eml) or a mailbox of them (.mbox), and web pages saved as MIME (.mht, .mhtml):
-# dedup.io.email_messages
-MIME_EXTENSIONS = EMAIL_EXTENSIONS + MHTML_EXTENSIONS
+# dedup.io.email_messages; Outlook messages (.msg): dedup.io.outlook_msg
+MIME_EXTENSIONS = EMAIL_EXTENSIONS + MHTML_EXTENSIONS + MSG_EXTENSIONS
 # One article per file, read by a parser of its own (word-processor zips, RTF, PDF): binary_text
 BINARY_EXTENSIONS = OFFICE_EXTENSIONS + DOC_EXTENSIONS + RTF_EXTENSIONS + PDF_EXTENSIONS
 # Any of these compressed with gzip, bzip2, xz or Zstandard (news.jsonl.gz) is read as the file

@@ -44,6 +44,7 @@ from dedup.io.email_messages import (
 from dedup.io.hashing import sha256_bytes, text_sha256
 from dedup.io.html_text import markup_to_text
 from dedup.io.news_xml import XmlArticle, iter_xml_articles
+from dedup.io.outlook_msg import MSG_EXTENSIONS, msg_article
 from dedup.io.progress import ByteMeter, format_bytes
 from dedup.io.sgml_docs import iter_sgml_articles
 from dedup.io.warc import iter_warc_records
@@ -258,8 +259,8 @@ def _streamed_articles(
 
 
 def _mime_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
-    """An ``.eml`` message or an MHTML page as one Document named as the file; an mbox's messages, one
-    Document each (``box.mbox#<Message-ID>``), streamed."""
+    """An ``.eml`` or Outlook ``.msg`` message or an MHTML page as one Document named as the file; an
+    mbox's messages, one Document each (``box.mbox#<Message-ID>``), streamed."""
     where = reader.where
     inner, compression = split_compression(reader.name)
     if (skipped := _empty_start(fd, reader, compression)) is not None:
@@ -281,7 +282,12 @@ def _mime_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped
     if len(raw) > MAX_MESSAGE_BYTES:
         yield Skipped(where, f"over the {format_bytes(MAX_MESSAGE_BYTES)} read (attachments?)")
         return
-    article = message_article(raw, 1) if inner.endswith(".eml") else web_page_article(raw)
+    if inner.endswith(".eml"):
+        article = message_article(raw, 1)
+    elif inner.endswith(MSG_EXTENSIONS):
+        article = msg_article(raw)
+    else:
+        article = web_page_article(raw)
     if article.text is None:
         yield Skipped(where, article.error or "no text")
         return
