@@ -478,3 +478,37 @@ def test_records_holding_html_are_read_as_their_text(tmp_path: Path) -> None:
     assert "Home" not in texts["cms.jsonl#page"] and "Contact us" not in texts["cms.jsonl#page"]
     assert texts["cms.jsonl#entities"] == "Q&A: what the rate rise means for your loan – in short"
     assert texts["cms.jsonl#plain"] == rows[3]["text"]
+
+
+def _page(title: str, body: str) -> bytes:
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title></head><body><nav>Home | News</nav>"
+        f"<article><h1>{title}</h1><p>{body}</p></article></body></html>"
+    ).encode()
+
+
+def test_a_site_mirror_s_pages_are_read_whatever_their_server_named_them(tmp_path: Path) -> None:
+    import zipfile
+
+    story = "Thousands of homes lost power on Tuesday as the storm reached the coast."
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "storm-hits-coast").write_bytes(_page("Storm hits the coast", story))
+    (tmp_path / "article.php?id=7").write_bytes(_page("Ferries cancelled", "All ferries stayed in port."))
+    (tmp_path / "story.aspx").write_bytes(_page("Schools closed", "Schools in the region closed early."))
+    (tmp_path / "index.shtml").write_bytes(_page("Front page", "The storm moved north overnight."))
+    (tmp_path / "feed.php").write_bytes(b'{"items": []}')  # not a page
+    (tmp_path / "robots").write_bytes(b"User-agent: *\nDisallow: /search\n")
+    (tmp_path / "render.php").write_bytes(b"<?php echo render($page); ?>\n")
+    with zipfile.ZipFile(tmp_path / "mirror.zip", "w") as bundle:
+        bundle.writestr("site/news/storm-update", _page("Storm update", "Power is back in most homes."))
+        bundle.writestr("site/robots", "User-agent: *\n")
+    docs, skipped = read_documents(tmp_path)
+    assert skipped == []
+    assert [d.doc_id for d in docs] == [
+        "article.php?id=7",
+        "index.shtml",
+        "mirror.zip#site/news/storm-update",
+        "news/storm-hits-coast",
+        "story.aspx",
+    ]
+    assert docs[3].text == f"Storm hits the coast\n{story}"

@@ -42,7 +42,8 @@ from dedup.types import ScanResult
 SCAN_EPILOG = (
     "PATH may be a folder (ids: paths relative to it), a single file of any supported "
     "format (ids: its name, file#id for records) or several paths (ids relative to their common "
-    "parent). Formats: .txt .md .markdown .html .htm .json .jsonl .ndjson .csv .tsv .parquet .warc .warc.gz, "
+    "parent). Formats: .txt .md .markdown .html .htm .shtml .xhtml (and a site mirror's pages saved "
+    "without an ending or as article.php?id=7) .json .jsonl .ndjson .csv .tsv .parquet .warc .warc.gz, "
     "and .xml .rss .atom .nitf (RSS/Atom feeds, NITF, NewsML, the Reuters corpora: one article per "
     "item), .sgml .sgm "
     "(LDC/TREC collections such as Gigaword, also as shipped: afp_eng_199405.gz, and TREC files "

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -35,7 +36,7 @@ from dedup.io.outlook_msg import MSG_EXTENSIONS
 from dedup.io.pdf import PDF_EXTENSIONS, pdf_text
 from dedup.io.rtf import RTF_EXTENSIONS, rtf_text
 from dedup.io.scc import SCC_EXTENSIONS, scc_text
-from dedup.io.sgml_docs import SGML_EXTENSIONS
+from dedup.io.sgml_docs import SGML_EXTENSIONS, holds_docs
 from dedup.io.subtitles import SUBTITLE_EXTENSIONS, subtitle_text
 from dedup.io.word_binary import DOC_EXTENSIONS, doc_text
 
@@ -64,6 +65,9 @@ __all__ = [
     "text_reader",
     "is_bare_compressed",
     "has_no_format_ending",
+    "is_read_by_content",
+    "is_server_page",
+    "name_by_content",
     "reads_by_name",
     "iter_parquet_records",
     "iter_json_records",
@@ -75,7 +79,10 @@ __all__ = [
 # Plain text, and Markdown read as the text it renders (front matter, markup and images left out:
 # dedup.io.markdown_text)
 TEXT_EXTENSIONS = (".txt",) + MARKDOWN_EXTENSIONS
-HTML_EXTENSIONS = (".html", ".htm")
+HTML_EXTENSIONS = (".html", ".htm", ".shtml", ".xhtml", ".xht")
+# Pages saved under their server script's name (read as HTML when they hold it: name_by_content)
+SERVER_PAGE_ENDINGS = (".php", ".asp", ".aspx", ".jsp", ".jspx", ".cfm", ".cgi")
+_HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
 # Broadcast captions read as text: SubRip, WebVTT (dedup.io.subtitles) and Scenarist (dedup.io.scc)
 CAPTION_EXTENSIONS = SUBTITLE_EXTENSIONS + SCC_EXTENSIONS
 RECORD_EXTENSIONS = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
@@ -195,9 +202,8 @@ def is_bare_compressed(name: str) -> bool:
 
 def has_no_format_ending(name: str) -> bool:
     """Whether the file ``name`` has no ending that names a format: none at all (TREC's
-    ``LA010189``, ``AP880212``) or only digits (``FR940104.0``). A folder walk or a bundle reads such a
-    file when its first bytes hold an SGML ``<DOC>`` (:func:`dedup.io.sgml_docs.holds_docs`), and
-    passes it over otherwise.
+    ``LA010189``, a page a site mirror saved from ``/news/storm-hits-coast``) or only digits
+    (``FR940104.0``). Such a file is read by its content (:func:`name_by_content`).
 
     Example:
         >>> [has_no_format_ending(name) for name in ("LA010189", "docs/FR940104.0", "a.txt", "a.gz")]
@@ -206,6 +212,45 @@ def has_no_format_ending(name: str) -> bool:
     base = name.rsplit("/", 1)[-1]
     stem, dot, ending = base.rpartition(".")
     return bool(base) and (not dot or (bool(stem) and ending.isdigit()))
+
+
+def is_server_page(name: str) -> bool:
+    """Whether ``name`` is a page a site mirror (wget, HTTrack) saved under its server script's name,
+    with or without the query (``article.php?id=7``, ``story.aspx``): read as HTML when it holds HTML
+    (:func:`name_by_content`).
+
+    Example:
+        >>> [is_server_page(name) for name in ("article.php?id=7", "news/story.ASPX", "a.html")]
+        [True, True, False]
+    """
+    return name.rsplit("/", 1)[-1].split("?", 1)[0].lower().endswith(SERVER_PAGE_ENDINGS)
+
+
+def is_read_by_content(name: str) -> bool:
+    """Whether the file ``name`` is read when its content says what it is (:func:`name_by_content`):
+    it has no format ending, or is a saved server page."""
+    return has_no_format_ending(name) or is_server_page(name)
+
+
+def name_by_content(name: str, head: bytes) -> str | None:
+    """The name under which a file :func:`is_read_by_content` is read, from its first bytes (up to
+    8 KiB): ``name.sgml`` for an SGML ``<DOC>`` collection (:func:`dedup.io.sgml_docs.holds_docs`,
+    TREC ships them without an ending), ``name.html`` for an HTML page; None for anything else, which
+    a folder walk passes over.
+
+    Example:
+        >>> name_by_content("LA010189", b"<DOC>\\n<DOCNO> LA010189-0001 </DOCNO>")
+        'LA010189.sgml'
+        >>> name_by_content("article.php?id=7", b"<!DOCTYPE html><html>"), name_by_content("notes", b"Hi")
+        ('article.php?id=7.html', None)
+    """
+    if not is_read_by_content(name):
+        return None
+    if has_no_format_ending(name) and holds_docs(head):
+        return f"{name}.sgml"
+    if _HTML_START.search(head):
+        return f"{name}.html"
+    return None
 
 
 def reads_by_name(name: str, extensions: tuple[str, ...] = SUPPORTED_EXTENSIONS) -> bool:

@@ -71,8 +71,9 @@ from dedup.io.formats import (
     SUPPORTED_EXTENSIONS,
     binary_text,
     caption_reader,
-    has_no_format_ending,
     is_bare_compressed,
+    is_read_by_content,
+    name_by_content,
     reads_by_name,
     text_reader,
 )
@@ -285,8 +286,8 @@ def _read_open_file(
     if is_bare_compressed(name) and _holds_sgml_docs(fd, name):  # Gigaword's afp_eng_199405.gz
         inner, compression = split_compression(name)
         name = f"{inner}.sgml{compression}"
-    elif has_no_format_ending(name) and _holds_sgml_docs(fd, name):  # TREC's LA010189
-        name = f"{name}.sgml"
+    elif is_read_by_content(name) and (as_name := name_by_content(name, _head(fd))) is not None:
+        name = as_name  # TREC's LA010189, a mirror's article.php?id=7
     if name.endswith(RECORD_FILE_EXTENSIONS):
         yield from iter_record_file(
             fd,
@@ -353,7 +354,7 @@ def _bundle_documents(
                 seen.add(key)
                 members += 1
                 by_name = reads_by_name(member.name)
-                if is_hidden_member(member.name) or not (by_name or has_no_format_ending(member.name)):
+                if is_hidden_member(member.name) or not (by_name or is_read_by_content(member.name)):
                     continue
                 if stream is None:
                     if by_name:
@@ -366,8 +367,8 @@ def _bundle_documents(
                     current = ""
                     tmp.flush()
                     file_name = member.name.rsplit("/", 1)[-1]
-                    if not by_name and not _holds_sgml_docs(tmp.fileno(), file_name):
-                        continue  # a member with no ending that is not a TREC collection: passed over
+                    if not by_name and name_by_content(file_name, _head(tmp.fileno())) is None:
+                        continue  # no format in its name or its first bytes: passed over
                     read += 1
                     yield from _read_open_file(
                         tmp.fileno(), f"{where}#{key}", f"{doc_id}#{key}", file_name, inner
@@ -385,6 +386,14 @@ def _bundle_documents(
         yield Skipped(where, "an empty bundle (no files)")
     elif not read:
         yield Skipped(where, f"no file in the bundle has an ending dedup reads ({members} other files)")
+
+
+def _head(fd: int) -> bytes:
+    """The first SNIFF_BYTES of the file ``fd``, which is left at its start."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    head = os.read(fd, SNIFF_BYTES)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return head
 
 
 def _holds_sgml_docs(fd: int, name: str) -> bool:

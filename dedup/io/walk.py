@@ -1,11 +1,12 @@
 """Walk the inputs of a scan read-only: which files it reads, under which document ids, in which order.
 
-A folder is walked recursively in name order (hidden entries and files with another ending
-passed over; a file with no ending is read when it starts an SGML ``<DOC>`` collection, as TREC ships
-them); ids are POSIX paths relative to the scan root (see :func:`list_inputs`). Symlink
-policy: a link inside the scanned folder is read where it points (a linked folder inside it is not
-walked twice); a link pointing outside it needs ``follow_symlinks``; broken and looping links, and
-folders that cannot be listed, become :class:`~dedup.types.Skipped` entries with a reason.
+A folder is walked recursively in name order (hidden entries and files with another ending passed
+over; a file with no ending, or a saved server page such as ``article.php?id=7``, is read when its
+first bytes show a format: a TREC collection, an HTML page); ids are POSIX paths relative to the
+scan root (see :func:`list_inputs`). Symlink policy: a link inside the scanned folder is read where
+it points (a linked folder inside it is not walked twice); a link pointing outside it needs
+``follow_symlinks``; broken and looping links, and folders that cannot be listed, become
+:class:`~dedup.types.Skipped` entries with a reason.
 
 Example:
     >>> import tempfile, pathlib
@@ -26,8 +27,7 @@ from pathlib import Path
 
 from dedup.errors import InputError
 from dedup.io.decode import SNIFF_BYTES
-from dedup.io.formats import SUPPORTED_EXTENSIONS, has_no_format_ending, reads_by_name
-from dedup.io.sgml_docs import holds_docs
+from dedup.io.formats import SUPPORTED_EXTENSIONS, is_read_by_content, name_by_content, reads_by_name
 from dedup.types import Skipped
 
 __all__ = ["OUTSIDE_REASON", "is_inside", "list_inputs", "os_reason"]
@@ -159,19 +159,24 @@ def _walk_folder(
                 stack.append((path, rel + "/"))
                 continue
             if exts is not None and not reads_by_name(entry.name, exts):
-                if not (".sgml" in exts and has_no_format_ending(entry.name) and _starts_docs(path)):
+                if not _read_by_content(path, entry.name, exts):
                     continue
             yield rel, path
 
 
-def _starts_docs(path: Path) -> bool:
-    """Whether the file at ``path`` holds an SGML ``<DOC>`` in its first bytes (a TREC file without an
-    ending); False when it cannot be read, which leaves it passed over like any other file."""
+def _read_by_content(path: Path, name: str, exts: tuple[str, ...]) -> bool:
+    """Whether a file that no ending of its name tells the format of is read for what its first bytes
+    hold (:func:`dedup.io.formats.name_by_content`: a TREC collection, an HTML page), that format's
+    ending being one of ``exts``; False when it cannot be read, which leaves it passed over like any
+    other file."""
+    if not is_read_by_content(name):
+        return False
     try:
         with open(path, "rb") as fh:
-            return holds_docs(fh.read(SNIFF_BYTES))
+            as_name = name_by_content(name, fh.read(SNIFF_BYTES))
     except OSError:
         return False
+    return as_name is not None and reads_by_name(as_name, exts)
 
 
 def is_inside(target: str, real_root: str) -> bool:
