@@ -169,3 +169,47 @@ def test_a_saved_web_page_reads_as_the_same_page_saved_as_html(tmp_path: Path) -
     assert [(Path(s.path).name, s.reason) for s in skipped] == [
         ("mail-only.mht", "no text/html part (not a saved web page?)")
     ]
+
+
+def test_an_apple_mail_emlx_file_is_read_as_its_eml_would_be(tmp_path: Path) -> None:
+    raw = _press_release_eml()
+    flags = b'<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>flags</key>'
+    flags += b"<integer>8590195713</integer></dict></plist>\n"
+    (tmp_path / "123.emlx").write_bytes(f"{len(raw)}\n".encode() + raw + flags)
+    (tmp_path / "release.eml").write_bytes(raw)
+    (tmp_path / "broken.emlx").write_bytes(b"Subject: no length line\n\nHello.\n")
+    docs, skipped = read_documents(tmp_path)
+    emlx, eml = docs
+    assert (emlx.doc_id, emlx.text, emlx.date) == ("123.emlx", eml.text, eml.date)
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("broken.emlx", "not an Apple Mail message (no length on its first line)")
+    ]
+
+
+def test_a_safari_webarchive_gives_its_page_main_text_and_address(tmp_path: Path) -> None:
+    import plistlib
+
+    page = (
+        "<html><head><meta charset='windows-1252'></head><body><nav>Home | Sport | Weather</nav>"
+        "<article><h1>Ny bru åpnet</h1><p>Den nye brua over fjorden åpnet onsdag morgen.</p>"
+        "<p>Over 2000 personer gikk over den første timen.</p></article></body></html>"
+    )
+    main = {
+        "WebResourceData": page.encode("cp1252"),
+        "WebResourceMIMEType": "text/html",
+        "WebResourceTextEncodingName": "windows-1252",
+        "WebResourceURL": "https://news.example/bru",
+    }
+    image = {"WebResourceData": b"\x89PNG...", "WebResourceMIMEType": "image/png", "WebResourceURL": "x.png"}
+    archive = {"WebMainResource": main, "WebSubresources": [image]}
+    (tmp_path / "bru.webarchive").write_bytes(plistlib.dumps(archive, fmt=plistlib.FMT_BINARY))
+    (tmp_path / "notes.webarchive").write_bytes(b"plain text, not a property list")
+    docs, skipped = read_documents(tmp_path)
+    [doc] = docs
+    assert doc.url == "https://news.example/bru"
+    assert doc.text == (
+        "Ny bru åpnet\nDen nye brua over fjorden åpnet onsdag morgen.\n"
+        "Over 2000 personer gikk over den første timen."
+    )
+    assert [Path(s.path).name for s in skipped] == ["notes.webarchive"]
+    assert skipped[0].reason.startswith("not a Safari web archive")

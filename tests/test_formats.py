@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dedup.io.formats import iter_csv_records, iter_json_records, record_from_object
 from dedup.io.html_text import extract_html
 from dedup.io.read import read_documents
+from dedup.io.records import iter_csv_records, iter_json_records, record_from_object
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Storm leaves thousands without power - Daily Example</title>

@@ -42,14 +42,16 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "MHTML_EXTENSIONS",
     "EmailArticle",
+    "emlx_message",
     "iter_mbox_articles",
     "mail_article",
     "message_article",
     "web_page_article",
 ]
 
-EMAIL_EXTENSIONS = (".eml", ".mbox")
-"""File name endings read as e-mail: one message, or a mailbox of them."""
+EMAIL_EXTENSIONS = (".eml", ".emlx", ".mbox")
+"""File name endings read as e-mail: one message (``.emlx``: as Apple Mail stores it), or a mailbox
+of them."""
 
 MHTML_EXTENSIONS = (".mht", ".mhtml")
 """File name endings read as a web page saved with its resources in one MIME file."""
@@ -113,6 +115,18 @@ def mail_article(key: str, date: str, subject: str, body: str, *, html: bool) ->
     if not lines:
         return EmailArticle(key, None, date, "no subject or body text")
     return EmailArticle(key, "\n".join(lines), date)
+
+
+def emlx_message(raw: bytes) -> bytes | None:
+    """The message inside an Apple Mail ``.emlx`` file: the file's first line gives its length in
+    bytes, and Mail's flags follow it as a property list. None when the first line is no length.
+
+    Example:
+        >>> emlx_message(b"20\\nSubject: Hi\\n\\nHello.\\n<?xml version=...")
+        b'Subject: Hi\\n\\nHello.\\n'
+    """
+    first, _, rest = raw.partition(b"\n")
+    return rest[: int(first)] if first.strip().isdigit() else None
 
 
 def web_page_article(raw: bytes) -> EmailArticle:

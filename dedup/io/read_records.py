@@ -37,6 +37,7 @@ from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, deco
 from dedup.io.email_messages import (
     MAX_MESSAGE_BYTES,
     EmailArticle,
+    emlx_message,
     iter_mbox_articles,
     message_article,
     web_page_article,
@@ -46,8 +47,16 @@ from dedup.io.html_text import markup_to_text
 from dedup.io.news_xml import XmlArticle, iter_xml_articles
 from dedup.io.outlook_msg import MSG_EXTENSIONS, msg_article
 from dedup.io.progress import ByteMeter, format_bytes
+from dedup.io.records import (
+    Record,
+    iter_csv_records,
+    iter_json_lines,
+    iter_json_records,
+    iter_parquet_records,
+)
 from dedup.io.sgml_docs import iter_sgml_articles
 from dedup.io.warc import iter_warc_records
+from dedup.io.webarchive import WEBARCHIVE_EXTENSIONS, webarchive_article
 from dedup.types import Document, Skipped
 
 __all__ = ["RECORD_FILE_EXTENSIONS", "iter_record_file", "read_start"]
@@ -95,7 +104,7 @@ def iter_record_file(
         where: The file's path, for ``Document.path`` and skipped entries.
         rel: The file's document id; records are ``rel#key``.
         max_chars: Texts are cut to this many characters.
-        text_field: Field or column holding the text (see :func:`dedup.io.formats.record_from_object`);
+        text_field: Field or column holding the text (see :func:`dedup.io.records.record_from_object`);
             not used for WARC.
         id_field: Field or column holding the record id; not used for WARC.
         meter: Told the position in the file as reading advances.
@@ -144,7 +153,7 @@ class _RecordFile:
         self.seen.add(doc_id)
         return doc_id
 
-    def result(self, record: formats.Record, n: int) -> Document | Skipped:
+    def result(self, record: Record, n: int) -> Document | Skipped:
         """The document of the ``n``-th record, or why it is skipped; a text in HTML (a CMS export's
         body) is read as its text (:func:`dedup.io.html_text.markup_to_text`)."""
         doc_id = self.doc_id(record.key, n)
@@ -219,18 +228,16 @@ def _decoded_records(fh: TextIO, name: str, reader: _RecordFile, fd: int) -> Ite
                 where, f"JSON file over {limit} characters; write it as JSON Lines (.jsonl) to stream it"
             )
             return
-        records: Iterable[formats.Record] = formats.iter_json_records(
-            data.lstrip("\ufeff"), lines=None, **fields
-        )
+        records: Iterable[Record] = iter_json_records(data.lstrip("\ufeff"), lines=None, **fields)
     elif name.endswith((".csv", ".tsv")):
-        records = formats.iter_csv_records(
+        records = iter_csv_records(
             _bounded_lines(fh, line_cap, where, pending),
             delimiter="\t" if name.endswith(".tsv") else ",",
             max_field_chars=line_cap,
             **fields,
         )
     else:
-        records = formats.iter_json_lines(_bounded_lines(fh, line_cap, where, pending), **fields)
+        records = iter_json_lines(_bounded_lines(fh, line_cap, where, pending), **fields)
     for n, record in enumerate(records, start=1):
         if pending:
             yield from pending
@@ -259,8 +266,9 @@ def _streamed_articles(
 
 
 def _mime_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
-    """An ``.eml`` or Outlook ``.msg`` message or an MHTML page as one Document named as the file; an
-    mbox's messages, one Document each (``box.mbox#<Message-ID>``), streamed."""
+    """An ``.eml``, ``.emlx`` or Outlook ``.msg`` message or a saved page (MHTML, Safari's
+    ``.webarchive``) as one Document named as the file; an mbox's messages, one Document each
+    (``box.mbox#<Message-ID>``), streamed."""
     where = reader.where
     inner, compression = split_compression(reader.name)
     if (skipped := _empty_start(fd, reader, compression)) is not None:
@@ -284,8 +292,17 @@ def _mime_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped
         return
     if inner.endswith(".eml"):
         article = message_article(raw, 1)
+    elif inner.endswith(".emlx"):
+        message = emlx_message(raw)
+        article = (
+            message_article(message, 1)
+            if message is not None
+            else EmailArticle("1", None, error="not an Apple Mail message (no length on its first line)")
+        )
     elif inner.endswith(MSG_EXTENSIONS):
         article = msg_article(raw)
+    elif inner.endswith(WEBARCHIVE_EXTENSIONS):
+        article = webarchive_article(raw)
     else:
         article = web_page_article(raw)
     if article.text is None:
@@ -356,7 +373,7 @@ def _parquet_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skip
         return
     n = 0
     with open(fd, "rb", closefd=False) as fh:
-        rows = formats.iter_parquet_records(fh, text_field=reader.text_field, id_field=reader.id_field)
+        rows = iter_parquet_records(fh, text_field=reader.text_field, id_field=reader.id_field)
         for n, (record, share) in enumerate(rows, start=1):
             if record.key == "file" and record.text is None:
                 yield Skipped(where, record.error or "unreadable Parquet file")
