@@ -195,3 +195,11 @@ def test_no_text_lost_and_deterministic(text: str, min_chars: int, extra: int) -
 def test_no_text_lost_any_unicode(text: str) -> None:
     sentences = split_sentences(text)
     assert _ink("".join(sentences)) == _ink(text)
+
+
+def test_a_thai_clause_opened_by_a_continuing_word_stays_in_its_sentence() -> None:
+    # "Fire crews fought the flames on Tuesday and received help from several aircraft": a space before
+    # "and" (และ) joins a clause, not a sentence; a new sentence after it still starts one.
+    first = "เจ้าหน้าที่ดับเพลิงต่อสู้กับเปลวไฟเมื่อวันอังคาร และได้รับความช่วยเหลือจากเครื่องบินดับเพลิงหลายลำ"
+    second = "ชาวบ้านหลายพันคนต้องอพยพออกจากหมู่บ้าน"
+    assert split_sentences(f"{first} {second}") == [first, second]
