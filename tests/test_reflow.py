@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from dedup.text.reflow import is_hard_wrapped, unwrap
+from dedup.text.reflow import is_hard_wrapped, join_continued_lines, unwrap
 from dedup.text.segment import split_sentences
 
 STORY = (
@@ -82,12 +82,12 @@ def test_wrapped_chinese_joins_without_a_space_and_korean_with_one() -> None:
 
 def test_a_sentence_broken_by_a_stray_line_break_is_joined_back() -> None:
     text = (
-        f"Bridge plan approved\n{STORY}\n"
+        "Bridge plan approved\n"
         "The council voted on Monday to build\na new bridge over the river.\n"
         "Совет в понедельник решил построить\nновый мост через реку."
     )
-    assert not is_hard_wrapped(text)  # a paragraph per line, but for two stray breaks
-    assert split_sentences(unwrap(text))[-2:] == [
+    assert split_sentences(join_continued_lines(text)) == [
+        "Bridge plan approved",
         "The council voted on Monday to build a new bridge over the river.",
         "Совет в понедельник решил построить новый мост через реку.",
     ]
@@ -105,7 +105,36 @@ def test_a_sentence_broken_by_a_stray_line_break_is_joined_back() -> None:
     ],
 )
 def test_lines_that_do_not_go_on_with_the_sentence_before_stay_apart(text: str) -> None:
-    assert unwrap(text) == text
+    assert join_continued_lines(text) == text
+
+
+def test_caption_segments_and_plain_text_lines_are_not_joined() -> None:
+    # A caption reader cuts unpunctuated speech into segments on purpose; unwrap keeps them.
+    segments = "so today we are going to talk about the new bridge\nthat the council wants to build"
+    assert unwrap(segments) == segments
+
+
+def test_a_br_inside_a_feed_item_s_sentence_is_joined_and_a_list_stays_apart() -> None:
+    from dedup.io.html_text import visible_text
+
+    html = (
+        "<p>The council voted<br>on Monday to build a bridge.<br>Work starts soon.</p>"
+        "<ul><li>a road</li><li>buses</li></ul>"
+    )
+    expected = "The council voted on Monday to build a bridge.\nWork starts soon.\na road\nbuses"
+    assert visible_text(html) == expected
+
+
+def test_an_rtf_line_break_inside_a_sentence_is_joined() -> None:
+    import io
+
+    from dedup.io.rtf import rtf_text
+
+    rtf = rb"{\rtf1\ansi The council voted\line on Monday to build a bridge.\par Work starts soon.\par}"
+    assert rtf_text(io.BytesIO(rtf), max_bytes=10_000) == (
+        "The council voted on Monday to build a bridge.\nWork starts soon.",
+        "",
+    )
 
 
 def test_a_web_page_paragraph_with_a_br_inside_a_sentence_gives_whole_sentences() -> None:

@@ -15,8 +15,16 @@ import logging
 import re
 
 from dedup.io.library_logs import caught_logs
+from dedup.text.reflow import goes_on
 
-__all__ = ["extract_html", "extract_html_with_log", "html_charset", "markup_to_text", "visible_text"]
+__all__ = [
+    "extract_html",
+    "extract_html_with_log",
+    "html_charset",
+    "markup_to_text",
+    "visible_text",
+    "without_sentence_breaks",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +64,9 @@ _ENTITY = re.compile(
     r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|amp|lt|gt|quot|apos|nbsp|[a-z]{2,7}quo|[a-z]dash|hellip);"
 )
 _SPACES = re.compile(r"\s+")
+_BR_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_BR_CONTEXT = 200  # characters of markup read on each side of a <br>
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol br tr table blockquote pre section article main dd dt".split()
@@ -112,6 +123,7 @@ def extract_html_with_log(html: str) -> tuple[str, list[str]]:
     """
     if not html.strip():
         return "", []
+    html = without_sentence_breaks(html)
     with caught_logs(_EXTRACTOR_LOGGERS, "HTML extractor") as messages:
         text = _trafilatura(html)
     if text and text.strip():
@@ -169,7 +181,27 @@ def visible_text(html: str) -> str:
         >>> visible_text("<p>One <b>bold</b> line.</p><script>x()</script><p>Two.</p>")
         'One bold line.\\nTwo.'
     """
-    return _fallback_text(html)
+    return _fallback_text(without_sentence_breaks(html))
+
+
+def without_sentence_breaks(html: str) -> str:
+    """``html`` with each ``<br>`` that breaks a sentence made a space: the text before it ends
+    without a sentence's end and the text after it starts with a word in lower case
+    (:func:`dedup.text.reflow.goes_on`); other ``<br>`` tags stay and start a line.
+
+    Example:
+        >>> without_sentence_breaks("<p>The council voted<br>on Monday.<br/>Work starts.</p>")
+        '<p>The council voted on Monday.<br/>Work starts.</p>'
+    """
+    if "<br" not in html.lower():
+        return html
+
+    def replace(m: re.Match[str]) -> str:
+        before = _TAG.sub(" ", html[max(0, m.start() - _BR_CONTEXT) : m.start()])
+        after = _TAG.sub(" ", html[m.end() : m.end() + _BR_CONTEXT])
+        return " " if goes_on(before, after) else m.group(0)
+
+    return _BR_TAG.sub(replace, html)
 
 
 def _fallback_text(html: str) -> str:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from dedup.text.reflow import join_continued_lines
+
 __all__ = ["RTF_EXTENSIONS", "rtf_text"]
 
 RTF_EXTENSIONS = (".rtf",)
@@ -42,4 +44,4 @@ def rtf_text(source: BinaryIO, *, max_bytes: int) -> tuple[str | None, str]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return None, "RTF file without text"
-    return "\n".join(lines), ""
+    return join_continued_lines("\n".join(lines)), ""  # a \line inside a sentence

@@ -74,9 +74,8 @@ def read(
 
 
 def clean(documents: Sequence[Document], config: ScanConfig) -> list[str]:
-    """The texts to score: hard-wrapped text joined into its paragraphs, and a sentence a stray line
-    break cut joined back (:func:`dedup.text.reflow.unwrap`), then boilerplate stripped (unless
-    ``config.strip_boilerplate`` is off).
+    """The texts to score: hard-wrapped text joined into its paragraphs (:func:`dedup.text.reflow.unwrap`),
+    then boilerplate stripped (unless ``config.strip_boilerplate`` is off).
 
     ``Document.text`` stays the original; these texts feed language ID, sentences and shingles.
     """

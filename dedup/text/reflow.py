@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_hard_wrapped", "join_continued_lines", "reflow", "unwrap"]
+__all__ = ["goes_on", "is_hard_wrapped", "join_continued_lines", "reflow", "unwrap"]
 
 _SENTENCE_END = re.compile(r"[.!?。！？…:;\"'”’»)\]]$")
 _SHORT_LINE = 0.6  # a line under this share of the usual line length ends its paragraph
@@ -98,22 +98,22 @@ def is_hard_wrapped(text: str) -> bool:
 
 
 def unwrap(text: str) -> str:
-    """``text`` reflowed when it is hard-wrapped (:func:`is_hard_wrapped`), else with its sentences
-    broken by a stray line break joined back (:func:`join_continued_lines`).
+    """``text`` reflowed when it is hard-wrapped (:func:`is_hard_wrapped`), else as it is.
 
     Example:
         >>> unwrap("Storm hits the coast.\\nThousands lost power.")  # one paragraph per line: kept
         'Storm hits the coast.\\nThousands lost power.'
     """
-    return reflow(text) if is_hard_wrapped(text) else join_continued_lines(text)
+    return reflow(text) if is_hard_wrapped(text) else text
 
 
 def join_continued_lines(text: str) -> str:
     """Join a line to the one before when it goes on with that line's sentence: the line before
     ends without a sentence's end (see :func:`reflow`) and this one starts with a word in lower case
-    (``on Monday``, not ``iPhone`` or ``Oslo``). A single ``<br>`` in a web page's paragraph, an RTF
-    ``\\line`` or an editor's stray return breaks a sentence that way; scripts without case are left
-    as they are.
+    (``on Monday``, not ``iPhone`` or ``Oslo``). An RTF ``\\line`` breaks a sentence that way (the
+    RTF reader calls this; the HTML reader asks :func:`goes_on` at each ``<br>``); scripts without
+    case are left as they are. Not for captions or plain text, whose lines may break sentences on
+    purpose (a caption reader's segments) or be wrapped (:func:`unwrap`).
 
     Example:
         >>> join_continued_lines("Bridge approved\\nThe council voted to build\\na bridge.\\nWork starts.")
@@ -121,14 +121,25 @@ def join_continued_lines(text: str) -> str:
     """
     out: list[str] = []
     for line in text.split("\n"):
-        stripped = line.strip()
-        first_word = stripped.split(maxsplit=1)[0] if stripped else ""
-        prev = out[-1].rstrip() if out else ""
-        if prev and _is_lower_word(first_word) and not _SENTENCE_END.search(prev):
-            out[-1] = f"{prev} {stripped}"
+        if out and goes_on(out[-1], line):
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def goes_on(before: str, after: str) -> bool:
+    """Whether the text ``after`` a line break goes on with the sentence ``before`` it: ``before``
+    ends without a sentence's end and ``after`` starts with a word in lower case (see
+    :func:`join_continued_lines`).
+
+    Example:
+        >>> goes_on("The council voted", "on Monday."), goes_on("Bridge approved", "The council")
+        (True, False)
+    """
+    before, after = before.rstrip(), after.lstrip()
+    first_word = after.split(maxsplit=1)[0] if after else ""
+    return bool(before) and _is_lower_word(first_word) and not _SENTENCE_END.search(before)
 
 
 def _goes_on(line: str, following: str, width: int) -> bool:
