@@ -10,8 +10,11 @@ per HTML or plain-text ``response`` record, with ``doc_id`` ``<file>#<WARC-Recor
 (``urn:uuid:...``) and the record's target URI and date in ``Document.url``/``Document.date``;
 ``.xml``, ``.rss``, ``.atom``, ``.nitf``, ``.ttml`` and ``.dfxp`` give one article per RSS/Atom item
 or entry, NITF file, NewsML news item, Reuters corpus item or TTML captions file
-(:mod:`dedup.io.news_xml`); ``.eml`` gives one article and ``.mbox`` one per message, a saved web
-page (``.mht``/``.mhtml``) its main text (:mod:`dedup.io.email_messages`); ``.docx`` and ``.odt``
+(:mod:`dedup.io.news_xml`); ``.eml``, ``.emlx`` and ``.msg`` give one article and ``.mbox`` one per
+message, a saved web page (``.mht``/``.mhtml``, ``.webarchive``) its main text
+(:mod:`dedup.io.email_messages`, :mod:`dedup.io.outlook_msg`, :mod:`dedup.io.webarchive`); a file
+with no ending, or a site mirror's ``article.php?id=7``, is read for what its first bytes show (a
+TREC collection, an HTML page: :func:`dedup.io.formats.name_by_content`); ``.docx`` and ``.odt``
 give their paragraphs (:mod:`dedup.io.office`), ``.rtf`` its text (:mod:`dedup.io.rtf`), ``.pdf``
 its text layer (:mod:`dedup.io.pdf`). Each of these endings but Parquet, WARC, the word-processor
 ones, RTF and PDF may also be compressed with gzip, bzip2, xz or Zstandard (``news.jsonl.gz``,
@@ -337,8 +340,9 @@ def _bundle_documents(
     A member is copied into an anonymous temporary file (removed when it is closed) and read there
     by the reader its name's ending picks, so ``news.jsonl`` inside ``june.zip`` gives the documents
     ``june.zip#news.jsonl#<id>``. Hidden members and members whose ending names no format are passed
-    over, as a folder walk passes them over (a member with no ending is read when it starts an SGML
-    ``<DOC>`` collection, as in a tarball of TREC files).
+    over, as a folder walk passes them over; a member with no ending, or a saved server page, is read
+    when its first bytes show a format (:func:`dedup.io.formats.name_by_content`: a tarball of TREC
+    files, a zipped site mirror).
     """
     if reading.depth >= MAX_BUNDLE_DEPTH:
         yield Skipped(where, f"a bundle inside {MAX_BUNDLE_DEPTH} bundles, not read (unpack it first)")
@@ -397,9 +401,8 @@ def _head(fd: int) -> bytes:
 
 
 def _holds_sgml_docs(fd: int, name: str) -> bool:
-    """Whether the file ``fd`` (compressed or not, as ``name`` tells) starts (within SNIFF_BYTES) with
-    an SGML ``<DOC>``; ``fd`` is left at its start. Damaged data is not: the text reader then reports
-    it."""
+    """Whether the compressed file ``fd`` starts (within SNIFF_BYTES) with an SGML ``<DOC>``; ``fd`` is
+    left at its start. Damaged data is not: the text reader then reports it."""
     head = read_start(fd, name, split_compression(name)[1], SNIFF_BYTES)
     os.lseek(fd, 0, os.SEEK_SET)
     return isinstance(head, bytes) and holds_docs(head)
