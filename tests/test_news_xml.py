@@ -307,3 +307,40 @@ def test_a_reuters_corpus_item_is_its_headline_and_paragraphs(tmp_path: Path) ->
         "Die Containerkräne im Hafen standen am Dienstag still, als Böen 110 km/h erreichten.\n"
         "Die Verladung soll weitergehen, sobald der Wind nachlässt."
     )
+
+
+ALTO_PAGE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<alto xmlns="http://www.loc.gov/standards/alto/ns-v3#">
+<Description><sourceImageInformation><fileName>/scans/1921/0412/page-003.jp2</fileName>
+</sourceImageInformation></Description>
+<Layout><Page ID="P1"><PrintSpace>
+<TextBlock ID="B1"><TextLine><String CONTENT="HARBOUR"/><SP/><String CONTENT="STRIKE"/><SP/>
+<String CONTENT="ENDS"/></TextLine></TextBlock>
+<TextBlock ID="B2">
+<TextLine><String CONTENT="The"/><SP/><String CONTENT="dockers"/><SP/><String CONTENT="went"/><SP/>
+<String CONTENT="back"/><SP/><String CONTENT="yester" SUBS_TYPE="HypPart1" SUBS_CONTENT="yesterday"/>
+<HYP CONTENT="-"/></TextLine>
+<TextLine><String CONTENT="day" SUBS_TYPE="HypPart2" SUBS_CONTENT="yesterday"/><SP/>
+<String CONTENT="after"/><SP/><String CONTENT="a"/><SP/><String CONTENT="long"/><SP/>
+<String CONTENT="nego"/><HYP CONTENT="-"/></TextLine>
+<TextLine><String CONTENT="tiation."/></TextLine>
+</TextBlock>
+<TextBlock ID="B3"><TextLine><String CONTENT="Ships"/><SP/><String CONTENT="sail"/><SP/>
+<String CONTENT="again."/></TextLine></TextBlock>
+</PrintSpace></Page></Layout></alto>
+"""
+
+
+def test_an_alto_page_is_its_text_blocks_with_hyphenated_words_read_whole(tmp_path: Path) -> None:
+    (tmp_path / "page-003.xml").write_bytes(ALTO_PAGE)
+    (tmp_path / "empty.xml").write_bytes(
+        b'<alto xmlns="http://www.loc.gov/standards/alto/ns-v3#"><Layout><Page/></Layout></alto>'
+    )
+    docs, skipped = read_documents(tmp_path)
+    assert [d.doc_id for d in docs] == ["page-003.xml#page-003.jp2"]
+    assert docs[0].text == (
+        "HARBOUR STRIKE ENDS\nThe dockers went back yesterday after a long negotiation.\nShips sail again."
+    )
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("empty.xml#1", "no text in the ALTO page (no TextBlock words)")
+    ]

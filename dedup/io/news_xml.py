@@ -1,20 +1,20 @@
 """News XML: RSS and Atom feeds (one article per item or entry), NITF, NewsML and the Reuters corpora
-(newsroom archives), TTML captions (broadcast archives).
+(newsroom archives), ALTO pages (digitised newspapers), TTML captions (broadcast archives).
 
 :func:`iter_xml_articles` tells the format by the root element, whatever the file is called:
 ``<rss>`` (RSS 2.0) and ``<rdf:RDF>`` (RSS 1.0) give one article per ``<item>``, Atom's ``<feed>``
 one per ``<entry>``, ``<nitf>`` one article, NewsML-G2's ``<newsMessage>`` one per ``<newsItem>`` (a
-lone ``<newsItem>`` one), NewsML 1.x's ``<NewsML>`` one per ``<NewsItem>`` (agencies' archives of the
-2000s), the Reuters corpora's ``<newsitem>`` (RCV1, RCV2) one, and TTML's ``<tt>`` (EBU-TT, DFXP,
-IMSC: the XML captions broadcasters archive) one article, its spoken text: each ``<p>`` is a cue,
-its ``<br/>`` breaks display lines, and the cues are joined into paragraphs as SRT and WebVTT cues
-are (:mod:`dedup.io.subtitles`). An
-article's text is its headline, then its body as paragraphs: an item's ``content:encoded`` or
-``description`` (HTML, escaped or not), an entry's ``content`` or ``summary``, NITF's
-``body.content``, a news item's ``contentSet`` (inline NITF, XHTML or text), a NewsML 1.x item's
-first text ``DataContent``, a Reuters item's ``<text>``. Its key is its guid / id / NITF doc-id /
-NewsML identifier / Reuters itemid (else its link, else its position) and its date the publication
-date, as ISO 8601 where it can be read.
+lone ``<newsItem>`` one), NewsML 1.x's ``<NewsML>`` one per ``<NewsItem>`` (agencies' archives of
+the 2000s), the Reuters corpora's ``<newsitem>`` (RCV1, RCV2) one, an ALTO page (``<alto>``, the OCR
+of a digitised newspaper page) one, its text blocks as paragraphs, and TTML's ``<tt>`` (EBU-TT,
+DFXP, IMSC: the XML captions broadcasters archive) one article, its spoken text: each ``<p>`` is a
+cue, its ``<br/>`` breaks display lines, and the cues are joined into paragraphs as SRT and WebVTT
+cues are (:mod:`dedup.io.subtitles`). An article's text is its headline, then its body as
+paragraphs: an item's ``content:encoded`` or ``description`` (HTML, escaped or not), an entry's
+``content`` or ``summary``, NITF's ``body.content``, a news item's ``contentSet`` (inline NITF,
+XHTML or text), a NewsML 1.x item's first text ``DataContent``, a Reuters item's ``<text>``. Its key
+is its guid / id / NITF doc-id / NewsML identifier / Reuters itemid (else its link, else its
+position) and its date the publication date, as ISO 8601 where it can be read.
 
 The parser (:mod:`dedup.io.xml_parse`) never resolves entities, never fetches a DTD or anything
 else over the network, and refuses oversized trees (lxml's default against deep nesting).
@@ -76,6 +76,7 @@ _UNITS = {
     "newsitem": None,
     "nitf": None,
     "tt": None,
+    "alto": None,
 }
 """Root element -> the element that is one article (None: the whole document is one)."""
 
@@ -110,7 +111,8 @@ def iter_xml_articles(source: bytes | BinaryIO) -> Iterator[XmlArticle]:
                     yield XmlArticle(
                         "file",
                         None,
-                        error=f"XML that is not an RSS or Atom feed, NITF, NewsML or TTML (root <{kind}>)",
+                        error="XML that is not an RSS or Atom feed, NITF, NewsML, ALTO or TTML "
+                        f"(root <{kind}>)",
                     )
                     return
                 unit = _UNITS[kind]
@@ -276,12 +278,47 @@ def _ttml(el: Any, n: int) -> XmlArticle:
     return _article(key, n, "", cues_text(cues), "", "")
 
 
+def _alto(el: Any, n: int) -> XmlArticle:
+    """An ALTO page (the OCR of a digitised newspaper page, as national libraries and Chronicling
+    America publish it) as one article: each ``TextBlock`` a paragraph, its ``TextLine`` words
+    (``String/@CONTENT``) joined with spaces, a word hyphenated across two lines read whole (its
+    ``SUBS_CONTENT``, else its two parts without the ``HYP`` hyphen). Keyed by the scanned image's
+    file name (without its folders)."""
+    blocks: list[str] = []
+    for block in (d for d in el.iter() if local_name(d) == "TextBlock"):
+        words: list[str] = []
+        joined = False  # the last word holds a hyphenated word whole (its SUBS_CONTENT)
+        split = False  # the last word ended at a hyphen (HYP): the next word goes on with it
+        for item in (d for d in block.iter() if local_name(d) in ("String", "HYP")):
+            if local_name(item) == "HYP":
+                split = bool(words) and not joined
+                continue
+            content, kind = item.get("CONTENT", ""), item.get("SUBS_TYPE", "")
+            if kind == "HypPart2" and joined:
+                pass  # already read whole
+            elif split and words:
+                words[-1] += content
+            else:
+                whole = item.get("SUBS_CONTENT", "") if kind == "HypPart1" else ""
+                words.append(whole or content)
+            joined = kind == "HypPart1" and bool(item.get("SUBS_CONTENT"))
+            split = False
+        if text := " ".join(w for w in words if w.strip()):
+            blocks.append(text)
+    image = next((_text(d) for d in el.iter() if local_name(d) == "fileName"), "")
+    image = image.replace("\\", "/").rsplit("/", 1)[-1]  # its name, without the scanner's folders
+    if not blocks:
+        return XmlArticle(image or str(n), None, error="no text in the ALTO page (no TextBlock words)")
+    return _article(image, n, "", "\n".join(blocks), "", "")
+
+
 _ROOT_PARSERS = {
     "nitf": _nitf,
     "newsItem": _news_item,
     "NewsItem": _newsml1_item,
     "newsitem": _rcv_item,
     "tt": _ttml,
+    "alto": _alto,
 }
 _LINE_BREAK = "\u2028"  # stands for <br/> while a paragraph's text is read (its own newlines are spaces)
 
