@@ -114,14 +114,17 @@ def test_caption_segments_and_plain_text_lines_are_not_joined() -> None:
     assert unwrap(segments) == segments
 
 
-def test_a_br_inside_a_feed_item_s_sentence_is_joined_and_a_list_stays_apart() -> None:
+def test_a_br_inside_a_feed_item_s_sentence_is_joined_and_lists_and_paragraphs_stay_apart() -> None:
     from dedup.io.html_text import visible_text
 
     html = (
         "<p>The council voted<br>on Monday to build a bridge.<br>Work starts soon.</p>"
-        "<ul><li>a road</li><li>buses</li></ul>"
+        "<ul><li>a road</li><li>buses</li></ul><p>Two roads<br><br>two bridges</p>"
     )
-    expected = "The council voted on Monday to build a bridge.\nWork starts soon.\na road\nbuses"
+    expected = (
+        "The council voted on Monday to build a bridge.\nWork starts soon.\na road\nbuses\n"
+        "Two roads\ntwo bridges"  # <br><br> is a paragraph break
+    )
     assert visible_text(html) == expected
 
 

@@ -66,6 +66,8 @@ _ENTITY = re.compile(
 _SPACES = re.compile(r"\s+")
 _BR_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
+_BR_AT_END = re.compile(r"<br\s*/?>\s*$", re.IGNORECASE)
+_BR_AT_START = re.compile(r"\s*<br\s*/?>", re.IGNORECASE)
 _BR_CONTEXT = 200  # characters of markup read on each side of a <br>
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 _BLOCK_TAGS = frozenset(
@@ -187,7 +189,8 @@ def visible_text(html: str) -> str:
 def without_sentence_breaks(html: str) -> str:
     """``html`` with each ``<br>`` that breaks a sentence made a space: the text before it ends
     without a sentence's end and the text after it starts with a word in lower case
-    (:func:`dedup.text.reflow.goes_on`); other ``<br>`` tags stay and start a line.
+    (:func:`dedup.text.reflow.goes_on`); other ``<br>`` tags stay and start a line, and so do two in a
+    row (a paragraph break).
 
     Example:
         >>> without_sentence_breaks("<p>The council voted<br>on Monday.<br/>Work starts.</p>")
@@ -197,9 +200,11 @@ def without_sentence_breaks(html: str) -> str:
         return html
 
     def replace(m: re.Match[str]) -> str:
-        before = _TAG.sub(" ", html[max(0, m.start() - _BR_CONTEXT) : m.start()])
-        after = _TAG.sub(" ", html[m.end() : m.end() + _BR_CONTEXT])
-        return " " if goes_on(before, after) else m.group(0)
+        raw_before = html[max(0, m.start() - _BR_CONTEXT) : m.start()]
+        raw_after = html[m.end() : m.end() + _BR_CONTEXT]
+        if _BR_AT_END.search(raw_before) or _BR_AT_START.match(raw_after):
+            return m.group(0)  # <br><br>: a paragraph break
+        return " " if goes_on(_TAG.sub(" ", raw_before), _TAG.sub(" ", raw_after)) else m.group(0)
 
     return _BR_TAG.sub(replace, html)
 
