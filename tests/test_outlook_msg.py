@@ -6,10 +6,13 @@ import struct
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from compound_files import compound_file
+from conftest import scan_texts
 
 from dedup.io.outlook_msg import decompress_rtf, msg_article
 from dedup.io.read import read_documents
+from dedup.types import Relation
 
 SUBJECT, BODY, HTML, RTF_COMPRESSED, MESSAGE_ID = 0x0037, 0x1000, 0x1013, 0x1009, 0x1035
 SUBMIT_TIME, INTERNET_CODEPAGE = 0x0039, 0x3FDE
@@ -120,3 +123,24 @@ def test_msg_files_in_a_folder_and_files_that_are_not_messages(tmp_path: Path) -
         "random.msg": "not an Outlook message (no OLE2 compound file)",
         "report.msg": "not an Outlook message (no MAPI properties)",
     }
+
+
+@pytest.mark.model
+def test_an_outlook_press_release_links_to_its_translation_in_a_text_file(tmp_path: Path, real_model) -> None:
+    body = (
+        "Ferry crews on the west coast went back to work on Tuesday after the union and the operators "
+        "agreed on a new wage deal.\r\nThe strike had cancelled some 300 crossings and left island "
+        "communities without deliveries."
+    )
+    (tmp_path / "release.msg").write_bytes(_msg({SUBJECT: "Ferry strike ends after three days", BODY: body}))
+    norwegian = (
+        "Ferjestreiken er over etter tre dager\n"
+        "Ferjemannskapene på Vestlandet gikk tilbake på jobb tirsdag etter at forbundet og "
+        "rederiene ble enige om en ny lønnsavtale.\n"
+        "Streiken hadde ført til at rundt 300 avganger ble innstilt, og øysamfunn sto uten leveranser."
+    )
+    result = scan_texts(tmp_path, {"ferje.txt": norwegian})
+    (pair,) = result.pairs
+    assert {pair.doc_a, pair.doc_b} == {"ferje.txt", "release.msg"}
+    assert pair.relation is Relation.TRANSLATION
+    assert pair.confidence >= 0.9
