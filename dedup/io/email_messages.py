@@ -42,6 +42,7 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "MHTML_EXTENSIONS",
     "EmailArticle",
+    "emlx_article",
     "emlx_message",
     "iter_mbox_articles",
     "mail_article",
@@ -127,6 +128,20 @@ def emlx_message(raw: bytes) -> bytes | None:
     """
     first, _, rest = raw.partition(b"\n")
     return rest[: int(first)] if first.strip().isdigit() else None
+
+
+def emlx_article(raw: bytes) -> EmailArticle:
+    """The article of an Apple Mail ``.emlx`` file's bytes (:func:`emlx_message`), as its ``.eml``
+    would give it.
+
+    Example:
+        >>> emlx_article(b"Subject: no length line").error
+        'not an Apple Mail message (no length on its first line)'
+    """
+    message = emlx_message(raw)
+    if message is None:
+        return EmailArticle("1", None, error="not an Apple Mail message (no length on its first line)")
+    return message_article(message, 1)
 
 
 def web_page_article(raw: bytes) -> EmailArticle:

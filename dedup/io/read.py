@@ -289,7 +289,11 @@ def _read_open_file(
     if is_bare_compressed(name) and _holds_sgml_docs(fd, name):  # Gigaword's afp_eng_199405.gz
         inner, compression = split_compression(name)
         name = f"{inner}.sgml{compression}"
-    elif is_read_by_content(name) and (as_name := name_by_content(name, _head(fd))) is not None:
+    elif (
+        not reads_by_name(name)
+        and is_read_by_content(name)
+        and (as_name := name_by_content(name, _head(fd))) is not None
+    ):
         name = as_name  # TREC's LA010189, a mirror's article.php?id=7
     if name.endswith(RECORD_FILE_EXTENSIONS):
         yield from iter_record_file(
@@ -370,8 +374,10 @@ def _bundle_documents(
                     shutil.copyfileobj(stream, tmp, _CHUNK)
                     current = ""
                     tmp.flush()
-                    file_name = member.name.rsplit("/", 1)[-1]
-                    if not by_name and name_by_content(file_name, _head(tmp.fileno())) is None:
+                    file_name: str | None = member.name.rsplit("/", 1)[-1]
+                    if not by_name:  # read under the name its first bytes give it
+                        file_name = name_by_content(file_name, _head(tmp.fileno()))
+                    if file_name is None:
                         continue  # no format in its name or its first bytes: passed over
                     read += 1
                     yield from _read_open_file(

@@ -37,7 +37,7 @@ from dedup.io.decode import SNIFF_BYTES, byte_cap, bytes_to_text, cap_text, deco
 from dedup.io.email_messages import (
     MAX_MESSAGE_BYTES,
     EmailArticle,
-    emlx_message,
+    emlx_article,
     iter_mbox_articles,
     message_article,
     web_page_article,
@@ -293,12 +293,7 @@ def _mime_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped
     if inner.endswith(".eml"):
         article = message_article(raw, 1)
     elif inner.endswith(".emlx"):
-        message = emlx_message(raw)
-        article = (
-            message_article(message, 1)
-            if message is not None
-            else EmailArticle("1", None, error="not an Apple Mail message (no length on its first line)")
-        )
+        article = emlx_article(raw)
     elif inner.endswith(MSG_EXTENSIONS):
         article = msg_article(raw)
     elif inner.endswith(WEBARCHIVE_EXTENSIONS):
