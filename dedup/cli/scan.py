@@ -43,7 +43,8 @@ SCAN_EPILOG = (
     "PATH may be a folder (ids: paths relative to it), a single file of any supported "
     "format (ids: its name, file#id for records) or several paths (ids relative to their common "
     "parent). Formats: .txt .md .markdown .html .htm .shtml .xhtml (and a site mirror's pages saved "
-    "without an ending or as article.php?id=7) .json .jsonl .ndjson .csv .tsv .parquet .warc .warc.gz, "
+    "without an ending or as article.php?id=7) .json .jsonl .ndjson .csv .tsv .parquet, "
+    ".warc .warc.gz .arc .arc.gz (web archives: one article per HTML or text response), "
     "and .xml .rss .atom .nitf (RSS/Atom feeds, NITF, NewsML, the Reuters corpora: one article per "
     "item), .sgml .sgm "
     "(LDC/TREC collections such as Gigaword, also as shipped: afp_eng_199405.gz, and TREC files "
@@ -51,7 +52,7 @@ SCAN_EPILOG = (
     "(e-mail, Apple Mail and Outlook messages: one article per message), .mht .mhtml .webarchive "
     "(saved web pages), .srt "
     ".vtt .sbv .scc .ttml .dfxp (captions: the spoken text), .docx .odt .doc .rtf .pdf; all but "
-    "Parquet, WARC, .docx, .odt, .doc, .rtf and .pdf also gzip-, bzip2-, xz- or zstd-compressed "
+    "Parquet, WARC, ARC, .docx, .odt, .doc, .rtf and .pdf also gzip-, bzip2-, xz- or zstd-compressed "
     "(news.jsonl.gz, read streamed). Zip and tar bundles (.zip .tar .tar.gz .tgz .tar.bz2 .tar.xz "
     ".tar.zst) are read member by member like a folder (ids: june.zip#2024/a.txt)."
 )

@@ -36,6 +36,7 @@ __all__ = [
     "RECORD_EXTENSIONS",
     "PARQUET_EXTENSIONS",
     "WARC_EXTENSIONS",
+    "ARC_EXTENSIONS",
     "NEWS_XML_EXTENSIONS",
     "SGML_EXTENSIONS",
     "EMAIL_EXTENSIONS",
@@ -71,7 +72,10 @@ _HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
 CAPTION_EXTENSIONS = SUBTITLE_EXTENSIONS + SCC_EXTENSIONS
 RECORD_EXTENSIONS = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 PARQUET_EXTENSIONS = (".parquet",)
-WARC_EXTENSIONS = (".warc", ".warc.gz")
+# Web archives, one article per HTML or text response (dedup.io.warc): WARC, and the ARC files web
+# archives wrote before it (1996-2009)
+ARC_EXTENSIONS = (".arc", ".arc.gz")
+WARC_EXTENSIONS = (".warc", ".warc.gz") + ARC_EXTENSIONS
 # RSS/Atom feeds, NITF, NewsML (G2 and 1.x), the Reuters corpora (RCV1/RCV2) and TTML captions
 # (dedup.io.news_xml; the root element tells which)
 NEWS_XML_EXTENSIONS = (".xml", ".rss", ".atom", ".nitf", ".ttml", ".dfxp")
@@ -84,8 +88,8 @@ MIME_EXTENSIONS = EMAIL_EXTENSIONS + MHTML_EXTENSIONS + MSG_EXTENSIONS + WEBARCH
 # One article per file, read by a parser of its own (word-processor zips, RTF, PDF): binary_text
 BINARY_EXTENSIONS = OFFICE_EXTENSIONS + DOC_EXTENSIONS + RTF_EXTENSIONS + PDF_EXTENSIONS
 # Any of these compressed with gzip, bzip2, xz or Zstandard (news.jsonl.gz) is read as the file
-# inside, streamed (dedup.io.compressed); Parquet compresses its own pages and .warc.gz is WARC's own
-# gzip framing.
+# inside, streamed (dedup.io.compressed); Parquet compresses its own pages and .warc.gz and .arc.gz
+# are the archives' own gzip framing.
 _COMPRESSIBLE = TEXT_EXTENSIONS + HTML_EXTENSIONS + CAPTION_EXTENSIONS + RECORD_EXTENSIONS
 COMPRESSED_EXTENSIONS = tuple(
     ext + suffix

@@ -7,7 +7,8 @@ Formats (by file name ending, case-insensitive): ``.txt`` and ``.md`` are read a
 one article per object or row, with ``doc_id`` ``<file>#<id>`` (the record's id field) or
 ``<file>#<n>`` (its 1-based line, item or data-row number); ``.warc``/``.warc.gz`` give one article
 per HTML or plain-text ``response`` record, with ``doc_id`` ``<file>#<WARC-Record-ID>``
-(``urn:uuid:...``) and the record's target URI and date in ``Document.url``/``Document.date``;
+(``urn:uuid:...``) and the record's target URI and date in ``Document.url``/``Document.date``, and
+``.arc``/``.arc.gz`` (the web archives before WARC) the same with ``<file>#<byte offset>``;
 ``.xml``, ``.rss``, ``.atom``, ``.nitf``, ``.ttml`` and ``.dfxp`` give one article per RSS/Atom item
 or entry, NITF file, NewsML news item, Reuters corpus item or TTML captions file
 (:mod:`dedup.io.news_xml`); ``.eml``, ``.emlx`` and ``.msg`` give one article and ``.mbox`` one per
@@ -16,7 +17,7 @@ message, a saved web page (``.mht``/``.mhtml``, ``.webarchive``) its main text
 with no ending, or a site mirror's ``article.php?id=7``, is read for what its first bytes show (a
 TREC collection, an HTML page: :func:`dedup.io.formats.name_by_content`); ``.docx`` and ``.odt``
 give their paragraphs (:mod:`dedup.io.office`), ``.rtf`` its text (:mod:`dedup.io.rtf`), ``.pdf``
-its text layer (:mod:`dedup.io.pdf`). Each of these endings but Parquet, WARC, the word-processor
+its text layer (:mod:`dedup.io.pdf`). Each of these endings but Parquet, WARC, ARC, the word-processor
 ones, RTF and PDF may also be compressed with gzip, bzip2, xz or Zstandard (``news.jsonl.gz``,
 ``page.html.bz2``): the file is read as the one inside, streamed, and keeps its own name in ids. Zip
 and tar bundles (:mod:`dedup.io.bundles`) are read member by member as the folder they pack, with

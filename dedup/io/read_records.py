@@ -55,7 +55,7 @@ from dedup.io.records import (
     iter_parquet_records,
 )
 from dedup.io.sgml_docs import iter_sgml_articles
-from dedup.io.warc import iter_warc_records
+from dedup.io.warc import iter_arc_records, iter_warc_records
 from dedup.io.webarchive import WEBARCHIVE_EXTENSIONS, webarchive_article
 from dedup.types import Document, Skipped
 
@@ -380,13 +380,15 @@ def _parquet_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skip
 
 
 def _warc_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped]:
-    """One Document per HTML/plain-text response record of a WARC file, streamed."""
+    """One Document per HTML/plain-text response record of a WARC (or ARC) file, streamed."""
     where = reader.where
     max_bytes = byte_cap(reader.max_chars, html=True)
+    arc = reader.name.endswith(formats.ARC_EXTENSIONS)
+    records = iter_arc_records if arc else iter_warc_records
     n = 0
     with open(fd, "rb", closefd=False) as fh:
         try:
-            for n, item in enumerate(iter_warc_records(fh, max_bytes=max_bytes), start=1):
+            for n, item in enumerate(records(fh, max_bytes=max_bytes), start=1):
                 reader.meter.at(os.lseek(fd, 0, os.SEEK_CUR))
                 key = item.record_id or str(n)
                 if item.error is not None or item.payload is None:
@@ -416,10 +418,10 @@ def _warc_documents(fd: int, reader: _RecordFile) -> Iterator[Document | Skipped
                 )
         except Exception as err:  # a damaged archive: what was read so far stays
             logger.debug("WARC read failed in %s", where, exc_info=True)
-            yield Skipped(where, f"unreadable WARC after {n} records: {err}")
+            yield Skipped(where, f"unreadable {'ARC' if arc else 'WARC'} after {n} records: {err}")
             return
     if n == 0:
-        yield Skipped(where, "no response or resource records (not a WARC file?)")
+        yield Skipped(where, f"no response or resource records (not {'an ARC' if arc else 'a WARC'} file?)")
 
 
 def _bounded_lines(fh: TextIO, line_cap: int, where: str, skipped: list[Document | Skipped]) -> Iterator[str]:
