@@ -96,8 +96,62 @@ def test_files_that_are_not_readable_doc_files_are_skipped_with_the_reason(tmp_p
     assert not docs
     reasons = {Path(s.path).name: s.reason for s in skipped}
     assert reasons == {
-        "a.doc": "not a Word 97-2003 .doc file (no OLE2 compound file header)",
+        "a.doc": "not a Word .doc file (no OLE2 compound file header)",
         "b.doc": "not a Word .doc file (an OLE2 file without a WordDocument stream)",
         "c.doc": "encrypted .doc file (dedup asks for no password)",
         "d.doc": "damaged .doc file (unreadable piece table)",
     }
+
+
+def _word6_doc(
+    text: bytes, *, footnotes: bytes = b"", fonts: tuple[int, ...] = (0, 2), pieces: list[bytes] | None = None
+) -> bytes:
+    """A Word 6.0/95 .doc file: ``text`` (8-bit) from fcMin, then ``footnotes`` (past ccpText); the
+    font table lists fonts of the character sets ``fonts``; ``pieces`` instead stores the main text
+    fast-saved, each piece in reverse order in the stream, listed in order by the piece table."""
+    word = bytearray(0x300)
+    struct.pack_into("<HH", word, 0, 0xA5DC, 0x0065)
+    struct.pack_into("<II", word, 0x18, len(word), len(word) + len(text) + len(footnotes))
+    word += text + footnotes
+    struct.pack_into("<I", word, 0x34, len(text) if pieces is None else sum(len(p) for p in pieces))
+    table = b"".join(bytes([len(b"Font") + 6, 0x26, 0x90, 0x01, chs, 0]) + b"Font\0" for chs in fonts)
+    struct.pack_into("<II", word, 0xD0, len(word), 2 + len(table))
+    word += struct.pack("<H", 2 + len(table)) + table
+    if pieces is not None:
+        struct.pack_into("<H", word, 0x0A, 0x0004)  # fComplex: fast-saved
+        fcs = {}
+        for piece in reversed(pieces):
+            fcs[piece] = len(word)
+            word += piece
+        cps = [0]
+        for piece in pieces:
+            cps.append(cps[-1] + len(piece))
+        plc = struct.pack(f"<{len(cps)}I", *cps) + b"".join(struct.pack("<HIH", 0, fcs[p], 0) for p in pieces)
+        clx = b"\x02" + struct.pack("<I", len(plc)) + plc
+        struct.pack_into("<II", word, 0x160, len(word), len(clx))
+        word += clx
+    return compound_file({"WordDocument": bytes(word)})
+
+
+def test_word_6_and_95_files_give_their_main_text(tmp_path: Path) -> None:
+    (tmp_path / "west.doc").write_bytes(
+        _word6_doc("Blåbær i Bergen\rPrisen stiger\x07 i år.\r".encode("cp1252"), footnotes=b"A footnote.\r")
+    )
+    (tmp_path / "cyrillic.doc").write_bytes(
+        _word6_doc("Шторм в Москве\rШколы закрыты.\r".encode("cp1251"), fonts=(0, 2, 204, 0))
+    )
+    docs, skipped = read_documents(tmp_path)
+    assert not skipped
+    texts = {d.doc_id: d.text for d in docs}
+    assert texts == {
+        "west.doc": "Blåbær i Bergen\nPrisen stiger\ni år.",  # the footnote past ccpText is left out
+        "cyrillic.doc": "Шторм в Москве\nШколы закрыты.",  # the Cyrillic font's code page, not cp1252
+    }
+
+
+def test_a_fast_saved_word_6_file_is_read_in_piece_table_order(tmp_path: Path) -> None:
+    pieces = ["Storm hits the coast\r".encode("cp1252"), "Schools are closed.\r".encode("cp1252")]
+    (tmp_path / "fast.doc").write_bytes(_word6_doc(b"Old text that a fast save replaced.\r", pieces=pieces))
+    with (tmp_path / "fast.doc").open("rb") as stream:
+        text, why = doc_text(stream, max_chars=10_000)
+    assert (text, why) == ("Storm hits the coast\nSchools are closed.", "")

@@ -178,7 +178,7 @@ def decode_bytes(data: bytes, *, final: bool = True) -> tuple[str | None, str]:
     if text is not None:
         return (text, "utf-8") if not _mostly_control(text) else (None, "binary file (control characters)")
     western = try_decode(data, "cp1252", True)
-    if western is not None and _looks_western(western):
+    if western is not None and looks_western(western):
         return western, "cp1252"
     guessed = _charset_normalizer_guess(data)
     if guessed is not None:
@@ -303,7 +303,14 @@ def _mostly_control(text: str) -> bool:
     return bad / len(sample) > _MAX_CONTROL_SHARE
 
 
-def _looks_western(text: str) -> bool:
+def looks_western(text: str) -> bool:
+    """Whether ``text`` reads as Western European text: not mostly control characters, and few of
+    its letters outside ASCII (what a single-byte file read in the wrong code page is not).
+
+    Example:
+        >>> looks_western("Blåbær og jordbær"), looks_western("Êîìïàíèÿ ïðåäëàãàåò")
+        (True, False)
+    """
     if _mostly_control(text):
         return False
     letters = [ch for ch in text[: 4 * SNIFF_BYTES] if ch.isalpha()]
