@@ -1,4 +1,4 @@
-"""Word-processor inputs (dedup.io.office): .docx and .odt files written here with zipfile."""
+"""Word-processor inputs (dedup.io.office): .docx, .odt and .sxw files written here with zipfile."""
 
 from __future__ import annotations
 
@@ -34,6 +34,18 @@ ODT = f"""<?xml version="1.0" encoding="UTF-8"?>
 </office:text></office:body></office:document-content>"""
 
 
+OOO_OFFICE, OOO_TEXT = "http://openoffice.org/2000/office", "http://openoffice.org/2000/text"
+SXW = f"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="{OOO_OFFICE}" xmlns:text="{OOO_TEXT}">
+<office:body>
+<text:h text:level="1">Ferry enters service</text:h>
+<text:p>The new ferry made its <text:span>first</text:span> crossing<text:s text:c="2"/>on Tuesday.
+<text:footnote><text:footnote-citation>1</text:footnote-citation>
+<text:footnote-body><text:p>A footnote.</text:p></text:footnote-body></text:footnote></text:p>
+<text:p>Passengers: 212</text:p>
+</office:body></office:document-content>"""
+
+
 def _zip(path: Path, member: str, xml: str) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
@@ -54,6 +66,15 @@ def test_docx_and_odt_give_their_paragraphs_without_deletions_or_footnotes(tmp_p
         texts["ferry.odt"]
         == "Ferry enters service\nThe new ferry made its first crossing on Tuesday.\nPassengers: 212"
     )
+
+
+def test_an_openoffice_1_writer_file_gives_its_paragraphs_without_footnotes(tmp_path: Path) -> None:
+    _zip(tmp_path / "ferry.sxw", "content.xml", SXW)
+    docs, skipped = read_documents(tmp_path)
+    assert not skipped
+    assert [d.text for d in docs] == [
+        "Ferry enters service\nThe new ferry made its first crossing on Tuesday.\nPassengers: 212"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -51,10 +51,10 @@ SCAN_EPILOG = (
     "with no ending: LA010189; one article per <DOC>), .eml .emlx .mbox .msg "
     "(e-mail, Apple Mail and Outlook messages: one article per message), .mht .mhtml .webarchive "
     "(saved web pages), .srt "
-    ".vtt .sbv .scc .ttml .dfxp (captions: the spoken text), .docx .odt .doc .rtf .pdf; all but "
-    "Parquet, WARC, ARC, .docx, .odt, .doc, .rtf and .pdf also gzip-, bzip2-, xz- or zstd-compressed "
-    "(news.jsonl.gz, read streamed). Zip and tar bundles (.zip .tar .tar.gz .tgz .tar.bz2 .tar.xz "
-    ".tar.zst) are read member by member like a folder (ids: june.zip#2024/a.txt)."
+    ".vtt .sbv .scc .ttml .dfxp (captions: the spoken text), .docx .odt .sxw .doc .rtf .pdf; all "
+    "but Parquet, WARC, ARC, .docx, .odt, .sxw, .doc, .rtf and .pdf also gzip-, bzip2-, xz- or "
+    "zstd-compressed (news.jsonl.gz, read streamed). Zip and tar bundles (.zip .tar .tar.gz .tgz "
+    ".tar.bz2 .tar.xz .tar.zst) are read member by member like a folder (ids: june.zip#2024/a.txt)."
 )
 
 

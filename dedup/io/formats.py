@@ -113,9 +113,8 @@ SUPPORTED_EXTENSIONS = (
 
 
 def binary_text(stream: BinaryIO, name: str, *, max_chars: int, max_xml_bytes: int) -> tuple[str | None, str]:
-    """The text of a ``.docx``, ``.odt``, ``.doc``, ``.rtf`` or ``.pdf`` file (``name``'s ending tells
-    which):
-    ``(text, "")`` or ``(None, why)``.
+    """The text of a ``.docx``, ``.odt``, ``.sxw``, ``.doc``, ``.rtf`` or ``.pdf`` file (``name``'s
+    ending tells which): ``(text, "")`` or ``(None, why)``.
 
     Args:
         stream: The file, as a seekable binary stream.

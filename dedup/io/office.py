@@ -1,7 +1,9 @@
-"""Word-processor files: ``.docx`` (Office Open XML) and ``.odt`` (OpenDocument Text), one article each.
+"""Word-processor files: ``.docx`` (Office Open XML), ``.odt`` (OpenDocument Text) and ``.sxw``
+(OpenOffice.org 1.x and StarOffice 6-7 Writer, OpenDocument's forerunner), one article each.
 
 Their text is XML inside a zip file: ``word/document.xml`` (paragraphs ``w:p`` of runs ``w:t``) and
-``content.xml`` (headings ``text:h`` and paragraphs ``text:p``). :func:`office_text` reads that one
+``content.xml`` (headings ``text:h`` and paragraphs ``text:p``, in OpenDocument's namespace or, in
+``.sxw``, OpenOffice.org's). :func:`office_text` reads that one
 member with the standard library's ``zipfile`` and parses it with lxml, streamed, with entity
 expansion and network access off (:mod:`dedup.io.xml_parse`); headers, footers, comments and
 tracked deletions are left out.
@@ -29,19 +31,21 @@ from dedup.io.xml_parse import iterparse, local_name
 
 __all__ = ["OFFICE_EXTENSIONS", "office_text"]
 
-OFFICE_EXTENSIONS = (".docx", ".odt")
-_MEMBER = {".docx": "word/document.xml", ".odt": "content.xml"}
-_PARAGRAPHS = {".docx": ("p",), ".odt": ("p", "h")}
-_SKIPPED = ("del", "delText", "instrText", "annotation", "note", "tracked-changes")  # not the text
-_ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+OFFICE_EXTENSIONS = (".docx", ".odt", ".sxw")
+_MEMBER = {".docx": "word/document.xml", ".odt": "content.xml", ".sxw": "content.xml"}
+_PARAGRAPHS = {".docx": ("p",), ".odt": ("p", "h"), ".sxw": ("p", "h")}
+# Not the text: deletions, field codes, comments, footnotes and endnotes (OpenDocument's text:note,
+# OpenOffice.org 1.x's text:footnote and text:endnote), tracked changes
+_SKIPPED = ("del", "delText", "instrText", "annotation", "note", "footnote", "endnote", "tracked-changes")
 
 
 def office_text(source: BinaryIO, ending: str, *, max_bytes: int) -> tuple[str | None, str]:
-    """The paragraphs of a ``.docx`` or ``.odt`` file, one per line: ``(text, "")`` or ``(None, why)``.
+    """The paragraphs of a ``.docx``, ``.odt`` or ``.sxw`` file, one per line: ``(text, "")`` or
+    ``(None, why)``.
 
     Args:
         source: The file, as a seekable binary stream.
-        ending: ``".docx"`` or ``".odt"``.
+        ending: ``".docx"``, ``".odt"`` or ``".sxw"``.
         max_bytes: At most this many bytes of the document's XML are read (the paragraphs before
             the cut are kept).
     """
@@ -95,7 +99,9 @@ def _paragraph_text(paragraph: Any, ending: str) -> str:
             parts.append(el.tail or "")
             return
         if name == "s":
-            parts.append(" " * int(el.get(f"{{{_ODF_TEXT}}}c", "1") or 1))
+            # text:c, the count of spaces, in whichever namespace the file's text elements use
+            count = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "c"), "1")
+            parts.append(" " * int(count or 1))
         elif name in ("tab", "line-break"):
             parts.append(" ")
         parts.append(el.text or "")

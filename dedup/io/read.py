@@ -15,11 +15,12 @@ or entry, NITF file, NewsML news item, Reuters corpus item or TTML captions file
 message, a saved web page (``.mht``/``.mhtml``, ``.webarchive``) its main text
 (:mod:`dedup.io.email_messages`, :mod:`dedup.io.outlook_msg`, :mod:`dedup.io.webarchive`); a file
 with no ending, or a site mirror's ``article.php?id=7``, is read for what its first bytes show (a
-TREC collection, an HTML page: :func:`dedup.io.formats.name_by_content`); ``.docx`` and ``.odt``
-give their paragraphs (:mod:`dedup.io.office`), ``.rtf`` its text (:mod:`dedup.io.rtf`), ``.pdf``
-its text layer (:mod:`dedup.io.pdf`). Each of these endings but Parquet, WARC, ARC, the word-processor
-ones, RTF and PDF may also be compressed with gzip, bzip2, xz or Zstandard (``news.jsonl.gz``,
-``page.html.bz2``): the file is read as the one inside, streamed, and keeps its own name in ids. Zip
+TREC collection, an HTML page: :func:`dedup.io.formats.name_by_content`); ``.docx``, ``.odt``
+and ``.sxw`` give their paragraphs (:mod:`dedup.io.office`), ``.rtf`` its text
+(:mod:`dedup.io.rtf`), ``.pdf`` its text layer (:mod:`dedup.io.pdf`). Each of these endings but
+Parquet, WARC, ARC, the word-processor ones, RTF and PDF may also be compressed with gzip, bzip2,
+xz or Zstandard (``news.jsonl.gz``, ``page.html.bz2``): the file is read as the one inside,
+streamed, and keeps its own name in ids. Zip
 and tar bundles (:mod:`dedup.io.bundles`) are read member by member as the folder they pack, with
 ids ``<bundle>#<member path>``.
 
