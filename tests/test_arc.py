@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import pytest
+
 from dedup.io.read import read_documents
 
 STORY = (
@@ -114,6 +116,18 @@ def test_a_version_2_arc_is_skipped_with_its_version_named(tmp_path: Path) -> No
     assert docs == []
     assert sorted(s.path.rsplit("/", 1)[1] for s in skipped) == ["alexa.arc", "alexa.arc.gz"]
     assert all("ARC version 2" in s.reason for s in skipped)
+
+
+def test_a_record_with_a_wrong_length_is_read_past_and_nothing_is_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _record(*RECORDS[0])
+    wrong = _record(*RECORDS[3]).replace(b" text/html 106\n", b" text/html 94\n", 1)  # 12 bytes short
+    assert wrong != _record(*RECORDS[3])
+    (tmp_path / "crawl.arc").write_bytes(_file_header() + wrong + good)
+    docs, skipped = read_documents(tmp_path)
+    assert any("thousands of homes lost power" in d.text for d in docs)
+    assert capsys.readouterr().err == ""
 
 
 def test_a_file_that_is_not_an_arc_is_skipped_and_the_folder_still_read(tmp_path: Path) -> None:

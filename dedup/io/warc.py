@@ -129,9 +129,12 @@ def iter_arc_records(stream: IO[bytes], *, max_bytes: int = 4 << 20) -> Iterator
     """
     from warcio.archiveiterator import ArchiveIterator
 
+    class QuietArchiveIterator(ArchiveIterator):
+        INC_RECORD = ""  # warcio writes this warning on a damaged record to stderr; nothing is printed
+
     if _arc_version(stream) == "2":
         raise ValueError("ARC version 2 (Alexa's record layout) is not read; version 1 is")
-    records = ArchiveIterator(stream)
+    records = QuietArchiveIterator(stream)
     for n, rec in enumerate(records):
         if n == 0 and rec.rec_type != "arc_header":
             return  # an ARC file opens with its filedesc:// record: this is not one
