@@ -152,12 +152,9 @@ def iter_arc_records(stream: IO[bytes], *, max_bytes: int = 4 << 20) -> Iterator
             item = replace(item, error="HTTP response without a status line")
         elif not 200 <= int(status) < 300:
             item = replace(item, error=f"HTTP error or redirect response ({http.protocol} {http.statusline})")
-        elif http is None:  # not an HTTP capture (a dns: record): the header line's content type
-            item = _with_payload(
-                item, headers.get_header("content-type") or "", None, rec.content_stream(), max_bytes
-            )
-        else:
-            content_type = http.get_header("Content-Type") or headers.get_header("content-type") or ""
+        else:  # the HTTP Content-Type, else (a dns: record, no HTTP headers) the header line's
+            http_type = http.get_header("Content-Type") if http is not None else None
+            content_type = http_type or headers.get_header("content-type") or ""
             item = _with_payload(
                 item, content_type, _charset_of(content_type), rec.content_stream(), max_bytes
             )
