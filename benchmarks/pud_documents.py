@@ -186,8 +186,9 @@ def main(argv: list[str] | None = None) -> None:
     def figures(bg, only_lang: str | None) -> dict:
         reference, level = model.reference, model.min_level
         rows = shipped_rows if bg is background else None
+        only_langs = None if only_lang is None else {only_lang}
         return C.evaluate_on(
-            archives, embedded, config, bg, reference, level, model.article, only_lang=only_lang, rows=rows
+            archives, embedded, config, bg, reference, level, model.article, only_langs=only_langs, rows=rows
         )
 
     results: dict = {

@@ -19,7 +19,8 @@ archives, ``compare_feature_sets``). Validation
 archives are scored, clustered with the shipped linkage, and reported per script family.
 ``--leave-one-out`` also refits everything with each language held out of training and reports
 that language's validation figures, and its figures on the training archives, whose pairs with
-that language the refit never saw.
+that language the refit never saw; then the same with each script family of two or more
+languages held out at once (``families``: Latin without English).
 
 The models themselves are fitted by :func:`dedup.scoring.calibration.fit_calibrator`, the fit
 :meth:`dedup.Detector.fit` uses too.
@@ -41,7 +42,7 @@ import random
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -144,7 +145,7 @@ class ScoredRow:
 
 
 def measure_reference(
-    corpora: list[Corpus], archives: list[list[ArchiveDoc]], held_out: str | None = None
+    corpora: list[Corpus], archives: list[list[ArchiveDoc]], held_out: Collection[str] = ()
 ) -> CosineReference:
     """Per language pair: median mutual-best cosine of true pairs, median best cosine of unrelated ones.
 
@@ -159,7 +160,7 @@ def measure_reference(
         for i in range(n):
             for j in range(i + 1, n):
                 la, lb = corpus.langs[i], corpus.langs[j]
-                if held_out in (archive[i].lang, archive[j].lang):
+                if archive[i].lang in held_out or archive[j].lang in held_out:
                     continue
                 same = archive[i].story == archive[j].story
                 if not same and rng.random() > 0.05:  # a sample of the many unrelated pairs
@@ -307,18 +308,19 @@ def validate(
     conf: np.ndarray,
     n_docs: dict[int, int],
     config: ScanConfig,
-    only_lang: str | None = None,
+    only_langs: Collection[str] | None = None,
     rule: tuple[float | None, float] = (None, 0.0),
     keep: Callable[[ScoredRow], bool] | None = None,
 ) -> dict[str, object]:
     """Cluster each archive as a scan would; pairwise figures by script family, and ECE (with the ECE
     a perfectly calibrated model would show on the same pairs, :func:`calibrated_ece`).
 
-    Every row takes part in the clustering; only those with ``only_lang`` and for which ``keep``
-    is true (when given) are counted."""
+    Every row takes part in the clustering; only those with a language of ``only_langs`` and for
+    which ``keep`` is true (when given) are counted."""
 
     def counted(r: ScoredRow) -> bool:
-        return (only_lang is None or only_lang in (r.lang_a, r.lang_b)) and (keep is None or keep(r))
+        wanted = only_langs is None or r.lang_a in only_langs or r.lang_b in only_langs
+        return wanted and (keep is None or keep(r))
 
     by_archive: dict[int, dict[tuple[int, int], float]] = defaultdict(dict)
     for r, c in zip(rows, conf, strict=True):
@@ -399,6 +401,22 @@ def script_family(lang: str) -> str:
     return {"Jpan": "CJK", "Hani": "CJK", "Hang": "CJK"}.get(script, script)
 
 
+def families(languages: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The script families of ``languages`` held out together: those with two languages or more,
+    Latin without English (the pivot of nearly every training pair, so holding it out too would
+    leave almost nothing to fit on).
+
+    Example:
+        >>> families(["cs", "de", "ja", "he", "zh", "ru", "uk"])
+        {'CJK': ('ja', 'zh'), 'Cyrl': ('ru', 'uk'), 'Latn': ('cs', 'de')}
+    """
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for lang in languages:
+        if lang != "en":
+            grouped[script_family(lang)].add(lang)
+    return {family: tuple(sorted(langs)) for family, langs in sorted(grouped.items()) if len(langs) > 1}
+
+
 def tune_min_level(
     rows_by_level: dict[float, list[ScoredRow]], config: ScanConfig
 ) -> tuple[float, dict[str, float]]:
@@ -448,7 +466,7 @@ def fit_all(
     train_emb: list[Embedded],
     config: ScanConfig,
     *,
-    held_out: str | None = None,
+    held_out: Collection[str] = (),
     min_level: float | None = None,
     meta: dict | None = None,
     extra: dict[str, np.ndarray] | None = None,
@@ -464,13 +482,14 @@ def fit_all(
     ``parallel`` (language -> mean vector of the UDHR in it, ``models/udhr.py``) gives every
     language the background then lacks an estimated mean (:func:`transfer_means`), the held-out
     language included: what a language known only from its declaration gets. With
-    ``held_out``, the models are fitted without the pairs involving that language, and the info
+    ``held_out`` (languages), the background and cosine reference are fitted without their documents
+    and the models without the pairs involving one of them, and the info
     dict's ``scored_rows`` holds every pair of ``train``, those included, scored with the refit's
     background, reference and level (for :func:`evaluate_on`).
     """
     vectors, langs, weights, stories = [], [], [], []
     for lang, emb in sorted((extra or {}).items()):
-        if lang != held_out:
+        if lang not in held_out:
             vectors.append(emb)
             langs += [lang] * len(emb)
             weights.append(np.full(len(emb), 100.0, dtype=np.float32))
@@ -480,7 +499,7 @@ def fit_all(
         for doc, doc_lang, text, sents, emb in zip(
             archive, e.langs, e.texts, e.sentences, e.embeddings, strict=True
         ):
-            if doc.lang == held_out or not len(emb):
+            if doc.lang in held_out or not len(emb):
                 continue
             vectors.append(emb)
             langs += [centring_key(doc_lang, text)] * len(emb)  # as a scan centres them
@@ -513,7 +532,7 @@ def fit_all(
         for level in levels
     }
     rows_by_level = {
-        level: [r for r in rows if held_out not in (r.lang_a, r.lang_b)]
+        level: [r for r in rows if r.lang_a not in held_out and r.lang_b not in held_out]
         for level, rows in scored_by_level.items()
     }
     best, losses = tune_min_level(rows_by_level, config) if min_level is None else (min_level, {})
@@ -532,10 +551,10 @@ def fit_all(
         name: validate(rows, conf, n_docs, config, rule=rule, keep=in_train)["all"]
         for name, rule in GROUPING_RULES.items()
     }
-    feature_sets = compare_feature_sets(rows, n_docs, config) if held_out is None else {}
+    feature_sets = compare_feature_sets(rows, n_docs, config) if not held_out else {}
     # every pair of train, the held-out language's included: what evaluate_on clusters them with
     train_rows = [r for r in scored_by_level[best] if in_train(r)]
-    scored = {} if held_out is None else {"scored_rows": train_rows}
+    scored = {"scored_rows": train_rows} if held_out else {}
     return (
         background,
         reference,
@@ -563,7 +582,7 @@ def evaluate_on(
     reference: CosineReference,
     level: float,
     article: Calibrator,
-    only_lang: str | None = None,
+    only_langs: Collection[str] | None = None,
     rules: dict[str, tuple[float | None, float]] | None = None,
     story: Calibrator | None = None,
     rows: list[ScoredRow] | None = None,
@@ -581,9 +600,9 @@ def evaluate_on(
             rows += score_archive(k, archive_corpus(e, background), archive, config, reference, level)
     conf = confidences(rows, article, config)
     n_docs = {k: len(a) for k, a in enumerate(archives)}
-    out = validate(rows, conf, n_docs, config, only_lang=only_lang, rule=GROUPING_RULES[GROUPING])
+    out = validate(rows, conf, n_docs, config, only_langs=only_langs, rule=GROUPING_RULES[GROUPING])
     for name, rule in (rules or {}).items():
-        out[f"rule: {name}"] = validate(rows, conf, n_docs, config, only_lang=only_lang, rule=rule)["all"]
+        out[f"rule: {name}"] = validate(rows, conf, n_docs, config, only_langs=only_langs, rule=rule)["all"]
     if story is not None:
         out["story_model"] = story_figures(rows, story)
     return out
@@ -615,7 +634,9 @@ def main(argv: list[str] | None = None) -> None:
         "--max-stories", type=int, default=MAX_STORIES, help="Stories used (training + validation)."
     )
     parser.add_argument(
-        "--leave-one-out", action="store_true", help="Also refit with each language held out."
+        "--leave-one-out",
+        action="store_true",
+        help="Also refit with each language, then each script family, held out.",
     )
     parser.add_argument(
         "--no-headlines",
@@ -701,29 +722,32 @@ def main(argv: list[str] | None = None) -> None:
         ),
     }
     if args.leave_one_out:
-        lolo: dict[str, object] = {}
-        lolo_training: dict[str, object] = {}
         languages = sorted({d.lang for a in validation for d in a} - {"en"})
-        for lang in languages:
-            bg, ref, lvl, art, _, info = fit_all(
-                train,
-                train_emb,
-                config,
-                held_out=lang,
-                min_level=level,
-                extra=extra,
-                headlines=headline_fit,
-                parallel=parallel,
-            )
-            lolo[lang] = evaluate_on(validation, val_emb, config, bg, ref, lvl, art, only_lang=lang)
-            # The held-out language's pairs in the training archives are out of sample too: the
-            # refit saw none of its documents (background, cosine levels) or pairs (models).
-            lolo_training[lang] = evaluate_on(
-                train, train_emb, config, bg, ref, lvl, art, only_lang=lang, rows=info["scored_rows"]
-            )
-            print(f"left out {lang} {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-        report["leave_one_language_out"] = lolo
-        report["leave_one_language_out_training_archives"] = lolo_training
+        by_language = {lang: (lang,) for lang in languages}
+        for name, held in (("language", by_language), ("script_family", families(languages))):
+            on_validation, on_training = {}, {}
+            for key, langs in held.items():
+                bg, ref, lvl, art, _, info = fit_all(
+                    train,
+                    train_emb,
+                    config,
+                    held_out=langs,
+                    min_level=level,
+                    extra=extra,
+                    headlines=headline_fit,
+                    parallel=parallel,
+                )
+                on_validation[key] = evaluate_on(
+                    validation, val_emb, config, bg, ref, lvl, art, only_langs=langs
+                )
+                # The held-out languages' pairs in the training archives are out of sample too: the
+                # refit saw none of their documents (background, cosine levels) or pairs (models).
+                on_training[key] = evaluate_on(
+                    train, train_emb, config, bg, ref, lvl, art, only_langs=langs, rows=info["scored_rows"]
+                )
+                print(f"left out {key} {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+            report[f"leave_one_{name}_out"] = on_validation
+            report[f"leave_one_{name}_out_training_archives"] = on_training
     save_background(background, args.background_out)
     save_confidence_model(
         ConfidenceModel(article=article, story=story, reference=reference, min_level=level),

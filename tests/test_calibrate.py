@@ -311,6 +311,33 @@ def test_validation_counts_only_the_kept_pairs_but_clusters_them_all():
     assert kept["ece_pairs"] == 2
 
 
+def test_validation_counts_the_pairs_of_any_held_out_language():
+    from dedup.config import ScanConfig
+    from models.calibrate import ScoredRow, validate
+
+    def row(a: int, b: int, lang_a: str, lang_b: str) -> ScoredRow:
+        f = PairFeatures(
+            coverage_a=0.5, coverage_b=0.5, n_aligned=2, mean_cosine=0.6, mean_margin=1.2,
+            length_ratio=0.9, shingle_jaccard=0.0, doc_cosine=0.5, same_language=False,
+            n_sentences_a=5, n_sentences_b=5,
+        )  # fmt: skip
+        return ScoredRow(0, a, b, f, True, False, lang_a, lang_b)
+
+    rows = [row(0, 1, "ja", "en"), row(2, 3, "zh", "en"), row(4, 5, "de", "en")]
+    conf = np.array([0.9, 0.2, 0.9])
+    cjk = validate(rows, conf, {0: 6}, ScanConfig(), only_langs=("ja", "zh"))
+    assert cjk["all"] == {"recall": 0.5, "precision": 1.0, "gold_pairs": 2, "linked_pairs": 1}
+    german = validate(rows, conf, {0: 6}, ScanConfig(), only_langs=("de",))
+    assert german["all"]["gold_pairs"] == 1
+
+
+def test_script_families_held_out_together_leave_english_in_and_skip_lone_languages():
+    from models.calibrate import families
+
+    held = families(["en", "cs", "de", "he", "ja", "zh", "ru", "uk", "sah"])
+    assert held == {"CJK": ("ja", "zh"), "Cyrl": ("ru", "sah", "uk"), "Latn": ("cs", "de")}
+
+
 def test_a_training_archive_is_scored_without_the_bank_rows_of_its_own_stories():
     from dedup.scoring.background import fit_background
     from models.calibrate import bank_origins, without_stories
