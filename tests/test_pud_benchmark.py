@@ -39,3 +39,16 @@ def test_each_source_document_appears_once_in_one_to_three_languages() -> None:
         assert all(d.text == pud[d.lang][d.story] for d in archive)
     again = build_pud_archives(pud, random.Random(3), per_archive=20)
     assert [[d.doc_id for d in a] for a in again] == [[d.doc_id for d in a] for a in archives]
+
+
+def test_a_declaration_archive_pairs_each_article_with_its_english_one() -> None:
+    from benchmarks.udhr_articles import article_archive
+
+    articles = {
+        "en": {1: "All are born free.", 2: "Everyone has the right to life."},
+        "eu": {1: "A.", 2: "B."},
+    }
+    archive = article_archive(articles, "eu")
+    assert [d.doc_id for d in archive] == ["en-01", "en-02", "eu-01", "eu-02"]
+    assert [(d.lang, d.story) for d in archive] == [("en", "1"), ("en", "2"), ("eu", "1"), ("eu", "2")]
+    assert archive[3].text == "B."

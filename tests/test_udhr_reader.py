@@ -8,13 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from models.udhr import DECLARATIONS, declaration_paragraphs, read_udhr_sentences
+from models.udhr import (
+    DECLARATIONS,
+    declaration_articles,
+    declaration_paragraphs,
+    read_udhr_articles,
+    read_udhr_sentences,
+)
 
 SWAHILI = (
     "<!doctype html><html lang='sw'><body><h1>Title</h1><header><h2>Preamble</h2>"
     "<p>Kwa kuwa kutambua heshima ya asili ni msingi wa uhuru.</p></header>"
-    "<article><h2>Ibara ya 1</h2><p>Watu wote wamezaliwa huru. Wote ni sawa kwa heshima.</p>"
-    "<ol><li>Kila mtu ana haki ya kupumzika na kustarehe.</li></ol></article></body></html>"
+    "<article data-number='1'><h2>Ibara ya 1</h2><p>Watu wote wamezaliwa huru. Wote ni sawa kwa heshima.</p>"
+    "<ol><li>Kila mtu ana haki ya kupumzika na kustarehe.</li></ol></article>"
+    "<article data-number='2'><h2>Ibara ya 2</h2><p>Kila mtu ana haki ya kuishi.</p></article></body></html>"
 )
 ENGLISH = "<html><body><h2>Article 1</h2><p>All human beings are born free and equal.</p></body></html>"
 
@@ -31,6 +38,7 @@ def test_paragraphs_are_the_p_and_li_texts_without_headings():
         "Kwa kuwa kutambua heshima ya asili ni msingi wa uhuru.",
         "Watu wote wamezaliwa huru. Wote ni sawa kwa heshima.",
         "Kila mtu ana haki ya kupumzika na kustarehe.",
+        "Kila mtu ana haki ya kuishi.",
     ]
 
 
@@ -60,3 +68,26 @@ def test_a_missing_or_empty_package_is_a_clear_error(tmp_path):
 
 def test_every_language_names_its_own_declaration():
     assert len(set(DECLARATIONS.values())) == len(DECLARATIONS)
+
+
+def test_articles_are_numbered_apart_and_the_preamble_is_left_out():
+    assert declaration_articles(SWAHILI) == {
+        1: [
+            "Watu wote wamezaliwa huru. Wote ni sawa kwa heshima.",
+            "Kila mtu ana haki ya kupumzika na kustarehe.",
+        ],
+        2: ["Kila mtu ana haki ya kuishi."],
+    }
+    assert declaration_articles(ENGLISH) == {}  # no numbered article element
+
+
+def test_a_package_gives_each_article_as_one_text_a_paragraph_a_line(tmp_path):
+    _write_package(tmp_path / "package")
+    articles = read_udhr_articles(tmp_path / "package")
+    assert articles == {
+        "sw": {
+            1: "Watu wote wamezaliwa huru. Wote ni sawa kwa heshima.\n"
+            "Kila mtu ana haki ya kupumzika na kustarehe.",
+            2: "Kila mtu ana haki ya kuishi.",
+        }
+    }
