@@ -87,12 +87,12 @@ def main(argv: list[str] | None = None) -> None:
 
     rows = results["by_language"].values()
     cross = [r["cross-language"] for r in rows]
+    found = sum(round((c["recall"] or 0) * c["gold_pairs"]) for c in cross)  # true pairs linked
     results["summary"] = {
         "languages": len(languages),
         "translation_pairs": sum(c["gold_pairs"] for c in cross),
-        "found": sum(round(c["recall"] * c["gold_pairs"]) for c in cross if c["recall"] is not None),
-        "false_cross_language_links": sum(c["linked_pairs"] for c in cross)
-        - sum(round((c["recall"] or 0) * c["gold_pairs"]) for c in cross),
+        "found": found,
+        "false_cross_language_links": sum(c["linked_pairs"] for c in cross) - found,
         "false_same_language_links": sum(
             (r.get("same-language total") or {}).get("linked_pairs", 0) for r in rows
         ),
