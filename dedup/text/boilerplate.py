@@ -72,11 +72,25 @@ könnte\ sie\ auch\ interessieren
 |lue\ myös|katso\ myös|luetuimmat|luetuimmat\ uutiset
 |ayrıca\ okuyun|bunu\ da\ okuyun|ilginizi\ çekebilir|en\ çok\ okunanlar
 |lestu\ einnig|sjá\ einnig|mest\ lesið|lesið\ einnig
+|přečtěte\ si\ také|přečtěte\ si\ též|čtěte\ také|čtěte\ též|související\ články|nejčtenější
+|prečítajte\ si\ aj|čítajte\ aj|čítajte\ tiež|súvisiace\ články|najčítanejšie
+|pročitajte\ i|pročitajte\ još|pročitajte\ više|pogledajte\ i|povezane\ vijesti|povezane\ vesti
+|vezane\ vijesti|najčitanije|прочитајте\ и|прочитајте\ још|повезане\ вести
+|preberite\ tudi|povezane\ novice|najbolj\ brano
+|ez\ is\ érdekelheti|kapcsolódó\ cikkek|legolvasottabb|olvassa\ el\ ezt\ is
+|citește\ și|citeste\ si|vezi\ și|vezi\ si|cele\ mai\ citite
+|прочетете\ още|прочети\ още|още\ по\ темата|най-четени
+|διαβάστε\ επίσης|διαβάστε\ ακόμη|δείτε\ επίσης|σχετικά\ άρθρα
+|loe\ ka|loe\ lisaks|lasi\ arī|lasiet\ arī|taip\ pat\ skaitykite|skaitykite\ taip\ pat
+|llegiu\ també|llegeix\ també|vegeu\ també|le\ tamén|irakurri\ ere
+|baca\ juga|berita\ terkait|xem\ thêm|đọc\ thêm|tin\ liên\ quan|อ่านเพิ่มเติม|ข่าวที่เกี่ยวข้อง
+|עוד\ בנושא|קראו\ גם|קרא\ גם|כתבות\ נוספות|यह\ भी\ पढ़ें|ये\ भी\ पढ़ें|संबंधित\ खबरें
+|بیشتر\ بخوانید|مطالب\ مرتبط|관련\ ?기사|함께\ 보면\ 좋은\ 기사|더\ 읽을거리
 |あわせて読みたい|関連記事|こちらもおすすめ|延伸阅读|相关阅读|相关新闻|相關新聞|另请参阅|推荐阅读
 |اقرأ\ أيضا|اقرأ\ أيضاً|شاهد\ أيضا|ذات\ صلة|اقرأ\ المزيد
 """
 _READ_RE = re.compile(
-    rf"^[\W_]*(?:{_LABELS_READ})[\W_]*?(?P<sep>$|\s*[:\-–—|»>›•]\s*|\s{{2,}}|\s+(?=[\"“«„'‘]?\w))",
+    rf"^[\W_]*(?:{_LABELS_READ})[\W_]*?(?P<sep>$|\s*[:\-–—|»>›•：｜＞》]\s*|\s{{2,}}|\s+(?=[\"“«„'‘]?\w))",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -100,7 +114,7 @@ _CREDIT_RE = re.compile(
     r"^(?:photo|photos|foto|fotos|bild|image|images|picture|illustration|illustrasjon|grafikk|kuva|zdjęcie"
     r"|фото|фотография|imagen|immagine|imagem|crédit|credit|credits|photographie|video|mynd|görsel|写真|图片|صورة"
     r")"
-    r"\s*(?:credit|:|©|/|–|-)",
+    r"\s*(?:credit|:|：|©|/|–|-)",
     re.IGNORECASE,
 )
 _TRAILING_CREDIT_RE = re.compile(
