@@ -125,6 +125,9 @@ def test_line_rules_many_languages(line: str, rule: str) -> None:
         "Publishers say the market for news subscriptions has doubled since 2019 and that growth continues "
         "in every region they track, from small local papers to national broadcasters.",
         "Share prices fell sharply on Monday after the central bank raised interest rates.",
+        "Read more books and watch less television, the minister urged parents.",
+        "Přečtěte si také podmínky, než smlouvu podepíšete, radí úřad.",
+        "Baca juga petunjuk pemakaian sebelum mencoba alat itu.",
     ],
 )
 def test_content_lines_are_not_boilerplate(line: str) -> None:

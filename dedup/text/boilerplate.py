@@ -263,6 +263,19 @@ class CleanText:
     removed: tuple[RemovedLine, ...] = ()
 
 
+# A line ending in a full stop (Latin, CJK, Devanagari, Urdu) reads as a sentence, not a headline.
+_FULL_STOP_END_RE = re.compile(r"[.。।۔]\W*$")
+
+
+def _label_opens_sentence(line: str, label: re.Match[str]) -> bool:
+    """True when a "read also" label only opens a sentence ("Přečtěte si také podmínky, ... radí úřad.").
+
+    A teaser sets its headline off with a colon, a dash or a bar, or follows the label with a headline,
+    which does not end in a full stop; a label run into text that does is the sentence's first words.
+    """
+    return not label.group("sep").strip() and label.end() < len(line) and bool(_FULL_STOP_END_RE.search(line))
+
+
 def line_rule(line: str) -> str | None:
     """The name of the boilerplate rule that matches one line on its own, or None.
 
@@ -279,7 +292,7 @@ def line_rule(line: str) -> str | None:
         return None
     n = len(s)
     m = _READ_RE.match(s)
-    if m and (n <= _MAX_TEASER_CHARS + 40 or m.group("sep").strip()):
+    if m and (n <= _MAX_TEASER_CHARS + 40 or m.group("sep").strip()) and not _label_opens_sentence(s, m):
         return "read_also"
     if _TEMPLATE_RE.match(s):
         return "template"
