@@ -81,6 +81,7 @@ def test_seed_001_article_body_untouched(seed_texts: dict[str, str], cleaned: di
         ("Czytaj także: Burza", "read_also"),
         ("Lue myös: Myrsky", "read_also"),
         ("関連記事", "read_also"),
+        ("Read also Ministers resign over budget...", "read_also"),
         ("あわせて読みたい：台風が九州に上陸", "read_also"),
         ("延伸阅读：台风登陆福建", "read_also"),
         ("相关新闻｜台风登陆福建", "read_also"),

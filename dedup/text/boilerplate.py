@@ -263,8 +263,8 @@ class CleanText:
     removed: tuple[RemovedLine, ...] = ()
 
 
-# A line ending in a full stop (Latin, CJK, Devanagari, Urdu) reads as a sentence, not a headline.
-_FULL_STOP_END_RE = re.compile(r"[.。।۔]\W*$")
+# A line ending in a full stop (Latin, CJK, Devanagari, Urdu; not an ellipsis) reads as a sentence.
+_FULL_STOP_END_RE = re.compile(r"(?:(?<!\.)\.(?!\.)|[。।۔])\W*$")
 
 
 def _label_opens_sentence(line: str, label: re.Match[str]) -> bool:
