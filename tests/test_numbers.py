@@ -122,3 +122,28 @@ def test_round_figures_do_not_meet_as_centuries() -> None:
     """Only a century or decade written as one is read as one: 400 euros is not the fifth century."""
     assert number_checks([("It cost 400 euros.", "Det kostet 500 euro.")]) == (0, 1)
     assert number_checks([("15 people died.", "Il y a eu 16 morts.")]) == (0, 1)
+
+
+def test_one_figure_shared_by_chance_among_many_is_a_conflict() -> None:
+    # Two reports on one template: only the crew count and nothing else meets.
+    template = (
+        "Flight 7258 left at 1 am with 444 people and 6 crew.",
+        "Flight 1282 left at 5 am with 171 people and 6 crew.",
+    )
+    assert number_checks([template]) == (0, 1)
+    # "1 May" and "100 people" both read "1": a coincidence, not a shared figure.
+    fled = ("On 1 May 470 people fled 12 villages.", "On 6 May 100 people fled 35 villages.")
+    assert number_checks([fled]) == (0, 1)
+
+
+def test_an_update_that_changes_one_figure_of_several_still_agrees() -> None:
+    first = "By Sunday 12 people had died and 40 were injured in 31 villages."
+    update = "By Monday 14 people had died and 40 were injured in 31 villages."
+    assert number_checks([(first, update)]) == (1, 0)
+
+
+def test_a_number_in_myriads_meets_its_translation_written_whole() -> None:
+    assert number_checks([("売上高は1101億9400万円だった。", "销售额达到1101.94亿日元。")]) == (1, 0)
+    assert number_checks([("売上高は1101億9400万円だった。", "销售额达到1201.94亿日元。")]) == (0, 1)
+    assert "35" in number_equivalents("観客は3万5000人。")
+    assert "7377" in number_equivalents("순이익은 73억 7700만 엔")

@@ -88,6 +88,14 @@ _SHORT_DECADE = re.compile(
 _DECADE_AFTER_WORD = re.compile(r"(?:años|anos|anni|années|lata)\s'?([1-9]0)(?![\d])", re.IGNORECASE)
 _ORDINAL_DECADE = re.compile(r"(?<![\d.,])([1-9]|10)\.\s?áratug", re.IGNORECASE)
 
+# A large number written in East Asian myriads: "1101億9400万" (110,194,000,000), "3万5000", "73억 7700만".
+# Its written keys are its pieces ("1101", "94"); a translation writes the whole ("1101.94亿", "110.194
+# billion"), so the whole is an equivalent.
+_MYRIADS = re.compile(
+    r"(?<![\d.,])(\d{1,4})\s?(億|亿|억)\s?(?:(\d{1,4})\s?(万|萬|만))?|(?<![\d.,])(\d{1,4})\s?(万|萬|만)\s?(\d{1,4})(?![\d.,])"
+)
+_MYRIAD_POWER = {"億": 8, "亿": 8, "억": 8, "万": 4, "萬": 4, "만": 4}
+
 
 def number_keys(text: str) -> frozenset[str]:
     """The numbers of a text, each reduced to its significant digits, so a translation's numbers meet
@@ -146,7 +154,9 @@ def number_equivalents(text: str) -> frozenset[str]:
     23.15), a date written as digits as its day, month and full year ("13.6.22" as 13, 6 and 2022
     or 1922: the order of day and month is not guessed), a century by its number as its first year
     ("16世纪" as 1500, how "1500-talet" and "the 1500s" write it) and a decade in two digits or by
-    ordinal as its years ("70年代", "80er-Jahre" and Icelandic "8. áratugnum" as 1970 and 1980).
+    ordinal as its years ("70年代", "80er-Jahre" and Icelandic "8. áratugnum" as 1970 and 1980), and
+    a number written in East Asian myriads as the whole ("1101億9400万" as 110194, how "1101.94亿"
+    reads).
 
     They are compared with the other text's written figures only, never with its equivalents: two
     weather reports in Fahrenheit must not meet through their rounded conversions.
@@ -162,6 +172,8 @@ def number_equivalents(text: str) -> frozenset[str]:
         ['13', '1922', '2022', '6']
         >>> sorted(number_equivalents("in the 16th century and the 70s"))
         ['15', '197', '207']
+        >>> sorted(number_equivalents("売上高は1101億9400万円"))
+        ['110194']
     """
     keys: set[str] = set()
     for match in _PM_TIME.finditer(text):
@@ -195,17 +207,26 @@ def number_equivalents(text: str) -> frozenset[str]:
     decades += [str((int(m.group(1)) - 1) * 10) for m in _ORDINAL_DECADE.finditer(text)]
     for decade in decades:
         keys.update(significant_digits(century + decade.rjust(2, "0")) for century in ("19", "20"))
+    for match in _MYRIADS.finditer(text):
+        if match.group(1):  # 億 with or without 万
+            value = int(match.group(1)) * 10**8 + int(match.group(3) or 0) * 10**4
+        else:  # 万 then units
+            value = int(match.group(5)) * 10**4 + int(match.group(7))
+        keys.add(significant_digits(str(value)))
     return frozenset(keys)
 
 
 def number_checks(pairs: Sequence[tuple[str, str]]) -> tuple[int, int]:
-    """(agreements, conflicts): of the sentence pairs that both hold numbers, how many share one and
-    how many share none. A pair shares a number when their written figures meet, or when one side's
-    :func:`number_equivalents` meet the other's written figures. The aligned sentences of two
-    articles built on one template ("the project will cost 120 million ... by 2029" against "... 40
-    billion ... by 2030") read alike to a sentence encoder, but a translation keeps its numbers.
-    Counted, not divided: each pair is one more piece of evidence, so an updated story (one figure
-    changed, the others kept) is not read as a template filled with other figures.
+    """(agreements, conflicts): of the sentence pairs that both hold numbers, how many agree and how
+    many do not. A pair agrees when a score of one side meets the other's (:func:`score_pairs`), or
+    when at least half the figures of one side meet the other side's: written figures meeting, or one
+    side's :func:`number_equivalents` meeting the other's written figures. The aligned sentences of
+    two articles built on one template ("the project will cost 120 million ... by 2029" against
+    "... 40 billion ... by 2030") read alike to a sentence encoder, but a translation keeps its
+    numbers; a sentence full of figures can share one by chance (the "1" of "1 May" and of "100
+    people"), so one shared figure among many other ones is no agreement. Counted, not divided: each
+    pair is one more piece of evidence, so an updated story (one figure changed, the others kept) is
+    not read as a template filled with other figures.
 
     Example:
         >>> number_checks([("Cost: 120 million by 2029.", "Kostnad: 40 milliarder innen 2030."),
@@ -217,21 +238,28 @@ def number_checks(pairs: Sequence[tuple[str, str]]) -> tuple[int, int]:
         (1, 0)
         >>> number_checks([("Brann vant 2-1.", "Brann won 2:1."), ("Betis won 3:1.", "Brann won 2-1.")])
         (1, 1)
+        >>> number_checks([("Flight 7258 left at 1 am with 444 people, 6 crew.",
+        ...                 "Flight 1282 left at 5 am with 171 people, 6 crew.")])
+        (0, 1)
     """
     agreements = conflicts = 0
     for text_a, text_b in pairs:
         (keys_a, scores_a), (keys_b, scores_b) = _read_figures(text_a), _read_figures(text_b)
         if (keys_a or scores_a) and (keys_b or scores_b):
-            shared = bool(
-                keys_a & keys_b
-                or number_equivalents(text_a) & keys_b
-                or keys_a & number_equivalents(text_b)
-                or _scores_meet(scores_a, scores_b, keys_b)
+            agree = (
+                _scores_meet(scores_a, scores_b, keys_b)
                 or _scores_meet(scores_b, scores_a, keys_a)
+                or _mostly_met(keys_a, keys_b | number_equivalents(text_b))
+                or _mostly_met(keys_b, keys_a | number_equivalents(text_a))
             )
-            agreements += shared
-            conflicts += not shared
+            agreements += agree
+            conflicts += not agree
     return agreements, conflicts
+
+
+def _mostly_met(keys: frozenset[str], other: frozenset[str]) -> bool:
+    """Whether at least half of ``keys`` (and at least one) are among ``other``."""
+    return bool(keys) and 2 * len(keys & other) >= len(keys)
 
 
 def _scores_meet(
