@@ -113,7 +113,8 @@ class PairFeatures:
     the aligned pairs' mean cosine on the language pair's own scale (0 = the level of unrelated
     sentences, 1 = that of translations; see :mod:`dedup.scoring.cosine_reference`).
     ``number_agreements`` and ``number_conflicts`` count the aligned sentence pairs with numbers on
-    both sides that share one, and that share none (see :func:`dedup.scoring.numbers.number_checks`).
+    both sides whose figures mostly meet, and those whose do not (see
+    :func:`dedup.scoring.numbers.number_checks`).
     """
 
     coverage_a: float
