@@ -134,6 +134,14 @@ def test_sakha_and_livonian_by_their_letters(detector: LanguageDetector) -> None
     assert detector.detect(estonian) == "et"
 
 
+def test_a_sakha_sentence_without_its_two_marks_is_told_by_its_h(detector: LanguageDetector) -> None:
+    # Written for this test, not checked by a native speaker: Sakha һ ө ү, but neither ҕ nor ҥ.
+    assert detector.detect("Үөрэнээччилэр бүгүн сарсыарда оскуола иһигэр мустубуттара.") == "sah"
+    # Kazakh and Bashkir write һ too, beside letters Sakha does not have (і қ; ҙ ә).
+    assert detector.detect("Жиһаз дүкені бүгін қаланың орталығында ашылды.") != "sah"
+    assert detector.detect("Беҙҙең ауылда яңы мәктәп асылды, балалар бик шат һәм бәхетле.") != "sah"
+
+
 def test_norwegian_is_never_no(detector: LanguageDetector) -> None:
     texts = ["Hun er hjemme i dag.", "Det er fint vær i Oslo nå.", "Kor er du no?", "Vi ses i morgen tidlig."]
     assert all(detector.detect(t) != "no" for t in texts)

@@ -106,6 +106,12 @@ _LATIN_FOLD = {"bs": "hr", "sr": "hr"}
 _SAKHA_MARKS = frozenset("ҕҥ")
 _SAKHA_LETTERS = frozenset("ҕҥһөү")
 _SAKHA_SHARE = 0.1
+# A Sakha sentence without ҕ or ҥ is still told by its һ, which Kyrgyz and Mongolian do not write,
+# when it has none of the letters the other Cyrillic languages with һ write beside it (Kazakh ә ғ қ
+# ң ұ і, Tatar ә җ ң, Bashkir ә ғ ҙ ҡ ң ҫ, Kalmyk ә җ ң). Buryat (һ ө ү only) would pass too;
+# no detector here knows it.
+_SAKHA_H = "һ"
+_OTHER_H_LANGUAGE_LETTERS = frozenset("әғқңұіҗҙҡҫ")
 # Livonian: words with Estonian-style õ *and* words with Latvian-style long or palatal letters,
 # each >= 10 % of the words (Estonian has no macrons, Latvian no õ).
 _LIVONIAN_OTILDE = frozenset("õ")
@@ -359,9 +365,8 @@ class LanguageDetector:
         if scripts.get("cjk", 0) >= 0.5 * n_letters:
             return {"zh": 1.0}
         script = main_script(scripts)
-        if script == "cyrillic" and any(letters[ch] for ch in _SAKHA_MARKS):
-            if word_share(text, _SAKHA_LETTERS) >= _SAKHA_SHARE:
-                return {"sah": 1.0}
+        if script == "cyrillic" and _looks_sakha(text, letters):
+            return {"sah": 1.0}
         if script == "latin" and letters["õ"]:
             if min(word_share(text, _LIVONIAN_OTILDE), word_share(text, _LIVONIAN_LONG)) >= _LIVONIAN_SHARE:
                 return {"liv": 1.0}
@@ -422,3 +427,15 @@ class LanguageDetector:
         return own if probs[top] >= _MIN_CONFIDENCE else doc_lang
 
 
+def _looks_sakha(text: str, letters: Counter[str]) -> bool:
+    """Whether a Cyrillic text is Sakha by its letters: ``ҕ`` or ``ҥ``, or ``һ`` without a letter of
+    the other Cyrillic languages that write ``һ``; and at least ``_SAKHA_SHARE`` of its words hold
+    one of Sakha's extra letters (a quoted Sakha name in a Russian text stays Russian).
+
+    ``letters``: :func:`letter_counts` of ``text``.
+    """
+    lower = {ch.lower() for ch in letters}
+    marked = not lower.isdisjoint(_SAKHA_MARKS) or (
+        _SAKHA_H in lower and lower.isdisjoint(_OTHER_H_LANGUAGE_LETTERS)
+    )
+    return marked and word_share(text, _SAKHA_LETTERS) >= _SAKHA_SHARE
