@@ -42,7 +42,7 @@ from dedup.text.segment import split_sentences
 
 logger = logging.getLogger(__name__)
 
-PREPROCESS_VERSION = "5"
+PREPROCESS_VERSION = "6"
 """Bump when language identification or sentence splitting changes its output."""
 
 
