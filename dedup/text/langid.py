@@ -7,7 +7,8 @@ the family holds a fair share of its probability), a small transparent scorer de
 between ``nb``, ``nn``, ``da`` and ``sv`` from function words and spelling
 (:func:`nordic_scores`) together with langdetect's posterior, as before. Two languages
 no packaged detector knows are recognised by their letters: Sakha (``sah``, Cyrillic
-with ``ҕ``/``ҥ``) and Livonian (``liv``, Latin with both ``õ`` and Latvian-style long
+with ``ҕ``/``ҥ``, or with ``һ`` and none of the letters Kazakh, Tatar, Bashkir and Kalmyk write
+beside it) and Livonian (``liv``, Latin with both ``õ`` and Latvian-style long
 or palatal letters). Codes are ISO 639-1, or ISO 639-3 for those two; ``und`` means
 undetermined. Norwegian is never reported as ``no``.
 
