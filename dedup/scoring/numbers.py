@@ -92,9 +92,8 @@ _ORDINAL_DECADE = re.compile(r"(?<![\d.,])([1-9]|10)\.\s?áratug", re.IGNORECASE
 # Its written keys are its pieces ("1101", "94"); a translation writes the whole ("1101.94亿", "110.194
 # billion"), so the whole is an equivalent.
 _MYRIADS = re.compile(
-    r"(?<![\d.,])(\d{1,4})\s?(億|亿|억)\s?(?:(\d{1,4})\s?(万|萬|만))?|(?<![\d.,])(\d{1,4})\s?(万|萬|만)\s?(\d{1,4})(?![\d.,])"
+    r"(?<![\d.,])(\d{1,4})\s?[億亿억]\s?(?:(\d{1,4})\s?[万萬만])?|(?<![\d.,])(\d{1,4})\s?[万萬만]\s?(\d{1,4})(?![\d.,])"
 )
-_MYRIAD_POWER = {"億": 8, "亿": 8, "억": 8, "万": 4, "萬": 4, "만": 4}
 
 
 def number_keys(text: str) -> frozenset[str]:
@@ -208,10 +207,11 @@ def number_equivalents(text: str) -> frozenset[str]:
     for decade in decades:
         keys.update(significant_digits(century + decade.rjust(2, "0")) for century in ("19", "20"))
     for match in _MYRIADS.finditer(text):
-        if match.group(1):  # 億 with or without 万
-            value = int(match.group(1)) * 10**8 + int(match.group(3) or 0) * 10**4
-        else:  # 万 then units
-            value = int(match.group(5)) * 10**4 + int(match.group(7))
+        hundred_millions, ten_thousands, ten_thousands_alone, units = match.groups()
+        if hundred_millions:  # 億, then perhaps 万
+            value = int(hundred_millions) * 10**8 + int(ten_thousands or 0) * 10**4
+        else:  # 万, then units
+            value = int(ten_thousands_alone) * 10**4 + int(units)
         keys.add(significant_digits(str(value)))
     return frozenset(keys)
 
