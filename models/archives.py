@@ -260,6 +260,20 @@ def archive_order(
     return keys, {lang: 1.0 / n for lang, n in counts.items()}
 
 
+def story_random(set_seed: float, key: str) -> random.Random:
+    """The random source of one story's versions and rework in an archive set: seeded by the set's
+    ``set_seed`` and the story's key, so a change to one story's texts (its sentence count, say)
+    leaves every other story's draws as they were.
+
+    Example:
+        >>> story_random(0.5, "wmt23:de:7").random() == story_random(0.5, "wmt23:de:7").random()
+        True
+        >>> story_random(0.5, "wmt23:de:7").random() == story_random(0.5, "wmt23:de:8").random()
+        False
+    """
+    return random.Random(f"{set_seed!r}:{key}")
+
+
 def _fill_archives(
     keys: list[str], archives: list[list[ArchiveDoc]]
 ) -> Iterator[tuple[int, str, list[ArchiveDoc]]]:
@@ -284,29 +298,34 @@ def build_archives(
 
     ``other_facts_share`` of the stories also get a version of theirs with other figures
     (:func:`other_facts`), labelled a story of its own. It is drawn with a random source seeded by
-    the story key, so the other documents' texts are the same with or without it.
+    the story key, so the other documents' texts are the same with or without it. Each story's
+    versions and rework draw from a source of their own (:func:`story_random`), so a change to one
+    story's texts leaves the others' as they were.
     """
     keys, rarity = archive_order(stories, keys, rng)
     headlines = [stories[k][0]["segments"][0] for k in keys]
     label = duplicate_stories(stories)
+    set_seed = rng.random()
     archives: list[list[ArchiveDoc]] = []
     for n, key, docs in _fill_archives(keys, archives):
-        for version in story_versions(stories[key], rng, rarity):
-            text = rework(version["segments"], rng, lang=version["lang"], teasers=headlines)
+        story_rng = story_random(set_seed, key)
+        for version in story_versions(stories[key], story_rng, rarity):
+            text = rework(version["segments"], story_rng, lang=version["lang"], teasers=headlines)
             doc_id = f"{n:05d}-{version['lang']}-{version['role']}-{len(docs):03d}"
             docs.append(ArchiveDoc(doc_id, text, label[key], version["lang"], version.get("domain", "")))
-        if rng.random() < 0.08:  # another article (the host) that quotes one or two of this story's sentences
-            host_key = rng.choice(keys)
+        # Now and then another article (the host) quotes one or two of this story's sentences.
+        if story_rng.random() < 0.08:
+            host_key = story_rng.choice(keys)
             host = next(d for d in stories[host_key] if d["role"] == "source")
             own = next(d for d in stories[key] if d["role"] == "source")
             long_enough = len(host["segments"]) >= 8 and len(own["segments"]) >= 6
             if label[host_key] != label[key] and host["lang"] == own["lang"] and long_enough:
-                quoted = rng.sample(own["segments"][1:], rng.randint(1, 2))
+                quoted = story_rng.sample(own["segments"][1:], story_rng.randint(1, 2))
                 body = host["segments"][:3] + quoted + host["segments"][3:]
                 docs.append(
                     ArchiveDoc(
                         f"{n:05d}-quote-{len(docs):03d}",
-                        rework(body, rng, lang=host["lang"], edit="none"),
+                        rework(body, story_rng, lang=host["lang"], edit="none"),
                         label[host_key],
                         host["lang"],
                         host.get("domain", ""),
@@ -345,9 +364,11 @@ def build_headline_archives(
     keys, rarity = archive_order(stories, keys, rng)
     label = duplicate_stories(stories)
     min_words = ScanConfig().min_words
+    set_seed = rng.random()
     archives: list[list[ArchiveDoc]] = []
     for n, key, docs in _fill_archives(keys, archives):
-        for version in story_versions(stories[key], rng, rarity):
+        story_rng = story_random(set_seed, key)
+        for version in story_versions(stories[key], story_rng, rarity):
             headline = version["segments"][0].strip()
             if count_words(headline) >= min_words:
                 doc_id = f"{n:05d}-{version['lang']}-{version['role']}-{len(docs):03d}"

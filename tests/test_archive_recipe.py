@@ -114,6 +114,21 @@ def test_embedding_an_archive_out_of_scan_order_is_refused():
         embed_archive(archive[::-1], ScanConfig(use_cache=False), HashingEncoder(dim=32))
 
 
+def test_a_change_to_one_story_leaves_every_other_story_s_versions_as_they_were():
+    stories = {f"wmt:x:doc-{n}": _story(n) for n in range(12)}
+    changed = dict(stories)
+    first = changed["wmt:x:doc-0"]
+    changed["wmt:x:doc-0"] = [{**first[0], "segments": first[0]["segments"][:5]}, *first[1:]]
+
+    def texts(archives: list[list[ArchiveDoc]]) -> list[str]:
+        return sorted(d.text for archive in archives for d in archive if d.story != "wmt:x:doc-0")
+
+    for build in (build_archives, build_headline_archives):
+        before = build(stories, sorted(stories), random.Random(5))
+        after = build(changed, sorted(changed), random.Random(5))
+        assert texts(before) == texts(after)
+
+
 FIGURES = [
     "Turnout was 61.4 percent, up from 58 percent in 2019.",
     "The Centre Party won 23 of the 87 seats.",
