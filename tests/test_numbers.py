@@ -147,3 +147,11 @@ def test_a_number_in_myriads_meets_its_translation_written_whole() -> None:
     assert number_checks([("売上高は1101億9400万円だった。", "销售额达到1201.94亿日元。")]) == (0, 1)
     assert "35" in number_equivalents("観客は3万5000人。")
     assert "7377" in number_equivalents("순이익은 73억 7700만 엔")
+
+
+def test_a_decimal_written_with_the_japanese_middle_dot_meets_its_translation() -> None:
+    english = "They built snow houses up to 2.5 metres high."
+    assert number_checks([("高さ最大２・５メートルの雪の家を作った。", english)]) == (1, 0)
+    assert number_checks([("高さ最大３・５メートルの雪の家を作った。", english)]) == (0, 1)
+    # the dot also joins an enumeration ("January and February"): its written figures stay two
+    assert number_keys("１・２月の売上は増えた。") == {"1", "2"}

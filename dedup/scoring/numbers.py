@@ -88,6 +88,10 @@ _SHORT_DECADE = re.compile(
 _DECADE_AFTER_WORD = re.compile(r"(?:años|anos|anni|années|lata)\s'?([1-9]0)(?![\d])", re.IGNORECASE)
 _ORDINAL_DECADE = re.compile(r"(?<![\d.,])([1-9]|10)\.\s?áratug", re.IGNORECASE)
 
+# A decimal written with the Japanese middle dot, as Japanese newspapers write it ("２・５メートル", 2.5 m);
+# the dot also joins an enumeration ("１・２月", January and February), so this is only an equivalent.
+_MIDDLE_DOT_DECIMAL = re.compile(r"(?<![\d.,・･])(\d+)\s?[・･]\s?(\d+)(?![\d・･])")
+
 # A large number written in East Asian myriads: "1101億9400万" (110,194,000,000), "3万5000", "73억 7700만".
 # Its written keys are its pieces ("1101", "94"); a translation writes the whole ("1101.94亿", "110.194
 # billion"), so the whole is an equivalent.
@@ -155,7 +159,7 @@ def number_equivalents(text: str) -> frozenset[str]:
     ("16世纪" as 1500, how "1500-talet" and "the 1500s" write it) and a decade in two digits or by
     ordinal as its years ("70年代", "80er-Jahre" and Icelandic "8. áratugnum" as 1970 and 1980), and
     a number written in East Asian myriads as the whole ("1101億9400万" as 110194, how "1101.94亿"
-    reads).
+    reads), and two numbers joined by the Japanese middle dot as a decimal ("２・５メートル" as 2.5).
 
     They are compared with the other text's written figures only, never with its equivalents: two
     weather reports in Fahrenheit must not meet through their rounded conversions.
@@ -173,6 +177,8 @@ def number_equivalents(text: str) -> frozenset[str]:
         ['15', '197', '207']
         >>> sorted(number_equivalents("売上高は1101億9400万円"))
         ['110194']
+        >>> sorted(number_equivalents("高さ最大２・５メートル"))
+        ['25']
     """
     keys: set[str] = set()
     for match in _PM_TIME.finditer(text):
@@ -206,6 +212,8 @@ def number_equivalents(text: str) -> frozenset[str]:
     decades += [str((int(m.group(1)) - 1) * 10) for m in _ORDINAL_DECADE.finditer(text)]
     for decade in decades:
         keys.update(significant_digits(century + decade.rjust(2, "0")) for century in ("19", "20"))
+    for match in _MIDDLE_DOT_DECIMAL.finditer(text):
+        keys.add(significant_digits(f"{match.group(1)}.{match.group(2)}"))
     for match in _MYRIADS.finditer(text):
         hundred_millions, ten_thousands, ten_thousands_alone, units = match.groups()
         if hundred_millions:  # 億, then perhaps 万
