@@ -155,3 +155,11 @@ def test_a_decimal_written_with_the_japanese_middle_dot_meets_its_translation() 
     assert number_checks([("高さ最大３・５メートルの雪の家を作った。", english)]) == (0, 1)
     # the dot also joins an enumeration ("January and February"): its written figures stay two
     assert number_keys("１・２月の売上は増えた。") == {"1", "2"}
+
+
+def test_a_day_and_month_with_a_full_stop_after_each_meet_their_translation() -> None:
+    german = "Für den Zeitraum vom 01.07. bis 19.07. war ich im Urlaub (12 Tage)."
+    assert number_checks([(german, "Du 01/07 au 19/07, j'étais en congé (12 jours).")]) == (1, 0)
+    assert number_checks([(german, "Du 03/08 au 21/08, j'étais en congé (14 jours).")]) == (0, 1)
+    # not a date: no such month
+    assert not {"19", "23"} <= number_equivalents("Der Kurs stieg auf 19.23. Punkte")

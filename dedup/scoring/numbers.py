@@ -42,6 +42,10 @@ _H_TIME = re.compile(r"\b(\d{1,2})\s?h\s?(\d{2})\b")
 # A date written as digits with a two- or four-digit year: "13.6.22", "13/06/2022", "6-13-22".
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})\b")
 
+# A day and month without a year, written the Central European and Nordic way with a full stop after
+# each ("am 19.07.", "1.5. klo 12"): a translation writes them as two numbers ("le 19/07").
+_DAY_MONTH = re.compile(r"(?<![\d.,])(\d{1,2})\.(\d{1,2})\.(?!\d)")
+
 # A quantity in an imperial unit (an English text's number), with the factor to the metric unit a
 # translation gives; the longer unit names come first so "square miles" is not read as miles.
 _IMPERIAL_FACTORS: tuple[tuple[str, float], ...] = (
@@ -155,9 +159,10 @@ def number_equivalents(text: str) -> frozenset[str]:
     metric units, rounded as translators round (130 miles as 209 or 210 km, 75°F as 24 °C), an
     era year as its Gregorian year (令和5年 as 2023), a French time as the dotted one ("23 h 15" as
     23.15), a date written as digits as its day, month and full year ("13.6.22" as 13, 6 and 2022
-    or 1922: the order of day and month is not guessed), a century by its number as its first year
+    or 1922: the order of day and month is not guessed), a day and month written with a full stop
+    after each ("19.07.") as its day and month, a century by its number as its first year
     ("16世纪" as 1500, how "1500-talet" and "the 1500s" write it) and a decade in two digits or by
-    ordinal as its years ("70年代", "80er-Jahre" and Icelandic "8. áratugnum" as 1970 and 1980), and
+    ordinal as its years ("70年代", "80er-Jahre" and Icelandic "8. áratugnum" as 1970 and 1980),
     a number written in East Asian myriads as the whole ("1101億9400万" as 110194, how "1101.94亿"
     reads), and two numbers joined by the Japanese middle dot as a decimal ("２・５メートル" as 2.5).
 
@@ -173,6 +178,8 @@ def number_equivalents(text: str) -> frozenset[str]:
         ['2023']
         >>> sorted(number_equivalents("Booked before 13.6.22"))
         ['13', '1922', '2022', '6']
+        >>> sorted(number_equivalents("Gekündigt am 19.07. wegen Unfähigkeit"))
+        ['19', '7']
         >>> sorted(number_equivalents("in the 16th century and the 70s"))
         ['15', '197', '207']
         >>> sorted(number_equivalents("売上高は1101億9400万円"))
@@ -201,6 +208,10 @@ def number_equivalents(text: str) -> frozenset[str]:
         keys.update({significant_digits(day_or_month), significant_digits(month_or_day)})
         years = [c + year for c in ("20", "19")] if len(year) == 2 else [year]
         keys.update(significant_digits(y) for y in years)
+    for match in _DAY_MONTH.finditer(text):
+        day, month = int(match.group(1)), int(match.group(2))
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            keys.update({significant_digits(match.group(1)), significant_digits(match.group(2))})
     for match in _ERA_YEAR.finditer(text):
         year = 1 if match.group(2) == "元" else int(match.group(2))
         keys.add(significant_digits(str(_ERA_BASE[match.group(1)] + year)))
