@@ -163,3 +163,22 @@ def test_a_day_and_month_with_a_full_stop_after_each_meet_their_translation() ->
     assert number_checks([(german, "Du 03/08 au 21/08, j'étais en congé (14 jours).")]) == (0, 1)
     # not a date: no such month
     assert not {"19", "23"} <= number_equivalents("Der Kurs stieg auf 19.23. Punkte")
+
+
+def test_a_decade_within_a_century_meets_its_translation() -> None:
+    english = "Set in 1880s New York, the series follows two young women."
+    assert number_checks([(english, "故事发生在19世纪80年代的纽约。")]) == (1, 0)
+    assert number_checks([(english, "故事发生在19世纪90年代的纽约。")]) == (0, 1)
+
+
+def test_a_japanese_two_digit_year_meets_the_year_written_whole() -> None:
+    japanese = "政府は達成期限を２５年度に先送りした。"
+    assert number_checks([(japanese, "政府将达成期限推迟到2025年度。")]) == (1, 0)
+    assert number_checks([(japanese, "政府将达成期限推迟到2027年度。")]) == (0, 1)
+
+
+def test_square_yards_and_feet_meet_square_metres() -> None:
+    lawn = "Don't buy if your lawn is larger than 10 sq yards."
+    assert number_checks([(lawn, "Ne kupujte ako je travnjak veći od 8 m².")]) == (1, 0)
+    assert number_checks([(lawn, "Ne kupujte ako je travnjak veći od 12 m².")]) == (0, 1)
+    assert number_checks([("A 1,200 square feet flat.", "Ein Apartment mit 111 Quadratmetern.")]) == (1, 0)

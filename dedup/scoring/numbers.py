@@ -50,6 +50,8 @@ _DAY_MONTH = re.compile(r"(?<![\d.,])(\d{1,2})\.(\d{1,2})\.(?!\d)")
 # translation gives; the longer unit names come first so "square miles" is not read as miles.
 _IMPERIAL_FACTORS: tuple[tuple[str, float], ...] = (
     (r"(?:square|sq\.?)\s?miles?", 2.589988),
+    (r"(?:square|sq\.?)\s?(?:yards?|yds?)", 0.8361274),
+    (r"(?:square|sq\.?)\s?(?:feet|foot|ft)", 0.09290304),
     (r"miles?|mi|mph", 1.609344),
     (r"feet|foot|ft", 0.3048),
     (r"inch(?:es)?", 2.54),
@@ -91,6 +93,12 @@ _SHORT_DECADE = re.compile(
 )
 _DECADE_AFTER_WORD = re.compile(r"(?:años|anos|anni|années|lata)\s'?([1-9]0)(?![\d])", re.IGNORECASE)
 _ORDINAL_DECADE = re.compile(r"(?<![\d.,])([1-9]|10)\.\s?áratug", re.IGNORECASE)
+
+# A decade within a century, the Chinese and Japanese way: "19世纪80年代" is the 1880s.
+_CENTURY_DECADE = re.compile(r"(?<![\d.,])(\d{1,2})\s?(?:世纪|世紀)\s?(\d0)\s?年代")
+
+# A year in two digits, as Japanese newspapers shorten the years of this century ("２０年度", FY 2020).
+_TWO_DIGIT_YEAR = re.compile(r"(?<![\d.,])(\d{2})\s?年(?!代)")
 
 # A decimal written with the Japanese middle dot, as Japanese newspapers write it ("２・５メートル", 2.5 m);
 # the dot also joins an enumeration ("１・２月", January and February), so this is only an equivalent.
@@ -162,9 +170,11 @@ def number_equivalents(text: str) -> frozenset[str]:
     or 1922: the order of day and month is not guessed), a day and month written with a full stop
     after each ("19.07.") as its day and month, a century by its number as its first year
     ("16世纪" as 1500, how "1500-talet" and "the 1500s" write it) and a decade in two digits or by
-    ordinal as its years ("70年代", "80er-Jahre" and Icelandic "8. áratugnum" as 1970 and 1980),
-    a number written in East Asian myriads as the whole ("1101億9400万" as 110194, how "1101.94亿"
-    reads), and two numbers joined by the Japanese middle dot as a decimal ("２・５メートル" as 2.5).
+    ordinal as its years ("70年代", "80er-Jahre" and Icelandic "8. áratugnum" as 1970 and 1980;
+    "19世纪80年代" as 1880), a year in two digits followed by 年 as a year of this century ("２０年度"
+    as 2020), a number written in East Asian myriads as the whole ("1101億9400万" as 110194, how
+    "1101.94亿" reads), and two numbers joined by the Japanese middle dot as a decimal ("２・５メートル"
+    as 2.5).
 
     They are compared with the other text's written figures only, never with its equivalents: two
     weather reports in Fahrenheit must not meet through their rounded conversions.
@@ -182,6 +192,8 @@ def number_equivalents(text: str) -> frozenset[str]:
         ['19', '7']
         >>> sorted(number_equivalents("in the 16th century and the 70s"))
         ['15', '197', '207']
+        >>> sorted(number_equivalents("19世纪80年代的纽约"))
+        ['18', '188', '198', '208']
         >>> sorted(number_equivalents("売上高は1101億9400万円"))
         ['110194']
         >>> sorted(number_equivalents("高さ最大２・５メートル"))
@@ -223,6 +235,11 @@ def number_equivalents(text: str) -> frozenset[str]:
     decades += [str((int(m.group(1)) - 1) * 10) for m in _ORDINAL_DECADE.finditer(text)]
     for decade in decades:
         keys.update(significant_digits(century + decade.rjust(2, "0")) for century in ("19", "20"))
+    for match in _CENTURY_DECADE.finditer(text):
+        if 1 <= int(match.group(1)) <= 21:
+            keys.add(significant_digits(str((int(match.group(1)) - 1) * 100 + int(match.group(2)))))
+    for match in _TWO_DIGIT_YEAR.finditer(text):
+        keys.add(significant_digits("20" + match.group(1)))
     for match in _MIDDLE_DOT_DECIMAL.finditer(text):
         keys.add(significant_digits(f"{match.group(1)}.{match.group(2)}"))
     for match in _MYRIADS.finditer(text):
