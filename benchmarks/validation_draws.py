@@ -24,6 +24,8 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from models import calibrate as C
 from models.archives import (
     MAX_STORIES,
@@ -67,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     encoder = load_encoder(config.encoder)
     background, model = load_background(), load_confidence_model()
     pooled_rows: list[C.ScoredRow] = []
+    pooled_conf: list[np.ndarray] = []
     pooled_docs: dict[int, int] = {}
     by_draw: list[dict] = []
     for k in range(args.draws):
@@ -74,19 +77,20 @@ def main(argv: list[str] | None = None) -> None:
             stories, validation_keys, draw_random(k), other_facts_share=OTHER_FACTS_SHARE
         )
         offset = len(pooled_docs)  # archive ids stay distinct across draws, so each is clustered alone
+        n_docs = {offset + n: len(a) for n, a in enumerate(archives)}
         rows: list[C.ScoredRow] = []
         for n, archive in enumerate(archives):
             corpus = archive_corpus(embed_archive(archive, config, encoder), background)
             rows += C.score_archive(offset + n, corpus, archive, config, model.reference, model.min_level)
-            pooled_docs[offset + n] = len(archive)
         conf = C.confidences(rows, model.article, config)
-        n_docs = {offset + n: len(a) for n, a in enumerate(archives)}
         figures = C.validate(rows, conf, n_docs, config)
         figures["documents"] = sum(n_docs.values())
         by_draw.append(figures)
         pooled_rows += rows
+        pooled_conf.append(conf)
+        pooled_docs.update(n_docs)
         print(f"draw {k}: {figures['documents']} documents, all {figures['all']}", file=sys.stderr)
-    pooled = C.validate(pooled_rows, C.confidences(pooled_rows, model.article, config), pooled_docs, config)
+    pooled = C.validate(pooled_rows, np.concatenate(pooled_conf), pooled_docs, config)
     ranges = {
         key: {
             stat: [min(v), max(v)]
