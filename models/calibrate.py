@@ -461,6 +461,60 @@ def without_stories(background: Background, bank_stories: list[str], drop: set[s
     return replace(background, bank=background.bank[keep], bank_langs=langs)
 
 
+@dataclass(frozen=True)
+class TrainingInputs:
+    """What :func:`fit_all` fits on: the training archives and their embeddings, the headline
+    archives added to the models' pairs (None: left out), and the background-only sentence
+    vectors (``extra``: UD sentences per language; ``parallel``: UDHR means per language)."""
+
+    archives: list[list[ArchiveDoc]]
+    embedded: list[Embedded]
+    headlines: tuple[list[list[ArchiveDoc]], list[Embedded]] | None
+    extra: dict[str, np.ndarray]
+    parallel: dict[str, np.ndarray]
+
+
+def training_inputs(
+    stories: dict[str, list[dict]],
+    train_keys: list[str],
+    config: ScanConfig,
+    encoder: object,
+    *,
+    ud_root: Path | None = None,
+    udhr: Path | None = None,
+    headlines: bool = True,
+    log: Callable[[str], None] = lambda step: None,
+) -> TrainingInputs:
+    """Build and embed the training archives (and, with ``headlines``, the headline archives of one
+    training story in ``HEADLINE_EVERY``), and embed the UD sentences under ``ud_root`` and the
+    UDHR package at ``udhr`` when given: everything a fit reads, for this module's ``main`` and
+    for benchmarks that refit (``benchmarks/leave_one_out_draws.py``). ``log`` is told each step
+    done."""
+    train = build_archives(stories, train_keys, random.Random(SEED + 1), other_facts_share=OTHER_FACTS_SHARE)
+    train_emb = [embed_archive(a, config, encoder) for a in train]
+    log("embedded training archives")
+    headline_fit = None
+    if headlines:
+        headline_keys = train_keys[::HEADLINE_EVERY]
+        headline_train = build_headline_archives(stories, headline_keys, random.Random(SEED + 3))
+        headline_fit = (headline_train, [embed_archive(a, config, encoder) for a in headline_train])
+    extra: dict[str, np.ndarray] = {}
+    if ud_root is not None:
+        from models.ud_sentences import read_ud_sentences
+
+        with maybe_cached(encoder) as cached:
+            for lang, sentences in read_ud_sentences(ud_root, seed=SEED).items():
+                extra[lang] = embed_sentences(cached, sentences)
+        log("embedded UD sentences")
+    parallel: dict[str, np.ndarray] = {}
+    if udhr is not None:
+        from models.udhr import declaration_means
+
+        parallel = declaration_means(udhr, encoder)
+        log("embedded UDHR sentences")
+    return TrainingInputs(train, train_emb, headline_fit, extra, parallel)
+
+
 def fit_all(
     train: list[list[ArchiveDoc]],
     train_emb: list[Embedded],
@@ -654,46 +708,41 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     stories = read_stories(args.wmt_docs)
     train_keys, val_keys = split_stories(stories, args.max_stories)
-    train = build_archives(stories, train_keys, random.Random(SEED + 1), other_facts_share=OTHER_FACTS_SHARE)
     validation = build_archives(
         stories, val_keys, random.Random(SEED + 2), other_facts_share=OTHER_FACTS_SHARE
     )
-    # One training story in HEADLINE_EVERY also goes into an archive of headlines alone.
-    headline_train = build_headline_archives(stories, train_keys[::HEADLINE_EVERY], random.Random(SEED + 3))
     headline_val = build_headline_archives(stories, val_keys, random.Random(SEED + 4))
     config = ScanConfig(encoder=args.encoder, input_levels=not args.no_input_levels)
 
     from dedup.encoders.loading import load_encoder
 
     encoder = load_encoder(args.encoder)
-    train_emb = [embed_archive(a, config, encoder) for a in train]
-    print(f"embedded training archives {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+
+    def log(step: str) -> None:
+        print(f"{step} {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+
+    inputs = training_inputs(
+        stories,
+        train_keys,
+        config,
+        encoder,
+        ud_root=args.ud_root,
+        udhr=args.udhr,
+        headlines=not args.no_headlines,
+        log=log,
+    )
+    train, train_emb, headline_fit = inputs.archives, inputs.embedded, inputs.headlines
+    extra, parallel = inputs.extra, inputs.parallel
     val_emb = [embed_archive(a, config, encoder) for a in validation]
-    print(f"embedded validation archives {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-    headline_train_emb = [embed_archive(a, config, encoder) for a in headline_train]
+    log("embedded validation archives")
     headline_val_emb = [embed_archive(a, config, encoder) for a in headline_val]
-    headline_fit = None if args.no_headlines else (headline_train, headline_train_emb)
-    extra: dict[str, np.ndarray] = {}
-    if args.ud_root is not None:
-        from models.ud_sentences import read_ud_sentences
-
-        with maybe_cached(encoder) as cached:
-            for lang, sentences in read_ud_sentences(args.ud_root, seed=SEED).items():
-                extra[lang] = embed_sentences(cached, sentences)
-        print(f"embedded UD sentences {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-    parallel: dict[str, np.ndarray] = {}
-    if args.udhr is not None:
-        from models.udhr import declaration_means
-
-        parallel = declaration_means(args.udhr, encoder)
-        print(f"embedded UDHR sentences {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     corpus_meta = {
         "corpus": "WMT22-24 general test sets (models/wmt_documents.py), reworked by models/rework.py",
         "encoder": args.encoder,
         "stories": {"training": len(train_keys), "validation": len(val_keys)},
         "documents": {"training": sum(map(len, train)), "validation": sum(map(len, validation))},
         "headline_documents": {
-            "training": 0 if args.no_headlines else sum(map(len, headline_train)),
+            "training": sum(map(len, headline_fit[0])) if headline_fit is not None else 0,
             "validation": sum(map(len, headline_val)),
         },
         "seed": SEED,
