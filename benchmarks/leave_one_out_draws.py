@@ -145,10 +145,14 @@ def main(argv: list[str] | None = None) -> None:
                 pooled_rows += rows
                 pooled_conf.append(conf)
                 pooled_docs.update(n_docs)
-            pooled = C.validate(
-                pooled_rows, np.concatenate(pooled_conf), pooled_docs, config, only_langs=langs
-            )
-            table[key] = {"held_out": list(langs), "pooled": pooled, "by_draw": by_draw}
+            all_conf = np.concatenate(pooled_conf)
+            pooled = C.validate(pooled_rows, all_conf, pooled_docs, config, only_langs=langs)
+            table[key] = {
+                "held_out": list(langs),
+                "pooled": pooled,
+                "middle_band": C.middle_band(pooled_rows, all_conf, langs),
+                "by_draw": by_draw,
+            }
             cell = summary(pooled)
             log(
                 f"left out {key}: {cell['gold_pairs']} true cross-language pairs, R / P "

@@ -7,7 +7,9 @@ validation archives ``--draws`` times from the same 559 stories (draw 0 is the c
 draw k > 0 seeds the recipe with ``f"{SEED}:validation-draw:{k}"``), scores each with the shipped
 background, cosine levels and article model, clusters each archive as a scan would, and reports
 pairwise precision / recall by script family for every draw and for all draws pooled (each archive
-clustered on its own, the pairs counted together), with the range over the draws. The draws share
+clustered on its own, the pairs counted together), with the range over the draws; and, per
+language, the pooled pairs with it: cross-language precision / recall, ECE, and how many pairs got
+0.1-0.9 with their mean confidence and share true (``models.calibrate.middle_band``). The draws share
 their stories, so pooled pairs are not independent: the pool averages out the draw, not the
 stories. Nothing reads ../shared/eval, and nothing is fitted.
 
@@ -100,7 +102,25 @@ def main(argv: list[str] | None = None) -> None:
         for key, cell in pooled.items()
         if isinstance(cell, dict) and cell.get("gold_pairs")
     }
-    results = {"draws": args.draws, "pooled": pooled, "range_over_draws": ranges, "by_draw": by_draw}
+    all_conf = np.concatenate(pooled_conf)
+    languages = sorted({lang for r in pooled_rows for lang in (r.lang_a, r.lang_b)} - {"en"})
+    by_language = {}
+    for lang in languages:  # every archive clustered as above; the pairs with the language counted
+        figures = C.validate(pooled_rows, all_conf, pooled_docs, config, only_langs=(lang,))
+        by_language[lang] = {
+            "cross-language": figures.get("cross-language"),
+            "ece": figures.get("ece"),
+            "ece_pairs": figures.get("ece_pairs"),
+            "ece_if_calibrated": figures.get("ece_if_calibrated"),
+            "middle_band": C.middle_band(pooled_rows, all_conf, (lang,)),
+        }
+    results = {
+        "draws": args.draws,
+        "pooled": pooled,
+        "range_over_draws": ranges,
+        "by_language": by_language,
+        "by_draw": by_draw,
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 

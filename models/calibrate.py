@@ -363,6 +363,34 @@ def validate(
     return out
 
 
+def middle_band(
+    rows: list[ScoredRow], conf: np.ndarray, langs: tuple[str, ...], band: tuple[float, float] = (0.1, 0.9)
+) -> dict[str, float | int | None]:
+    """The pairs with a language of ``langs`` given a confidence in ``band`` (lower bound included):
+    how many, their mean confidence, and the share of them that are true pairs. A share above the
+    mean confidence is a model too cautious there; the ECE alone does not say which way it errs.
+
+    Example:
+        >>> from dedup.types import PairFeatures
+        >>> f = PairFeatures(0.5, 0.5, 2, 0.6, 1.2, 0.9, 0.0, 0.5, False, 5, 5)
+        >>> rows = [ScoredRow(0, 0, k + 1, f, k < 3, False, "is", "en") for k in range(4)]
+        >>> middle_band(rows, np.array([0.5, 0.6, 0.7, 0.95]), ("is",))
+        {'pairs': 3, 'mean_confidence': 0.6, 'share_true': 1.0}
+    """
+    chosen = [
+        k
+        for k, r in enumerate(rows)
+        if (r.lang_a in langs or r.lang_b in langs) and band[0] <= conf[k] < band[1]
+    ]
+    if not chosen:
+        return {"pairs": 0, "mean_confidence": None, "share_true": None}
+    return {
+        "pairs": len(chosen),
+        "mean_confidence": round(float(np.mean(conf[chosen])), 4),
+        "share_true": round(float(np.mean([rows[k].same for k in chosen])), 4),
+    }
+
+
 def log_loss(rows: list[ScoredRow], conf: np.ndarray) -> float:
     """Mean log loss of confidences (clipped to [1e-6, 1 - 1e-6]) against the rows' labels."""
     p = np.clip(conf, 1e-6, 1 - 1e-6)

@@ -356,3 +356,20 @@ def test_a_training_archive_is_scored_without_the_bank_rows_of_its_own_stories()
     # no row of story a is left in the bank: none of them finds itself there
     assert (scored_with.bank @ matrix[:10].T).max() < 0.999
     assert without_stories(background, origins, {"z"}) is background
+
+
+def test_middle_band_counts_only_the_given_languages_pairs_between_its_bounds():
+    from dedup.types import PairFeatures
+    from models.calibrate import ScoredRow, middle_band
+
+    f = PairFeatures(0.5, 0.5, 2, 0.6, 1.2, 0.9, 0.0, 0.5, False, 5, 5)
+    rows = [
+        ScoredRow(0, 0, 1, f, True, False, "is", "en"),  # 0.30: in the band
+        ScoredRow(0, 0, 2, f, False, False, "en", "is"),  # 0.50: in the band, false
+        ScoredRow(0, 0, 3, f, True, False, "is", "en"),  # 0.90: the upper bound is left out
+        ScoredRow(0, 0, 4, f, True, False, "is", "en"),  # 0.05: below the band
+        ScoredRow(0, 1, 2, f, True, False, "de", "en"),  # in the band, but not a pair with Icelandic
+    ]
+    band = middle_band(rows, np.array([0.3, 0.5, 0.9, 0.05, 0.4]), ("is",))
+    assert band == {"pairs": 2, "mean_confidence": 0.4, "share_true": 0.5}
+    assert middle_band(rows, np.array([0.3, 0.5, 0.9, 0.05, 0.4]), ("sah",))["pairs"] == 0
