@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.config import DEFAULT_ENCODER, ScanConfig
-from dedup.encoders.base import embed_sentences
+from dedup.encoders.base import Encoder, embed_sentences
 from dedup.encoders.cache import maybe_cached
 from dedup.evaluation.reliability import calibrated_ece, expected_calibration_error
 from dedup.runners.prepare import Embedded
@@ -506,7 +506,7 @@ def training_inputs(
     stories: dict[str, list[dict]],
     train_keys: list[str],
     config: ScanConfig,
-    encoder: object,
+    encoder: Encoder,
     *,
     ud_root: Path | None = None,
     udhr: Path | None = None,
