@@ -554,6 +554,7 @@ def fit_all(
     extra: dict[str, np.ndarray] | None = None,
     headlines: tuple[list[list[ArchiveDoc]], list[Embedded]] | None = None,
     parallel: dict[str, np.ndarray] | None = None,
+    keep_rows: bool = False,
 ) -> tuple[Background, CosineReference, float, Calibrator, Calibrator, dict]:
     """Background, cosine reference, level threshold and both models from training archives.
 
@@ -567,7 +568,8 @@ def fit_all(
     ``held_out`` (languages), the background and cosine reference are fitted without their documents
     and the models without the pairs involving one of them, and the info
     dict's ``scored_rows`` holds every pair of ``train``, those included, scored with the refit's
-    background, reference and level (for :func:`evaluate_on`).
+    background, reference and level (for :func:`evaluate_on`); ``keep_rows`` gives it without a
+    held-out language too (for benchmarks that fit other models on the same pairs).
     """
     vectors, langs, weights, stories = [], [], [], []
     for lang, emb in sorted((extra or {}).items()):
@@ -636,7 +638,7 @@ def fit_all(
     feature_sets = compare_feature_sets(rows, n_docs, config) if not held_out else {}
     # every pair of train, the held-out language's included: what evaluate_on clusters them with
     train_rows = [r for r in scored_by_level[best] if in_train(r)]
-    scored = {"scored_rows": train_rows} if held_out else {}
+    scored = {"scored_rows": train_rows} if held_out or keep_rows else {}
     return (
         background,
         reference,
