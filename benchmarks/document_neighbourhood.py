@@ -26,7 +26,6 @@ Results: benchmarks/results/document_neighbourhood.json. Run (about 8 min on 2 c
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -36,13 +35,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from benchmarks.validation_draws import draw_random
+from benchmarks.validation_draws import draws_parser, validation_draw
 from models import calibrate as C
 from models.archives import (
     MAX_STORIES,
-    OTHER_FACTS_SHARE,
     archive_corpus,
-    build_archives,
     embed_archive,
     read_stories,
     split_stories,
@@ -51,7 +48,6 @@ from models.archives import (
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "results" / "document_neighbourhood.json"
-WMT = Path("/work/data/wmt/wmt-docs.jsonl.gz")
 BANK_SIZE = 3000
 PRIOR_DOCS = 30.0
 NEAREST = 4
@@ -109,15 +105,10 @@ def archive_features(doc_vectors: np.ndarray, bank: np.ndarray) -> dict[str, Cal
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wmt-docs", type=Path, default=WMT)
+    parser = draws_parser(__doc__.splitlines()[0], OUT)
     parser.add_argument("--ud-root", type=Path, required=True, help="As models.calibrate --ud-root.")
     parser.add_argument("--udhr", type=Path, required=True, help="As models.calibrate --udhr.")
-    parser.add_argument("--draws", type=int, default=5, help="Draws of the validation archives (>= 1).")
-    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    if args.draws < 1:
-        parser.error("--draws must be at least 1")
 
     from dedup.config import ScanConfig
     from dedup.encoders.loading import load_encoder
@@ -183,9 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     val_rows: list[C.ScoredRow] = []
     val_features, n_docs = {}, {}
     for k in range(args.draws):
-        archives = build_archives(
-            stories, validation_keys, draw_random(k), other_facts_share=OTHER_FACTS_SHARE
-        )
+        archives = validation_draw(stories, validation_keys, k)
         for archive in archives:
             n = len(n_docs)
             corpus = archive_corpus(embed_archive(archive, config, encoder), background)

@@ -18,7 +18,6 @@ Results: benchmarks/results/leave_one_out_draws.json. Run (about an hour on 2 co
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -27,13 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.validation_draws import draw_random
+from benchmarks.validation_draws import draws_parser, validation_draw
 from models import calibrate as C
 from models.archives import (
     MAX_STORIES,
-    OTHER_FACTS_SHARE,
     archive_corpus,
-    build_archives,
     embed_archive,
     read_stories,
     split_stories,
@@ -42,7 +39,6 @@ from models.archives import (
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "results" / "leave_one_out_draws.json"
-WMT = Path("/work/data/wmt/wmt-docs.jsonl.gz")
 
 
 def held_out_sets(languages: list[str]) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -72,18 +68,13 @@ def summary(figures: dict) -> dict[str, float | int | None]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wmt-docs", type=Path, default=WMT)
+    parser = draws_parser(__doc__.splitlines()[0], OUT)
     parser.add_argument("--ud-root", type=Path, required=True, help="As models.calibrate --ud-root.")
     parser.add_argument("--udhr", type=Path, required=True, help="As models.calibrate --udhr.")
-    parser.add_argument("--draws", type=int, default=5, help="Draws of the validation archives (>= 1).")
     parser.add_argument(
         "--only", default="", help="Comma-separated languages or families to hold out (default: all)."
     )
-    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    if args.draws < 1:
-        parser.error("--draws must be at least 1")
 
     from dedup.config import ScanConfig
     from dedup.encoders.loading import load_encoder
@@ -104,9 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     level = load_confidence_model().min_level  # the level --leave-one-out refits at: the shipped one
     draws = []
     for k in range(args.draws):
-        archives = build_archives(
-            stories, validation_keys, draw_random(k), other_facts_share=OTHER_FACTS_SHARE
-        )
+        archives = validation_draw(stories, validation_keys, k)
         draws.append((archives, [embed_archive(a, config, encoder) for a in archives]))
     log(f"embedded {args.draws} validation draws")
     languages = sorted({d.lang for archives, _ in draws for a in archives for d in a})

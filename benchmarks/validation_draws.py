@@ -33,6 +33,7 @@ from models.archives import (
     MAX_STORIES,
     OTHER_FACTS_SHARE,
     SEED,
+    ArchiveDoc,
     archive_corpus,
     build_archives,
     embed_archive,
@@ -51,14 +52,33 @@ def draw_random(k: int) -> random.Random:
     return random.Random(SEED + 2) if k == 0 else random.Random(f"{SEED}:validation-draw:{k}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def validation_draw(
+    stories: dict[str, list[dict]], validation_keys: list[str], k: int
+) -> list[list[ArchiveDoc]]:
+    """Draw ``k`` of the validation archives of ``validation_keys`` (:func:`draw_random`)."""
+    return build_archives(stories, validation_keys, draw_random(k), other_facts_share=OTHER_FACTS_SHARE)
+
+
+def draw_count(text: str) -> int:
+    """``--draws``: a whole number of draws, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def draws_parser(description: str, out: Path) -> argparse.ArgumentParser:
+    """The options every benchmark over validation draws has: ``--wmt-docs``, ``--draws``, ``--out``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--wmt-docs", type=Path, default=WMT)
-    parser.add_argument("--draws", type=int, default=5, help="Draws of the validation archives (>= 1).")
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
-    if args.draws < 1:
-        parser.error("--draws must be at least 1")
+    parser.add_argument(
+        "--draws", type=draw_count, default=5, help="Draws of the validation archives (>= 1)."
+    )
+    parser.add_argument("--out", type=Path, default=out)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = draws_parser(__doc__.splitlines()[0], OUT).parse_args(argv)
 
     from dedup.config import ScanConfig
     from dedup.encoders.loading import load_encoder
@@ -75,9 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     pooled_docs: dict[int, int] = {}
     by_draw: list[dict] = []
     for k in range(args.draws):
-        archives = build_archives(
-            stories, validation_keys, draw_random(k), other_facts_share=OTHER_FACTS_SHARE
-        )
+        archives = validation_draw(stories, validation_keys, k)
         offset = len(pooled_docs)  # archive ids stay distinct across draws, so each is clustered alone
         n_docs = {offset + n: len(a) for n, a in enumerate(archives)}
         rows: list[C.ScoredRow] = []
