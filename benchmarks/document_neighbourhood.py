@@ -137,11 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     pick = rng.choice(len(all_vectors), size=min(BANK_SIZE, len(all_vectors)), replace=False)
     bank, bank_stories = all_vectors[pick], all_stories[pick]
 
-    def usable(r: C.ScoredRow) -> bool:  # the pairs fit_article fits on
-        other_facts_ok = not r.other_facts or r.features.number_conflicts > r.features.number_agreements
-        return C.is_linkable(r, config) and other_facts_ok
-
-    rows = [r for r in info["scored_rows"] if usable(r)]
+    rows = C.article_training_rows(info["scored_rows"], config)
     per_archive = {
         k: archive_features(doc_vectors[k], bank[~np.isin(bank_stories, stories_of[k])])
         for k in {r.archive for r in rows}
@@ -165,8 +161,7 @@ def main(argv: list[str] | None = None) -> None:
             model = LogisticRegression(C=C.ARTICLE_C, max_iter=2000)
             model.fit(X[folds != fold], labels[folds != fold])
             held[folds == fold] = model.predict_proba(X[folds == fold])[:, 1]
-        p = np.clip(held, 1e-6, 1 - 1e-6)
-        loss = float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
+        loss = C.log_loss(rows, held)
         results[name] = {"training_cv_log_loss": round(loss, 4), "training_pairs": len(labels)}
         fitted[name] = LogisticRegression(C=C.ARTICLE_C, max_iter=2000).fit(X, labels)
         print(f"{name}: cross-validated log loss {loss:.4f}", file=sys.stderr)

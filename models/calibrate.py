@@ -249,21 +249,27 @@ def is_linkable(row: ScoredRow, config: ScanConfig) -> bool:
     return row.features.n_aligned >= config.min_aligned and not row.exact
 
 
-def fit_article(
-    rows: list[ScoredRow], config: ScanConfig, features: tuple[str, ...] = ARTICLE_FEATURES
-) -> Calibrator:
-    """P(same article) on the linkable pairs (enough aligned sentences, not exact copies).
+def article_training_rows(rows: Iterable[ScoredRow], config: ScanConfig) -> list[ScoredRow]:
+    """The pairs the article model is fitted on: the linkable ones (enough aligned sentences, not
+    exact copies).
 
-    An other-facts pair (a story and its version with other figures) is left out of the fit unless
-    more of its aligned sentence pairs disagree on numbers than agree: when the changed figures fell
-    in sentences the alignment did not pair, what it aligned is the same text, no feature can see the
-    "different" label, and fitting on it would only lower every true pair's confidence.
+    An other-facts pair (a story and its version with other figures) is left out unless more of its
+    aligned sentence pairs disagree on numbers than agree: when the changed figures fell in sentences
+    the alignment did not pair, what it aligned is the same text, no feature can see the "different"
+    label, and fitting on it would only lower every true pair's confidence.
     """
-    train = [
+    return [
         r
         for r in linkable(rows, config)
         if not r.other_facts or r.features.number_conflicts > r.features.number_agreements
     ]
+
+
+def fit_article(
+    rows: list[ScoredRow], config: ScanConfig, features: tuple[str, ...] = ARTICLE_FEATURES
+) -> Calibrator:
+    """P(same article) on the pairs of :func:`article_training_rows`."""
+    train = article_training_rows(rows, config)
     return fit_calibrator([r.features for r in train], [r.same for r in train], features, C=ARTICLE_C)
 
 
