@@ -265,11 +265,26 @@ def article_training_rows(rows: Iterable[ScoredRow], config: ScanConfig) -> list
     ]
 
 
+class TooFewPairsError(ValueError):
+    """The training archives (or a cross-validation fold of them) hold too few pairs to fit on."""
+
+
 def fit_article(
     rows: list[ScoredRow], config: ScanConfig, features: tuple[str, ...] = ARTICLE_FEATURES
 ) -> Calibrator:
-    """P(same article) on the pairs of :func:`article_training_rows`."""
+    """P(same article) on the pairs of :func:`article_training_rows`.
+
+    Raises:
+        TooFewPairsError: If those pairs are all true or all false (a corpus of a few stories).
+    """
     train = article_training_rows(rows, config)
+    labels = {bool(r.same) for r in train}
+    if labels != {True, False}:
+        held = "no pairs" if not labels else f"only {'true' if True in labels else 'false'} pairs"
+        raise TooFewPairsError(
+            f"the article model needs true and false linkable pairs to fit on; {len(train)} training "
+            f"pairs hold {held}. Too few stories: raise --max-stories."
+        )
     return fit_calibrator([r.features for r in train], [r.same for r in train], features, C=ARTICLE_C)
 
 
@@ -785,9 +800,12 @@ def main(argv: list[str] | None = None) -> None:
         "background_only_languages": {lang: len(v) for lang, v in sorted(extra.items())},
         "udhr_languages": sorted(parallel),
     }
-    background, reference, level, article, story, fit_info = fit_all(
-        train, train_emb, config, meta=corpus_meta, extra=extra, headlines=headline_fit, parallel=parallel
-    )
+    try:
+        background, reference, level, article, story, fit_info = fit_all(
+            train, train_emb, config, meta=corpus_meta, extra=extra, headlines=headline_fit, parallel=parallel
+        )
+    except TooFewPairsError as err:
+        parser.error(str(err))
     print(f"fitted {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     report: dict[str, object] = {
         "training": fit_info,

@@ -373,3 +373,16 @@ def test_middle_band_counts_only_the_given_languages_pairs_between_its_bounds():
     band = middle_band(rows, np.array([0.3, 0.5, 0.9, 0.05, 0.4]), ("is",))
     assert band == {"pairs": 2, "mean_confidence": 0.4, "share_true": 0.5}
     assert middle_band(rows, np.array([0.3, 0.5, 0.9, 0.05, 0.4]), ("sah",))["pairs"] == 0
+
+
+def test_training_pairs_of_one_label_are_refused_with_a_clear_error():
+    from dedup.config import ScanConfig
+    from models.calibrate import TooFewPairsError, fit_article
+
+    rows = _scored_rows()
+    only_true = [r for r in rows if r.same]
+    with pytest.raises(TooFewPairsError, match="only true pairs.*--max-stories"):
+        fit_article(only_true, ScanConfig())
+    with pytest.raises(TooFewPairsError, match="no pairs"):
+        fit_article([], ScanConfig())
+    assert fit_article(rows, ScanConfig()).coef.shape  # both labels: it fits
