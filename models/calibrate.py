@@ -45,6 +45,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -800,12 +801,17 @@ def main(argv: list[str] | None = None) -> None:
         "background_only_languages": {lang: len(v) for lang, v in sorted(extra.items())},
         "udhr_languages": sorted(parallel),
     }
-    try:
-        background, reference, level, article, story, fit_info = fit_all(
-            train, train_emb, config, meta=corpus_meta, extra=extra, headlines=headline_fit, parallel=parallel
-        )
-    except TooFewPairsError as err:
-        parser.error(str(err))
+
+    def fit(**options: Any) -> tuple[Background, CosineReference, float, Calibrator, Calibrator, dict]:
+        """:func:`fit_all` on the training inputs; too few pairs end the run with a usage error."""
+        try:
+            return fit_all(
+                train, train_emb, config, extra=extra, headlines=headline_fit, parallel=parallel, **options
+            )
+        except TooFewPairsError as err:
+            parser.error(str(err))
+
+    background, reference, level, article, story, fit_info = fit(meta=corpus_meta)
     print(f"fitted {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     report: dict[str, object] = {
         "training": fit_info,
@@ -830,16 +836,7 @@ def main(argv: list[str] | None = None) -> None:
         for name, held in (("language", by_language), ("script_family", families(languages))):
             on_validation, on_training = {}, {}
             for key, langs in held.items():
-                bg, ref, lvl, art, _, info = fit_all(
-                    train,
-                    train_emb,
-                    config,
-                    held_out=langs,
-                    min_level=level,
-                    extra=extra,
-                    headlines=headline_fit,
-                    parallel=parallel,
-                )
+                bg, ref, lvl, art, _, info = fit(held_out=langs, min_level=level)
                 on_validation[key] = evaluate_on(
                     validation, val_emb, config, bg, ref, lvl, art, only_langs=langs
                 )
