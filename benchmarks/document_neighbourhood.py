@@ -120,15 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     encoder = load_encoder(config.encoder)
     shipped = load_confidence_model()
     inputs = C.training_inputs(stories, train_keys, config, encoder, ud_root=args.ud_root, udhr=args.udhr)
-    background, reference, level, _, _, info = C.fit_all(
-        inputs.archives,
-        inputs.embedded,
-        config,
-        min_level=shipped.min_level,
-        extra=inputs.extra,
-        headlines=inputs.headlines,
-        parallel=inputs.parallel,
-        keep_rows=True,
+    background, reference, level, _, _, info = C.fit_inputs(
+        inputs, config, min_level=shipped.min_level, keep_rows=True
     )
     doc_vectors = [archive_corpus(e, background).doc_vectors for e in inputs.embedded]
     stories_of = [np.array([d.story for d in a]) for a in inputs.archives]

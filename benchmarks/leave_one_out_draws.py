@@ -106,15 +106,8 @@ def main(argv: list[str] | None = None) -> None:
         for key, langs in held.items():
             if wanted and key not in wanted:
                 continue
-            background, reference, _, article, _, _ = C.fit_all(
-                inputs.archives,
-                inputs.embedded,
-                config,
-                held_out=langs,
-                min_level=level,
-                extra=inputs.extra,
-                headlines=inputs.headlines,
-                parallel=inputs.parallel,
+            background, reference, _, article, _, _ = C.fit_inputs(
+                inputs, config, held_out=langs, min_level=level
             )
             pooled_rows: list[C.ScoredRow] = []
             pooled_conf: list[np.ndarray] = []

@@ -680,6 +680,23 @@ def fit_all(
     )
 
 
+def fit_inputs(
+    inputs: TrainingInputs, config: ScanConfig, **options: Any
+) -> tuple[Background, CosineReference, float, Calibrator, Calibrator, dict]:
+    """:func:`fit_all` on what :func:`training_inputs` gathered (archives, headline archives, UD and
+    UDHR vectors); ``options`` are :func:`fit_all`'s keyword options (``held_out``, ``min_level``,
+    ``meta``, ``keep_rows``)."""
+    return fit_all(
+        inputs.archives,
+        inputs.embedded,
+        config,
+        extra=inputs.extra,
+        headlines=inputs.headlines,
+        parallel=inputs.parallel,
+        **options,
+    )
+
+
 def evaluate_on(
     archives: list[list[ArchiveDoc]],
     embedded: list[Embedded],
@@ -805,9 +822,7 @@ def main(argv: list[str] | None = None) -> None:
     def fit(**options: Any) -> tuple[Background, CosineReference, float, Calibrator, Calibrator, dict]:
         """:func:`fit_all` on the training inputs; too few pairs end the run with a usage error."""
         try:
-            return fit_all(
-                train, train_emb, config, extra=extra, headlines=headline_fit, parallel=parallel, **options
-            )
+            return fit_inputs(inputs, config, **options)
         except TooFewPairsError as err:
             parser.error(str(err))
 
