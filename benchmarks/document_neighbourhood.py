@@ -35,15 +35,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from benchmarks.validation_draws import draws_parser, validation_draw
+from benchmarks.validation_draws import refit_at_shipped_level, refit_parser, score_draws
+from dedup.scoring.corpus import Corpus
 from models import calibrate as C
-from models.archives import (
-    MAX_STORIES,
-    archive_corpus,
-    embed_archive,
-    read_stories,
-    split_stories,
-)
+from models.archives import archive_corpus
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,24 +100,12 @@ def archive_features(doc_vectors: np.ndarray, bank: np.ndarray) -> dict[str, Cal
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = draws_parser(__doc__.splitlines()[0], OUT)
-    parser.add_argument("--ud-root", type=Path, required=True, help="As models.calibrate --ud-root.")
-    parser.add_argument("--udhr", type=Path, required=True, help="As models.calibrate --udhr.")
-    args = parser.parse_args(argv)
+    args = refit_parser(__doc__.splitlines()[0], OUT).parse_args(argv)
 
-    from dedup.config import ScanConfig
-    from dedup.encoders.loading import load_encoder
-    from dedup.scoring.calibration import ARTICLE_FEATURES, feature_matrix, load_confidence_model
+    from dedup.scoring.calibration import ARTICLE_FEATURES, feature_matrix
 
-    stories = read_stories(args.wmt_docs)
-    train_keys, validation_keys = split_stories(stories, MAX_STORIES)
-    config = ScanConfig()
-    encoder = load_encoder(config.encoder)
-    shipped = load_confidence_model()
-    inputs = C.training_inputs(stories, train_keys, config, encoder, ud_root=args.ud_root, udhr=args.udhr)
-    background, reference, level, _, _, info = C.fit_inputs(
-        inputs, config, min_level=shipped.min_level, keep_rows=True
-    )
+    refit = refit_at_shipped_level(args)
+    config, inputs, background, info = refit.config, refit.inputs, refit.background, refit.info
     doc_vectors = [archive_corpus(e, background).doc_vectors for e in inputs.embedded]
     stories_of = [np.array([d.story for d in a]) for a in inputs.archives]
     rng = np.random.default_rng(C.SEED)
@@ -159,16 +142,12 @@ def main(argv: list[str] | None = None) -> None:
         fitted[name] = LogisticRegression(C=C.ARTICLE_C, max_iter=2000).fit(X, labels)
         print(f"{name}: cross-validated log loss {loss:.4f}", file=sys.stderr)
 
-    val_rows: list[C.ScoredRow] = []
-    val_features, n_docs = {}, {}
-    for k in range(args.draws):
-        archives = validation_draw(stories, validation_keys, k)
-        for archive in archives:
-            n = len(n_docs)
-            corpus = archive_corpus(embed_archive(archive, config, encoder), background)
-            n_docs[n] = len(archive)
-            val_features[n] = archive_features(corpus.doc_vectors, bank)
-            val_rows += C.score_archive(n, corpus, archive, config, reference, level)
+    val_features: dict[int, dict[str, Callable[[int, int], float]]] = {}
+
+    def note_features(n: int, corpus: Corpus) -> None:
+        val_features[n] = archive_features(corpus.doc_vectors, bank)
+
+    val_rows, n_docs = score_draws(refit, args.draws, on_corpus=note_features)
     for name in names:
         conf = np.zeros(len(val_rows))
         ok = [i for i, r in enumerate(val_rows) if r.features.n_aligned >= config.min_aligned]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.validation_draws import draws_parser, validation_draw
+from benchmarks.validation_draws import refit_parser, validation_draw
 from models import calibrate as C
 from models.archives import (
     MAX_STORIES,
@@ -68,9 +68,7 @@ def summary(figures: dict) -> dict[str, float | int | None]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = draws_parser(__doc__.splitlines()[0], OUT)
-    parser.add_argument("--ud-root", type=Path, required=True, help="As models.calibrate --ud-root.")
-    parser.add_argument("--udhr", type=Path, required=True, help="As models.calibrate --udhr.")
+    parser = refit_parser(__doc__.splitlines()[0], OUT)
     parser.add_argument(
         "--only", default="", help="Comma-separated languages or families to hold out (default: all)."
     )

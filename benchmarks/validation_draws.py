@@ -24,7 +24,10 @@ import json
 import os
 import random
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,6 +43,13 @@ from models.archives import (
     read_stories,
     split_stories,
 )
+
+if TYPE_CHECKING:
+    from dedup.config import ScanConfig
+    from dedup.encoders.base import Encoder
+    from dedup.scoring.background import Background
+    from dedup.scoring.corpus import Corpus
+    from dedup.scoring.cosine_reference import CosineReference
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +85,71 @@ def draws_parser(description: str, out: Path) -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", type=Path, default=out)
     return parser
+
+
+def refit_parser(description: str, out: Path) -> argparse.ArgumentParser:
+    """:func:`draws_parser` with what a benchmark that refits needs too: ``--ud-root``, ``--udhr``."""
+    parser = draws_parser(description, out)
+    parser.add_argument("--ud-root", type=Path, required=True, help="As models.calibrate --ud-root.")
+    parser.add_argument("--udhr", type=Path, required=True, help="As models.calibrate --udhr.")
+    return parser
+
+
+@dataclass
+class ShippedLevelRefit:
+    """A refit on the training archives at the shipped alignment level, with every pair of the
+    training archives kept (``info["scored_rows"]``), and what it was made from."""
+
+    stories: dict[str, list[dict]]
+    validation_keys: list[str]
+    config: ScanConfig
+    encoder: Encoder
+    inputs: C.TrainingInputs
+    background: Background
+    reference: CosineReference
+    level: float
+    info: dict
+
+
+def refit_at_shipped_level(args: argparse.Namespace) -> ShippedLevelRefit:
+    """Read the stories of ``args.wmt_docs``, gather the training inputs (with ``args.ud_root`` and
+    ``args.udhr``) and refit at the shipped level, keeping the scored training rows: the start of
+    every benchmark that fits candidate article models on the shipped features' training pairs."""
+    from dedup.config import ScanConfig
+    from dedup.encoders.loading import load_encoder
+    from dedup.scoring.calibration import load_confidence_model
+
+    stories = read_stories(args.wmt_docs)
+    train_keys, validation_keys = split_stories(stories, MAX_STORIES)
+    config = ScanConfig()
+    encoder = load_encoder(config.encoder)
+    inputs = C.training_inputs(stories, train_keys, config, encoder, ud_root=args.ud_root, udhr=args.udhr)
+    background, reference, level, _, _, info = C.fit_inputs(
+        inputs, config, min_level=load_confidence_model().min_level, keep_rows=True
+    )
+    return ShippedLevelRefit(
+        stories, validation_keys, config, encoder, inputs, background, reference, level, info
+    )
+
+
+def score_draws(
+    refit: ShippedLevelRefit, draws: int, on_corpus: Callable[[int, Corpus], None] | None = None
+) -> tuple[list[C.ScoredRow], dict[int, int]]:
+    """Every pair of ``draws`` draws of the validation archives scored with the refit's background,
+    levels and alignment level, and each archive's document count; archive ids run on across the
+    draws, so each archive is clustered alone. ``on_corpus(archive_id, corpus)`` is told each
+    archive's corpus."""
+    rows: list[C.ScoredRow] = []
+    n_docs: dict[int, int] = {}
+    for k in range(draws):
+        for archive in validation_draw(refit.stories, refit.validation_keys, k):
+            n = len(n_docs)
+            corpus = archive_corpus(embed_archive(archive, refit.config, refit.encoder), refit.background)
+            n_docs[n] = len(archive)
+            if on_corpus is not None:
+                on_corpus(n, corpus)
+            rows += C.score_archive(n, corpus, archive, refit.config, refit.reference, refit.level)
+    return rows, n_docs
 
 
 def main(argv: list[str] | None = None) -> None:
