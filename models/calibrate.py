@@ -657,6 +657,9 @@ def fit_all(
         name: validate(rows, conf, n_docs, config, rule=rule, keep=in_train)["all"]
         for name, rule in GROUPING_RULES.items()
     }
+    # The fitted models on their own training pairs: what the features can separate at best, and
+    # the per-family figures the validation archives' can be read against.
+    in_sample = validate(rows, conf, n_docs, config, keep=in_train) if not held_out else {}
     feature_sets = compare_feature_sets(rows, n_docs, config) if not held_out else {}
     # every pair of train, the held-out language's included: what evaluate_on clusters them with
     train_rows = [r for r in scored_by_level[best] if in_train(r)]
@@ -674,6 +677,7 @@ def fit_all(
             "positives": sum(r.same for r in rows),
             "headline_pairs": sum(r.archive >= len(train) for r in rows),
             "grouping_rules": rules,
+            "in_sample": in_sample,
             "feature_sets": feature_sets,
             **scored,
         },
