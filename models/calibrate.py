@@ -653,13 +653,14 @@ def fit_all(
     conf = confidences(rows, article, config)
     n_docs = {k: len(a) for k, a in enumerate(archives)}
 
-    rules = {
-        name: validate(rows, conf, n_docs, config, rule=rule, keep=in_train)["all"]
+    by_rule = {
+        name: validate(rows, conf, n_docs, config, rule=rule, keep=in_train)
         for name, rule in GROUPING_RULES.items()
     }
-    # The fitted models on their own training pairs: what the features can separate at best, and
-    # the per-family figures the validation archives' can be read against.
-    in_sample = validate(rows, conf, n_docs, config, keep=in_train) if not held_out else {}
+    rules = {name: table["all"] for name, table in by_rule.items()}
+    # The fitted models on their own training pairs, by script family, grouped as a scan groups:
+    # what the features separate at best, to read the validation archives' figures against.
+    in_sample = by_rule[GROUPING] if not held_out else {}
     feature_sets = compare_feature_sets(rows, n_docs, config) if not held_out else {}
     # every pair of train, the held-out language's included: what evaluate_on clusters them with
     train_rows = [r for r in scored_by_level[best] if in_train(r)]
