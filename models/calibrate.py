@@ -99,7 +99,7 @@ ARTICLE_C = 10.0
 STORY_C = 10.0
 # Cosine-reference entries need this many sentence pairs; rarer pairs use their script pair.
 MIN_REFERENCE_PAIRS = 200
-LEVEL_GRID = (0.4, 0.5, 0.6, 0.7)
+LEVEL_GRID = (0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
 # Grouping rules compared: (strong_link, strong_mean) added to average linkage; None: average only.
 GROUPING_RULES: dict[str, tuple[float | None, float]] = {
     "average": (None, 0.0),
